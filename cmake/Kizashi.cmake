@@ -117,7 +117,7 @@ endfunction()
 # Adds every immediate sub-folder that has a CMakeLists.txt, in name order, so that a new
 # component is one new folder and no edit to a shared list.
 macro(kizashi_add_subdirectories)
-  file(GLOB _kz_children LIST_DIRECTORIES true RELATIVE ${CMAKE_CURRENT_SOURCE_DIR}
+  file(GLOB _kz_children CONFIGURE_DEPENDS LIST_DIRECTORIES true RELATIVE ${CMAKE_CURRENT_SOURCE_DIR}
        ${CMAKE_CURRENT_SOURCE_DIR}/*)
   list(SORT _kz_children)
   foreach(_kz_child ${_kz_children})
@@ -130,7 +130,7 @@ endmacro()
 
 # Adds every sub-folder of `dir` (relative to the current source dir) that has a CMakeLists.txt.
 function(kizashi_add_subdirectories_of dir)
-  file(GLOB children LIST_DIRECTORIES true RELATIVE ${CMAKE_CURRENT_SOURCE_DIR}/${dir}
+  file(GLOB children CONFIGURE_DEPENDS LIST_DIRECTORIES true RELATIVE ${CMAKE_CURRENT_SOURCE_DIR}/${dir}
        ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/*)
   list(SORT children)
   foreach(child ${children})

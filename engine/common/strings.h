@@ -10,6 +10,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+
 namespace kizashi {
 
 namespace strings_internal {
@@ -17,6 +19,8 @@ inline void AppendPiece(std::string* out, std::string_view s) { out->append(s); 
 inline void AppendPiece(std::string* out, const char* s) { out->append(s ? s : ""); }
 inline void AppendPiece(std::string* out, const std::string& s) { out->append(s); }
 inline void AppendPiece(std::string* out, char c) { out->push_back(c); }
+// absl::Status::message() returns Abseil's own string_view on Debian 12.
+inline void AppendPiece(std::string* out, absl::string_view s) { out->append(s.data(), s.size()); }
 inline void AppendPiece(std::string* out, bool b) { out->append(b ? "true" : "false"); }
 template <typename T>
   requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>)

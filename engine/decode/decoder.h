@@ -52,8 +52,10 @@ struct DecodeOptions {
 class Decoder {
  public:
   virtual ~Decoder() = default;
-  // Decodes batch.records into batch.events and batch.dead_letters (appending).
-  virtual void Decode(Batch& batch) = 0;
+  // Decodes batch.records[begin, end) into batch.events and batch.dead_letters (appending,
+  // in record order). The runtime calls it once per run of records from the same input.
+  virtual void Decode(Batch& batch, uint32_t begin, uint32_t end) = 0;
+  void Decode(Batch& batch) { Decode(batch, 0, static_cast<uint32_t>(batch.records.size())); }
 };
 
 absl::StatusOr<std::unique_ptr<Decoder>> MakeDecoder(const DecodeOptions& options);

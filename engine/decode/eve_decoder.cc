@@ -35,8 +35,7 @@ DeadLetterReason ReasonOf(simdjson::error_code e) {
   switch (e) {
     case simdjson::UTF8_ERROR: return DeadLetterReason::kInvalidUtf8;
     case simdjson::DEPTH_ERROR: return DeadLetterReason::kTooDeep;
-    case simdjson::NUMBER_OUT_OF_RANGE:
-    case simdjson::BIGINT_ERROR: return DeadLetterReason::kNumberOutOfRange;
+    case simdjson::NUMBER_OUT_OF_RANGE: return DeadLetterReason::kNumberOutOfRange;
     case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
     case simdjson::UNCLOSED_STRING:
     case simdjson::EMPTY: return DeadLetterReason::kTruncated;
@@ -48,14 +47,15 @@ class EveDecoder final : public Decoder {
  public:
   explicit EveDecoder(const DecodeOptions& o) : opts_(o) {}
 
-  void Decode(Batch& batch) override {
-    for (uint32_t i = 0; i < batch.records.size(); ++i) DecodeOne(batch, i);
+  void Decode(Batch& batch, uint32_t begin, uint32_t end) override {
+    for (uint32_t i = begin; i < end; ++i) DecodeOne(batch, i);
   }
 
  private:
   bool Str(od::value v, Arena* arena, std::string_view* out, Failure* f) {
     std::string_view raw;
-    if (v.raw_json_token().get(raw) != simdjson::SUCCESS || raw.empty() || raw[0] != '"') {
+    raw = v.raw_json_token();
+    if (raw.empty() || raw[0] != '"') {
       // Not a string: numbers and booleans are accepted as text (some shippers stringify).
       if (!raw.empty() && raw[0] != '{' && raw[0] != '[' && raw[0] != '"') {
         while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
@@ -81,7 +81,7 @@ class EveDecoder final : public Decoder {
       *out = r.value_unsafe();
       return true;
     }
-    if (r.error() == simdjson::NUMBER_OUT_OF_RANGE || r.error() == simdjson::BIGINT_ERROR) {
+    if (r.error() == simdjson::NUMBER_OUT_OF_RANGE) {
       f->Set(DeadLetterReason::kNumberOutOfRange, "integer out of range");
       return false;
     }
@@ -229,7 +229,6 @@ class EveDecoder final : public Decoder {
       }
       if (f.failed) break;
     }
-    if (!f.failed && !doc.at_end()) f.Set(DeadLetterReason::kMalformed, "trailing content");
     if (f.failed) return dead(f.reason, f.detail);
     if (!have_ts) return dead(DeadLetterReason::kMissingTimestamp, "no timestamp");
     if (!ParseIso8601(ts, &e.event_time_ns)) {

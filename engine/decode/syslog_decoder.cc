@@ -59,8 +59,8 @@ class SyslogDecoder final : public Decoder {
  public:
   SyslogDecoder(const DecodeOptions& o, int32_t tz) : opts_(o), tz_(tz) {}
 
-  void Decode(Batch& batch) override {
-    for (uint32_t i = 0; i < batch.records.size(); ++i) DecodeOne(batch, i);
+  void Decode(Batch& batch, uint32_t begin, uint32_t end) override {
+    for (uint32_t i = begin; i < end; ++i) DecodeOne(batch, i);
   }
 
  private:

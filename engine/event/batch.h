@@ -39,11 +39,12 @@ enum class DeadLetterReason : uint8_t {
 std::string_view DeadLetterReasonName(DeadLetterReason r);
 
 struct RawRecord {
-  std::string_view value;          // the record bytes (in the batch arena)
+  std::string_view value;          // the record bytes (in the batch arena, followed by padding)
   std::string_view key;            // Kafka key, empty for files
   std::string_view operator_hint;  // operator from a header or topic mapping, if any
   SourcePos pos;
-  int64_t timestamp_ns = 0;        // Kafka record timestamp; 0 for files
+  int64_t timestamp_ns = 0;        // Kafka record timestamp, or read time for files
+  uint16_t input = 0;              // index of the configured input it came from
 };
 
 struct DeadLetter {

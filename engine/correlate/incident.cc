@@ -1,0 +1,137 @@
+#include "engine/correlate/incident.h"
+
+#include "engine/state/codec.h"
+
+namespace kizashi::correlate {
+
+namespace {
+constexpr uint8_t kFormat = 1;
+}
+
+std::string_view TargetKindName(TargetKind k) {
+  switch (k) {
+    case TargetKind::kCriticalSystem: return "critical_system";
+    case TargetKind::kNonCriticalAsset: return "non_critical_asset";
+    case TargetKind::kUnknownAsset: return "unknown_asset";
+    case TargetKind::kUnresolved: return "unresolved";
+  }
+  return "unknown_asset";
+}
+
+std::string Incident::Encode() const {
+  std::string out;
+  state::Encoder e(&out);
+  e.U8(kFormat);
+  e.Str(id);
+  e.Varint(revision);
+  e.U8(static_cast<uint8_t>(state));
+  e.Str(change);
+  e.SignedVarint(partition);
+  e.Str(operator_id);
+  e.U8(static_cast<uint8_t>(target_kind));
+  e.Str(target_id);
+  e.Str(rule_id);
+  e.Str(rule_title);
+  e.Varint(group_values.size());
+  for (const auto& g : group_values) e.Str(g);
+  e.SignedVarint(window_start_ns);
+  e.SignedVarint(first_seen_ns);
+  e.SignedVarint(last_seen_ns);
+  e.SignedVarint(suppress_until_ns);
+  e.SignedVarint(close_at_ns);
+  e.Varint(event_count);
+  e.Varint(count_at_revision);
+  e.Varint(sources.size());
+  for (const auto& s : sources) e.Str(s);
+  e.Varint(distinct_sources);
+  e.U8(static_cast<uint8_t>(external_source | (internal_source << 1)));
+  e.Varint(patterns.size());
+  for (const auto& p : patterns) {
+    e.Str(p.pack_id);
+    e.Str(p.pack_version);
+    e.Str(p.entry_id);
+    e.Str(p.title);
+    e.U8(static_cast<uint8_t>(p.kind));
+    e.U8(static_cast<uint8_t>(p.attack_type));
+    e.U8(static_cast<uint8_t>(p.severity));
+    e.U8(static_cast<uint8_t>(p.may_disrupt_critical_systems | (p.past_case << 1)));
+    e.Str(p.actor);
+    e.Varint(p.references.size());
+    for (const auto& r : p.references) e.Str(r);
+    e.Varint(p.count);
+  }
+  e.Varint(evidence.size());
+  for (const auto& ev : evidence) {
+    e.Str(ev.source);
+    e.SignedVarint(ev.partition);
+    e.SignedVarint(ev.offset);
+    e.SignedVarint(ev.event_time_ns);
+  }
+  e.U8(routed);
+  return out;
+}
+
+bool Incident::Decode(std::string_view in) {
+  state::Decoder d(in);
+  uint8_t fmt, u8;
+  uint64_t n, v;
+  int64_t sv;
+  if (!d.U8(&fmt) || fmt != kFormat) return false;
+  if (!d.Str(&id) || !d.Varint(&v)) return false;
+  revision = static_cast<uint32_t>(v);
+  if (!d.U8(&u8)) return false;
+  state = static_cast<IncidentState>(u8);
+  if (!d.Str(&change) || !d.SignedVarint(&sv)) return false;
+  partition = static_cast<int32_t>(sv);
+  if (!d.Str(&operator_id) || !d.U8(&u8)) return false;
+  target_kind = static_cast<TargetKind>(u8);
+  if (!d.Str(&target_id) || !d.Str(&rule_id) || !d.Str(&rule_title) || !d.Varint(&n)) return false;
+  group_values.resize(n);
+  for (auto& g : group_values) {
+    if (!d.Str(&g)) return false;
+  }
+  if (!d.SignedVarint(&window_start_ns) || !d.SignedVarint(&first_seen_ns) ||
+      !d.SignedVarint(&last_seen_ns) || !d.SignedVarint(&suppress_until_ns) || !d.SignedVarint(&close_at_ns) ||
+      !d.Varint(&event_count) || !d.Varint(&count_at_revision) || !d.Varint(&n)) {
+    return false;
+  }
+  sources.resize(n);
+  for (auto& s : sources) {
+    if (!d.Str(&s)) return false;
+  }
+  if (!d.Varint(&v) || !d.U8(&u8)) return false;
+  distinct_sources = static_cast<uint32_t>(v);
+  external_source = u8 & 1;
+  internal_source = u8 & 2;
+  if (!d.Varint(&n)) return false;
+  patterns.resize(n);
+  for (auto& p : patterns) {
+    uint8_t k, a, s, f;
+    if (!d.Str(&p.pack_id) || !d.Str(&p.pack_version) || !d.Str(&p.entry_id) ||
+        !d.Str(&p.title) || !d.U8(&k) || !d.U8(&a) || !d.U8(&s) || !d.U8(&f) ||
+        !d.Str(&p.actor) || !d.Varint(&v)) {
+      return false;
+    }
+    p.kind = static_cast<patterns::EntryKind>(k);
+    p.attack_type = static_cast<patterns::AttackType>(a);
+    p.severity = static_cast<patterns::Severity>(s);
+    p.may_disrupt_critical_systems = f & 1;
+    p.past_case = f & 2;
+    p.references.resize(v);
+    for (auto& r : p.references) {
+      if (!d.Str(&r)) return false;
+    }
+    if (!d.Varint(&p.count)) return false;
+  }
+  if (!d.Varint(&n)) return false;
+  evidence.resize(n);
+  for (auto& ev : evidence) {
+    if (!d.Str(&ev.source) || !d.SignedVarint(&sv)) return false;
+    ev.partition = static_cast<int32_t>(sv);
+    if (!d.SignedVarint(&ev.offset) || !d.SignedVarint(&ev.event_time_ns)) return false;
+  }
+  if (!d.U8(&routed)) return false;
+  return d.done();
+}
+
+}  // namespace kizashi::correlate

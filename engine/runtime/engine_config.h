@@ -1,0 +1,70 @@
+// EngineConfig: the one configuration file (docs/configuration.md), aggregated from the
+// components' own config structs. Every key is declared once (config::Schema) with its
+// default, bounds and reload class; `kizashi config reference` prints them all.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/classify/verdict.h"
+#include "engine/common/diag.h"
+#include "engine/config/schema.h"
+#include "engine/correlate/correlator.h"
+#include "engine/decode/decoder.h"
+#include "engine/route/router.h"
+#include "engine/state/state_store.h"
+
+namespace kizashi::runtime {
+
+struct InputConfig {
+  std::string name;
+  std::string type = "file";  // file | kafka
+  std::string path;           // file inputs
+  std::string topic;          // kafka inputs
+  int64_t partition = 0;      // file inputs: which partition the file belongs to
+  decode::DecodeOptions decode;
+  static void Declare(config::Schema& s, InputConfig* c);
+};
+
+struct DestinationConfig {
+  std::string name;
+  std::string type = "stdout";  // stdout | file | kafka | discard
+  std::string path;             // file
+  std::string topic;            // kafka
+  bool fsync = false;           // file: fdatasync before positions are committed
+  static void Declare(config::Schema& s, DestinationConfig* c);
+};
+
+struct EngineConfig {
+  std::vector<InputConfig> inputs;
+  std::vector<DestinationConfig> destinations;
+  std::vector<std::string> registry_paths;
+  std::vector<std::string> pack_paths;
+  std::vector<std::string> rule_paths;
+  std::string dead_letter_destination = "dead-letter";
+  std::string late_destination = "late";
+  int64_t batch_max_records = 4096;
+  int64_t dead_letter_copy_bytes = 1024;  // truncated copy of a bad record in its dead letter
+  std::string log_level = "info";
+  std::string log_format = "logfmt";
+  state::StateOptions state;
+  correlate::CorrelateOptions correlate;
+  classify::ClassifyOptions classify;
+  route::RouteOptions route;
+
+  // Relative destination paths resolve against this (default: the config file's directory).
+  std::string output_dir;
+  // Directory of the config file: relative paths in it are resolved against this.
+  std::string base_dir;
+
+  static void Declare(config::Schema& s, EngineConfig* c);
+  // Loads `path` (may be empty: defaults only), then environment, then `overrides`
+  // (key=value). Every problem goes to `diags`; relative paths are made absolute.
+  static EngineConfig Load(const std::string& path, const std::vector<std::string>& overrides,
+                           Diagnostics* diags);
+  // Cross-field validation (names unique, destinations referenced exist...).
+  void Validate(Diagnostics* diags) const;
+};
+
+}  // namespace kizashi::runtime

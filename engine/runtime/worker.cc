@@ -1,0 +1,149 @@
+#include "engine/runtime/worker.h"
+
+#include <unordered_map>
+
+#include "engine/common/strings.h"
+#include "engine/route/documents.h"
+
+namespace kizashi::runtime {
+
+std::string PositionKey(int32_t partition) { return state::PartitionPrefix(partition) + "source"; }
+
+Worker::Worker(const EngineConfig& config, state::StateStore* store,
+               std::set<std::string> destinations)
+    : config_(config),
+      store_(store),
+      destinations_(std::move(destinations)),
+      classifier_(config.classify),
+      router_(config.route) {}
+
+absl::Status Worker::Init() {
+  decoders_.clear();
+  for (const auto& in : config_.inputs) {
+    auto d = decode::MakeDecoder(in.decode);
+    if (!d.ok()) return absl::InvalidArgumentError(StrCat("input '", in.name, "': ", d.status().message()));
+    decoders_.push_back(std::move(*d));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<correlate::PartitionCorrelator*> Worker::Partition(int32_t p) {
+  auto it = partitions_.find(p);
+  if (it != partitions_.end()) return it->second.get();
+  auto pc = std::make_unique<correlate::PartitionCorrelator>(p, config_.correlate);
+  absl::Status st = pc->Load(*store_);
+  if (!st.ok()) return st;
+  auto* raw = pc.get();
+  partitions_.emplace(p, std::move(pc));
+  return raw;
+}
+
+size_t Worker::live_keys() const {
+  size_t n = 0;
+  for (const auto& [p, pc] : partitions_) n += pc->live_keys();
+  return n;
+}
+
+absl::StatusOr<std::string> Worker::StoredPosition(int32_t partition) const {
+  auto v = store_->Get(state::Cf::kPositions, PositionKey(partition));
+  if (absl::IsNotFound(v.status())) return std::string();
+  return v;
+}
+
+absl::Status Worker::Emit(correlate::PartitionCorrelator& pc, const correlate::CorrelateOutput& co,
+                          const Batch* batch, const Snapshot& snap,
+                          std::vector<route::Output>* outputs) {
+  size_t copy = static_cast<size_t>(config_.dead_letter_copy_bytes);
+  if (batch != nullptr) {
+    for (uint32_t i : co.late) {
+      const Event& e = batch->events[i];
+      outputs->push_back(route::Output{config_.late_destination, route::DocKind::kObservation, "",
+                                       0, std::string(e.operator_id),
+                                       route::RenderLateEvent(*batch, e, config_.inputs[batch->records[e.record].input].name,
+                                                              pc.watermark_ns(), copy)});
+      ++stats_.late;
+    }
+    for (uint32_t i : co.future) {
+      const Event& e = batch->events[i];
+      outputs->push_back(route::Output{config_.dead_letter_destination, route::DocKind::kObservation,
+                                       "", 0, std::string(e.operator_id),
+                                       route::RenderFutureEvent(*batch, e, config_.inputs[batch->records[e.record].input].name, copy)});
+      ++stats_.dead_letters[static_cast<size_t>(DeadLetterReason::kFutureTimestamp)];
+    }
+  }
+  // Routing history per incident within this batch (revisions are copies).
+  std::unordered_map<std::string, uint8_t> routed;
+  for (const auto& inc : co.revisions) {
+    classify::Verdict v = classifier_.Classify(inc, *snap.registry);
+    auto [it, fresh] = routed.emplace(inc.id, inc.routed);
+    absl::Status st = router_.Route(inc, v, *snap.registry, destinations_, &it->second, outputs);
+    if (!st.ok()) return st;
+    ++stats_.revisions;
+    ++(v.reportable ? stats_.reportable : stats_.not_reportable);
+  }
+  for (const auto& [id, flags] : routed) pc.SetRouted(id, flags);
+  return absl::OkStatus();
+}
+
+absl::Status Worker::Process(Batch& batch, const Snapshot& snap,
+                             std::vector<route::Output>* outputs, state::StateDelta* delta) {
+  ++stats_.batches;
+  stats_.records += batch.records.size();
+  for (const auto& r : batch.records) stats_.bytes += r.value.size();
+  // Decode runs of records that came from the same input.
+  batch.events.clear();
+  batch.dead_letters.clear();
+  uint32_t n = static_cast<uint32_t>(batch.records.size());
+  for (uint32_t b = 0; b < n;) {
+    uint16_t input = batch.records[b].input;
+    uint32_t e = b + 1;
+    while (e < n && batch.records[e].input == input) ++e;
+    if (input >= decoders_.size()) return absl::InternalError("record from an unknown input");
+    decoders_[input]->Decode(batch, b, e);
+    b = e;
+  }
+  enricher_.Enrich(batch, *snap.registry);
+  stats_.events += batch.events.size();
+  absl::Status st = matcher_.Match(batch, *snap.patterns);
+  if (!st.ok()) return st;
+  stats_.matches += batch.matches.size();
+  for (size_t i = 0; i < batch.events.size(); ++i) stats_.events_matched += batch.match_count(i) > 0;
+
+  // Dead letters in record order (decode and enrich append in different passes).
+  std::sort(batch.dead_letters.begin(), batch.dead_letters.end(),
+            [](const DeadLetter& a, const DeadLetter& b) { return a.record < b.record; });
+  size_t copy = static_cast<size_t>(config_.dead_letter_copy_bytes);
+  for (const auto& dl : batch.dead_letters) {
+    ++stats_.dead_letters[static_cast<size_t>(dl.reason)];
+    const RawRecord& r = batch.records[dl.record];
+    outputs->push_back(route::Output{config_.dead_letter_destination, route::DocKind::kObservation,
+                                     "", 0, "",
+                                     route::RenderDeadLetter(batch, dl, config_.inputs[r.input].name, copy)});
+  }
+
+  auto pc = Partition(batch.partition);
+  if (!pc.ok()) return pc.status();
+  co_.Clear();
+  (*pc)->Process(batch, *snap.rules, *snap.patterns, *snap.registry, &co_);
+  st = Emit(**pc, co_, &batch, snap, outputs);
+  if (!st.ok()) return st;
+  (*pc)->Flush(delta);
+  if (!batch.resume.empty()) delta->Put(state::Cf::kPositions, PositionKey(batch.partition), batch.resume);
+  stats_.outputs += outputs->size();
+  return absl::OkStatus();
+}
+
+absl::Status Worker::AdvanceWatermark(int32_t partition, int64_t watermark_ns,
+                                      const Snapshot& snap, std::vector<route::Output>* outputs,
+                                      state::StateDelta* delta) {
+  auto pc = Partition(partition);
+  if (!pc.ok()) return pc.status();
+  co_.Clear();
+  (*pc)->AdvanceWatermark(watermark_ns, &co_);
+  absl::Status st = Emit(**pc, co_, nullptr, snap, outputs);
+  if (!st.ok()) return st;
+  (*pc)->Flush(delta);
+  return absl::OkStatus();
+}
+
+}  // namespace kizashi::runtime
