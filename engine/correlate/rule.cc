@@ -98,8 +98,8 @@ void ParseRule(const YAML::Node& n, std::string_view file, std::vector<Rule>* ou
     else if (source == "external") r.match.source = SourceFilter::kExternal;
     else if (source == "internal") r.match.source = SourceFilter::kInternal;
     else mr.Error(m["source"], StrCat("unknown source '", source, "' (any, external, internal)"));
-    if (r.match.entries.empty() && r.match.kinds.empty() && r.match.attack_types.empty() &&
-        r.match.tags.empty()) {
+    if (!m["entries"].IsDefined() && !m["kinds"].IsDefined() && !m["attack_types"].IsDefined() &&
+        !m["tags"].IsDefined()) {
       mr.Error("'match' needs at least one of entries, kinds, attack_types, tags");
     }
   }
