@@ -155,7 +155,7 @@ int CmdCheck(int argc, char** argv) {
   const auto& s = **snap;
   std::printf("ok: %zu operators, %zu critical systems, %zu pattern entries (%s), %zu rules\n",
               s.registry->operators().size(), s.registry->systems().size(),
-              s.patterns->entries().size(), s.patterns->version().c_str(), s.rules->rules().size());
+              s.patterns->entries().size(), s.patterns->version().c_str(), s.rules->size());
   return kExitOk;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/common/hash.h"
+#include "engine/common/log.h"
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
 #include "engine/state/codec.h"
@@ -18,29 +19,31 @@ void CorrelateOptions::Declare(config::Schema& s, CorrelateOptions* o) {
              "Records dated further than this past their ingest time are dead-lettered.",
              kNanosPerSecond, 30 * 86400 * kNanosPerSecond);
   s.Duration("idle_timeout", &o->idle_timeout_ns,
-             "An idle partition's watermark advances after this much processing time.",
+             "An idle partition's watermark advances with processing time after this much "
+             "processing time without records (the one use of processing time).",
              kNanosPerSecond, 86400 * kNanosPerSecond);
   s.Int("max_evidence", &o->max_evidence, "Source positions kept per incident.", 1, 10000);
   s.Int("max_sources", &o->max_sources, "Distinct source addresses kept per incident.", 1, 10000);
+  s.Int("max_keys_in_memory", &o->max_keys_in_memory,
+        "Correlation keys kept in memory per partition (about 200 bytes each); colder keys are "
+        "evicted to RocksDB and read back on their next event.",
+        1000, int64_t{1} << 32);
+  s.Duration("closed_retention", &o->closed_retention_ns,
+             "How long (event time) a closed incident stays in the state store.",
+             kNanosPerSecond, 3650 * 86400 * kNanosPerSecond);
+  s.Int("max_pending_triggers", &o->max_pending_triggers,
+        "Pending triggers kept per key of an absence rule (the earliest are kept).", 1, 65000);
 }
 
 namespace {
 
-constexpr uint8_t kKeyFormat = 1;
-const std::string kWatermarkKey = std::string("\xff", 1) + "watermark";
-
-std::string KeyValue(const KeySpec& k, const Event& e) {
-  switch (k.kind) {
-    case KeyField::kSrcIp: return (e.dst_is_target ? e.src : e.dst).ToString();
-    case KeyField::kDstIp: return (e.dst_is_target ? e.dst : e.src).ToString();
-    case KeyField::kHost: return std::string(e.host);
-    case KeyField::kUser: return std::string(e.field(FieldId::kUser));
-    case KeyField::kProgram: return std::string(e.field(FieldId::kProgram));
-    case KeyField::kSigId: return e.sig_id ? std::to_string(e.sig_id) : std::string();
-    case KeyField::kField: return std::string(e.field(k.field));
-  }
-  return {};
-}
+constexpr uint8_t kKeyFormat = 2;
+constexpr uint32_t kMultiBit = 1u << 27;
+constexpr char kKeyTag = 'k';
+constexpr char kWatermarkTag = 'w';
+constexpr char kOpenTag = 'o';
+constexpr char kClosedTag = 'c';
+constexpr int kColdBucketShift = 32;  // ~4.3 s of event time per cold-expiry bucket
 
 bool PastCase(const std::vector<std::string>& refs) {
   for (const auto& r : refs) {
@@ -49,43 +52,30 @@ bool PastCase(const std::vector<std::string>& refs) {
   return false;
 }
 
-PatternHit HitOf(const patterns::EntryInfo& e) {
-  PatternHit h;
-  h.pack_id = e.pack_id;
-  h.pack_version = e.pack_version;
-  h.entry_id = e.entry_id;
-  h.title = e.title;
-  h.kind = e.kind;
-  h.attack_type = e.attack_type;
-  h.severity = e.severity;
-  h.may_disrupt_critical_systems = e.may_disrupt_critical_systems;
-  h.past_case = PastCase(e.references);
-  h.actor = e.actor;
-  h.references = e.references;
-  h.count = 1;
-  return h;
+std::string EncodeHit(const patterns::EntryInfo& e) {
+  std::string out;
+  state::Encoder enc(&out);
+  enc.Str(e.pack_id);
+  enc.Str(e.pack_version);
+  enc.Str(e.entry_id);
+  enc.Str(e.title);
+  enc.U8(static_cast<uint8_t>(e.kind));
+  enc.U8(static_cast<uint8_t>(e.attack_type));
+  enc.U8(static_cast<uint8_t>(e.severity));
+  enc.U8(static_cast<uint8_t>(e.may_disrupt_critical_systems | (PastCase(e.references) << 1)));
+  enc.Str(e.actor);
+  enc.Varint(e.references.size());
+  for (const auto& r : e.references) enc.Str(r);
+  return out;
 }
 
-void EncodeHit(state::Encoder& e, const PatternHit& p) {
-  e.Str(p.pack_id);
-  e.Str(p.pack_version);
-  e.Str(p.entry_id);
-  e.Str(p.title);
-  e.U8(static_cast<uint8_t>(p.kind));
-  e.U8(static_cast<uint8_t>(p.attack_type));
-  e.U8(static_cast<uint8_t>(p.severity));
-  e.U8(static_cast<uint8_t>(p.may_disrupt_critical_systems | (p.past_case << 1)));
-  e.Str(p.actor);
-  e.Varint(p.references.size());
-  for (const auto& r : p.references) e.Str(r);
-}
-
-bool DecodeHit(state::Decoder& d, PatternHit* p) {
+bool DecodeHit(std::string_view in, PatternHit* p) {
+  state::Decoder d(in);
   uint8_t k, a, s, f;
   uint64_t n;
   if (!d.Str(&p->pack_id) || !d.Str(&p->pack_version) || !d.Str(&p->entry_id) ||
-      !d.Str(&p->title) || !d.U8(&k) || !d.U8(&a) || !d.U8(&s) || !d.U8(&f) || !d.Str(&p->actor) ||
-      !d.Varint(&n)) {
+      !d.Str(&p->title) || !d.U8(&k) || !d.U8(&a) || !d.U8(&s) || !d.U8(&f) ||
+      !d.Str(&p->actor) || !d.Varint(&n)) {
     return false;
   }
   p->kind = static_cast<patterns::EntryKind>(k);
@@ -98,7 +88,53 @@ bool DecodeHit(state::Decoder& d, PatternHit* p) {
     if (!d.Str(&r)) return false;
   }
   p->count = 1;
-  return true;
+  return d.done();
+}
+
+// Incident ids are 32 hex characters (IdBuilder); as 128 bits they order timers.
+Fp IdBits(std::string_view hex) {
+  Fp f;
+  for (size_t i = 0; i < hex.size() && i < 32; ++i) {
+    char c = hex[i];
+    uint64_t v = c >= '0' && c <= '9' ? static_cast<uint64_t>(c - '0')
+                                      : static_cast<uint64_t>((c | 0x20) - 'a' + 10) & 15;
+    if (i < 16) f.hi = f.hi << 4 | v;
+    else f.lo = f.lo << 4 | v;
+  }
+  return f;
+}
+
+std::string IdHex(const Fp& f) {
+  static const char* kHex = "0123456789abcdef";
+  std::string s(32, '0');
+  for (int i = 0; i < 16; ++i) {
+    s[static_cast<size_t>(i)] = kHex[(f.hi >> (60 - 4 * i)) & 15];
+    s[static_cast<size_t>(16 + i)] = kHex[(f.lo >> (60 - 4 * i)) & 15];
+  }
+  return s;
+}
+
+void AppendFp(std::string* s, const Fp& f) {
+  for (int i = 7; i >= 0; --i) s->push_back(static_cast<char>(f.hi >> (i * 8)));
+  for (int i = 7; i >= 0; --i) s->push_back(static_cast<char>(f.lo >> (i * 8)));
+}
+
+Fp ReadFp(std::string_view s) {
+  Fp f;
+  for (size_t i = 0; i < 8; ++i) f.hi = f.hi << 8 | static_cast<uint8_t>(s[i]);
+  for (size_t i = 8; i < 16; ++i) f.lo = f.lo << 8 | static_cast<uint8_t>(s[i]);
+  return f;
+}
+
+int64_t SatAdd(int64_t a, int64_t b) {
+  if (a == kNoTime) return kNoTime;
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
+
+bool SameEv(const Ev& a, const Ev& b) {
+  return a.t == b.t && a.pos == b.pos && a.hits == b.hits && a.peer == b.peer;
 }
 
 }  // namespace
@@ -106,158 +142,563 @@ bool DecodeHit(state::Decoder& d, PatternHit* p) {
 PartitionCorrelator::PartitionCorrelator(int32_t partition, const CorrelateOptions& options)
     : partition_(partition), opts_(options), prefix_(state::PartitionPrefix(partition)) {}
 
-std::string PartitionCorrelator::EncodeKeyState(const KeyState& ks) {
+PartitionCorrelator::~PartitionCorrelator() = default;
+
+// ---- keys ------------------------------------------------------------------------------
+
+std::string PartitionCorrelator::KeyStoreKey(const Fp& fp) const {
+  std::string k = prefix_;
+  k.push_back(kKeyTag);
+  AppendFp(&k, fp);
+  return k;
+}
+
+namespace {
+// Min-heap order on deadlines for std::push_heap/pop_heap.
+constexpr auto kExpiryCmp = [](const auto& a, const auto& b) { return a.deadline > b.deadline; };
+}  // namespace
+
+void PartitionCorrelator::QueueExpiry(const KeyState& ks) {
+  expiry_.push_back(ExpiryEntry{Deadline(ks), ks.slot, ks.gen});
+  std::push_heap(expiry_.begin(), expiry_.end(), kExpiryCmp);
+}
+
+KeyState& PartitionCorrelator::Create(const Fp& fp, uint8_t type) {
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    if ((slot_count_ >> kChunkBits) >= chunks_.size()) {
+      chunks_.push_back(std::make_unique<KeyState[]>(1u << kChunkBits));
+    }
+    slot = slot_count_++;
+  }
+  KeyState& ks = Slot(slot);
+  ks.fp = fp;
+  ks.type = type;
+  ks.flags = KeyState::kLive | KeyState::kRef;
+  ks.slot = slot;
+  ++ks.gen;
+  map_.emplace(fp, slot);
+  return ks;
+}
+
+void PartitionCorrelator::MarkDirty(KeyState& ks) {
+  ks.flags |= KeyState::kRef;
+  if (!(ks.flags & KeyState::kDirty)) {
+    ks.flags |= KeyState::kDirty;
+    dirty_slots_.push_back(ks.slot);
+  }
+}
+
+void PartitionCorrelator::Drop(uint32_t slot, bool delete_from_store) {
+  KeyState& ks = Slot(slot);
+  if (ks.extra && ks.extra->timer_ns != kNoTime && delete_from_store) {
+    timers_.erase(Timer{ks.extra->timer_ns, TimerKind::kAbsence, ks.fp});
+  }
+  map_.erase(ks.fp);
+  if (delete_from_store) deleted_keys_.push_back(ks.fp);
+  ks.Reset();
+  ++ks.gen;
+  free_slots_.push_back(slot);
+}
+
+int64_t PartitionCorrelator::Deadline(const KeyState& ks) const {
+  return std::max(ks.expires_ns, ks.suppress_until_ns);
+}
+
+void PartitionCorrelator::ExpireKeys() {
+  auto cmp = kExpiryCmp;
+  while (!expiry_.empty() && expiry_.front().deadline < watermark_ns_) {
+    std::pop_heap(expiry_.begin(), expiry_.end(), cmp);
+    ExpiryEntry e = expiry_.back();
+    expiry_.pop_back();
+    KeyState& ks = Slot(e.slot);
+    if (!(ks.flags & KeyState::kLive) || ks.gen != e.gen) continue;
+    int64_t d = Deadline(ks);
+    bool timer_pending = ks.extra && ks.extra->timer_ns != kNoTime;
+    if (d < watermark_ns_ && !timer_pending) {
+      Drop(e.slot, true);
+      ++stats_.keys_expired;
+    } else {
+      expiry_.push_back(ExpiryEntry{std::max(d, watermark_ns_), e.slot, e.gen});
+      std::push_heap(expiry_.begin(), expiry_.end(), cmp);
+    }
+  }
+  ColdExpire();
+}
+
+void PartitionCorrelator::ColdAdd(int64_t deadline) {
+  ++cold_by_deadline_[deadline >> kColdBucketShift];
+  ++cold_keys_;
+}
+
+void PartitionCorrelator::ColdRemove(int64_t deadline) {
+  auto it = cold_by_deadline_.find(deadline >> kColdBucketShift);
+  if (it == cold_by_deadline_.end()) return;
+  if (--it->second == 0) cold_by_deadline_.erase(it);
+  --cold_keys_;
+}
+
+void PartitionCorrelator::ColdExpire() {
+  // A bucket's keys are all expired once the watermark passes the bucket's last instant.
+  while (!cold_by_deadline_.empty()) {
+    auto it = cold_by_deadline_.begin();
+    int64_t last = SatAdd(it->first, 1);
+    if (last != INT64_MAX && last < (INT64_MAX >> kColdBucketShift)) {
+      last = (last << kColdBucketShift) - 1;
+    } else {
+      break;
+    }
+    if (last >= watermark_ns_) break;
+    cold_keys_ -= it->second;
+    cold_by_deadline_.erase(it);
+  }
+}
+
+void PartitionCorrelator::Evict() {
+  if (store_ == nullptr || opts_.max_keys_in_memory <= 0) return;
+  size_t max = static_cast<size_t>(opts_.max_keys_in_memory);
+  if (map_.size() <= max) return;
+  // CLOCK: a key touched since the hand last passed gets a second chance. Evict down to 90%
+  // so that evictions come in batches, not one per new key.
+  size_t target = max - max / 10;
+  while (map_.size() > target) {
+    if (clock_hand_ >= slot_count_) clock_hand_ = 0;
+    uint32_t slot = clock_hand_++;
+    KeyState& ks = Slot(slot);
+    if (!(ks.flags & KeyState::kLive)) continue;
+    if (ks.flags & KeyState::kRef) {
+      ks.flags &= static_cast<uint8_t>(~KeyState::kRef);
+      continue;
+    }
+    int64_t d = Deadline(ks);
+    // Flush wrote every dirty key just before; the value stays readable from memory until
+    // the runtime reports the delta committed.
+    evicting_[ks.fp] = state::ExpiringValue(d, EncodeKey(ks));
+    ColdAdd(d);
+    ++stats_.evictions;
+    Drop(slot, false);
+  }
+}
+
+KeyState* PartitionCorrelator::Find(const Fp& fp, bool fault_in) {
+  auto it = map_.find(fp);
+  if (it != map_.end()) return &Slot(it->second);
+  if (!fault_in || cold_keys_ == 0) return nullptr;
+  std::string value;
+  auto ev = evicting_.find(fp);
+  if (ev != evicting_.end()) {
+    value = std::move(ev->second);
+    evicting_.erase(ev);
+  } else if (store_ != nullptr) {
+    auto r = store_->Get(state::Cf::kCorrelation, KeyStoreKey(fp));
+    if (!r.ok()) {
+      ++stats_.fault_misses;
+      return nullptr;
+    }
+    value = std::move(*r);
+  } else {
+    return nullptr;
+  }
+  int64_t deadline;
+  std::string_view payload;
+  if (!state::ParseExpiringValue(value, &deadline, &payload)) {
+    KZ_LOG(kWarn, "correlate.corrupt_key").Kv("partition", partition_);
+    return nullptr;
+  }
+  ColdRemove(deadline);
+  if (deadline < watermark_ns_) return nullptr;  // expired: same as no state
+  KeyState& ks = Create(fp, 0);
+  std::string incident_id;
+  if (!DecodeKey(payload, &ks, &incident_id)) {
+    KZ_LOG(kWarn, "correlate.corrupt_key").Kv("partition", partition_);
+    Drop(ks.slot, true);
+    return nullptr;
+  }
+  QueueExpiry(ks);
+  if (!incident_id.empty()) {
+    auto inc = incidents_.find(incident_id);
+    if (inc != incidents_.end() && inc->second->key == fp) ks.incident = inc->second.get();
+  }
+  if (ks.extra && ks.type == static_cast<uint8_t>(ConditionType::kAbsence) && ks.n > 0) {
+    Proto p;
+    if (DecodeProto(ks.extra->desc, &p)) ks.extra->timer_ns = SatAdd(ks[0].t, p.window_ns);
+  }
+  ++stats_.faults;
+  return &ks;
+}
+
+// ---- encoding --------------------------------------------------------------------------
+
+std::string PartitionCorrelator::EncodeKey(const KeyState& ks) const {
   std::string out;
   state::Encoder e(&out);
   e.U8(kKeyFormat);
-  e.Str(ks.incident);
+  e.U8(ks.type);
+  e.SignedVarint(ks.expires_ns);
   e.SignedVarint(ks.suppress_until_ns);
-  e.SignedVarint(ks.last_ns);
-  e.SignedVarint(ks.horizon_ns);
-  e.Varint(ks.pending.size());
-  for (const auto& p : ks.pending) {
-    e.SignedVarint(p.time_ns);
-    e.Str(p.ref.source);
-    e.SignedVarint(p.ref.partition);
-    e.SignedVarint(p.ref.offset);
-    e.Str(p.source_addr);
-    e.U8(static_cast<uint8_t>(p.external | (p.internal << 1)));
-    e.Varint(p.hits.size());
-    for (const auto& h : p.hits) EncodeHit(e, h);
+  e.Str(ks.incident != nullptr ? std::string_view(ks.incident->inc.id) : std::string_view());
+  e.Varint(ks.n);
+  uint64_t prev = 0;
+  for (size_t i = 0; i < ks.n; ++i) {
+    const Ev& v = ks[i];
+    uint64_t t = static_cast<uint64_t>(v.t);
+    e.SignedVarint(static_cast<int64_t>(t - prev));
+    prev = t;
+    e.Varint(v.pos);
+    e.Varint(v.hits);
+    e.Varint(v.peer);
+  }
+  if (ks.extra) {
+    e.U8(1);
+    e.Varint(ks.extra->vals.size());
+    for (uint64_t v : ks.extra->vals) e.Fixed64BE(v);
+    e.Str(ks.extra->desc);
+  } else {
+    e.U8(0);
   }
   return out;
 }
 
-bool PartitionCorrelator::DecodeKeyState(std::string_view in, KeyState* ks) {
-  state::Decoder d(in);
-  uint8_t fmt;
+bool PartitionCorrelator::DecodeKey(std::string_view v, KeyState* ks,
+                                    std::string* incident_id) const {
+  state::Decoder d(v);
+  uint8_t fmt, type, has_extra;
   uint64_t n;
-  if (!d.U8(&fmt) || fmt != kKeyFormat || !d.Str(&ks->incident) ||
-      !d.SignedVarint(&ks->suppress_until_ns) || !d.SignedVarint(&ks->last_ns) ||
-      !d.SignedVarint(&ks->horizon_ns) || !d.Varint(&n)) {
+  if (!d.U8(&fmt) || fmt != kKeyFormat || !d.U8(&type) || !d.SignedVarint(&ks->expires_ns) ||
+      !d.SignedVarint(&ks->suppress_until_ns) || !d.Str(incident_id) || !d.Varint(&n) ||
+      n > 65535) {
     return false;
   }
-  ks->pending.resize(n);
-  for (auto& p : ks->pending) {
-    int64_t part;
-    uint8_t flags;
-    uint64_t nh;
-    if (!d.SignedVarint(&p.time_ns) || !d.Str(&p.ref.source) || !d.SignedVarint(&part) ||
-        !d.SignedVarint(&p.ref.offset) || !d.Str(&p.source_addr) || !d.U8(&flags) ||
-        !d.Varint(&nh)) {
+  ks->type = type;
+  ks->Resize(n);
+  uint64_t prev = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t dt;
+    uint64_t pos, hits, peer;
+    if (!d.SignedVarint(&dt) || !d.Varint(&pos) || !d.Varint(&hits) || !d.Varint(&peer)) {
       return false;
     }
-    p.ref.partition = static_cast<int32_t>(part);
-    p.ref.event_time_ns = p.time_ns;
-    p.external = flags & 1;
-    p.internal = flags & 2;
-    p.hits.resize(nh);
-    for (auto& h : p.hits) {
-      if (!DecodeHit(d, &h)) return false;
+    prev += static_cast<uint64_t>(dt);
+    Ev& ev = (*ks)[i];
+    ev.t = static_cast<int64_t>(prev);
+    ev.pos = pos;
+    ev.hits = static_cast<uint32_t>(hits);
+    ev.peer = static_cast<uint32_t>(peer);
+  }
+  if (!d.U8(&has_extra)) return false;
+  if (has_extra) {
+    ks->extra = std::make_unique<KeyExtra>();
+    if (!d.Varint(&n) || n > 65535) return false;
+    ks->extra->vals.resize(n);
+    for (auto& x : ks->extra->vals) {
+      if (!d.Fixed64BE(&x)) return false;
     }
+    if (!d.Str(&ks->extra->desc)) return false;
   }
   return d.done();
 }
 
+std::string PartitionCorrelator::EncodeProto(const Proto& p) {
+  std::string out;
+  state::Encoder e(&out);
+  e.Str(p.operator_id);
+  e.U8(static_cast<uint8_t>(p.target_kind));
+  e.Str(p.target_id);
+  e.Varint(p.group_values.size());
+  for (const auto& g : p.group_values) e.Str(g);
+  e.Str(p.rule_id);
+  e.Str(p.rule_title);
+  e.SignedVarint(p.suppress_ns);
+  e.SignedVarint(p.quiet_ns);
+  e.SignedVarint(p.window_ns);
+  return out;
+}
+
+bool PartitionCorrelator::DecodeProto(std::string_view in, Proto* p) {
+  state::Decoder d(in);
+  uint8_t tk;
+  uint64_t n;
+  if (!d.Str(&p->operator_id) || !d.U8(&tk) || !d.Str(&p->target_id) || !d.Varint(&n) ||
+      n > 64) {
+    return false;
+  }
+  p->target_kind = static_cast<TargetKind>(tk);
+  p->group_values.resize(n);
+  for (auto& g : p->group_values) {
+    if (!d.Str(&g)) return false;
+  }
+  return d.Str(&p->rule_id) && d.Str(&p->rule_title) && d.SignedVarint(&p->suppress_ns) &&
+         d.SignedVarint(&p->quiet_ns) && d.SignedVarint(&p->window_ns) && d.done();
+}
+
+// ---- load / flush ----------------------------------------------------------------------
+
 absl::Status PartitionCorrelator::Load(const state::StateStore& store) {
-  absl::Status st = store.Scan(
-      state::Cf::kCorrelation, prefix_, [&](std::string_view k, std::string_view v) {
-        std::string key(k.substr(prefix_.size()));
-        if (key == kWatermarkKey) {
-          state::Decoder d(v);
-          if (!d.SignedVarint(&max_event_ns_) || !d.SignedVarint(&watermark_ns_)) {
-            return absl::DataLossError("corrupt watermark record");
-          }
-          return absl::OkStatus();
-        }
-        KeyState ks;
-        if (!DecodeKeyState(v, &ks)) {
-          return absl::DataLossError(StrCat("corrupt correlation state for partition ",
-                                            partition_));
-        }
-        keys_.emplace(std::move(key), std::move(ks));
-        return absl::OkStatus();
-      });
+  store_ = &store;
+  absl::Status st = dict_.Load(store, prefix_);
   if (!st.ok()) return st;
-  return store.Scan(state::Cf::kIncidents, prefix_, [&](std::string_view, std::string_view v) {
-    Incident inc;
-    if (!inc.Decode(v)) return absl::DataLossError("corrupt incident record");
-    if (inc.state == IncidentState::kOpen) {
-      SetTimer(inc.id, inc.close_at_ns);
-      incidents_.emplace(inc.id, std::move(inc));
+  auto wm = store.Get(state::Cf::kCorrelation, prefix_ + kWatermarkTag);
+  if (wm.ok()) {
+    state::Decoder d(*wm);
+    if (!d.SignedVarint(&max_event_ns_) || !d.SignedVarint(&watermark_ns_)) {
+      return absl::DataLossError(StrCat("corrupt watermark record, partition ", partition_));
+    }
+  } else if (!absl::IsNotFound(wm.status())) {
+    return wm.status();
+  }
+  st = store.Scan(state::Cf::kIncidents, prefix_ + kOpenTag,
+                  [&](std::string_view, std::string_view v) {
+                    auto rec = std::make_unique<IncidentRec>();
+                    if (!rec->inc.Decode(v)) {
+                      return absl::DataLossError(
+                          StrCat("corrupt incident record, partition ", partition_));
+                    }
+                    rec->id128 = IdBits(rec->inc.id);
+                    std::string id = rec->inc.id;
+                    IncidentRec* r = rec.get();
+                    incidents_.emplace(id, std::move(rec));
+                    SetCloseTimer(*r, r->inc.close_at_ns);
+                    return absl::OkStatus();
+                  });
+  if (!st.ok()) return st;
+  size_t max = static_cast<size_t>(std::max<int64_t>(opts_.max_keys_in_memory, 1));
+  std::string key_prefix = prefix_ + kKeyTag;
+  st = store.Scan(state::Cf::kCorrelation, key_prefix, [&](std::string_view k,
+                                                           std::string_view v) {
+    if (k.size() != key_prefix.size() + 16) {
+      return absl::DataLossError(StrCat("corrupt correlation key, partition ", partition_));
+    }
+    Fp fp = ReadFp(k.substr(key_prefix.size()));
+    int64_t deadline;
+    std::string_view payload;
+    if (!state::ParseExpiringValue(v, &deadline, &payload)) {
+      return absl::DataLossError(StrCat("corrupt correlation value, partition ", partition_));
+    }
+    if (deadline < watermark_ns_) {
+      deleted_keys_.push_back(fp);  // expired while we were down
+      return absl::OkStatus();
+    }
+    KeyState& ks = Create(fp, 0);
+    std::string incident_id;
+    if (!DecodeKey(payload, &ks, &incident_id)) {
+      return absl::DataLossError(StrCat("corrupt correlation state, partition ", partition_));
+    }
+    ks.flags = KeyState::kLive;
+    if (!incident_id.empty()) {
+      auto inc = incidents_.find(incident_id);
+      if (inc != incidents_.end()) {
+        ks.incident = inc->second.get();
+        inc->second->key = fp;
+      }
+    }
+    if (ks.type == static_cast<uint8_t>(ConditionType::kAbsence) && ks.extra && ks.n > 0) {
+      Proto p;
+      if (DecodeProto(ks.extra->desc, &p)) {
+        ks.extra->timer_ns = SatAdd(ks[0].t, p.window_ns);
+        timers_.insert(Timer{ks.extra->timer_ns, TimerKind::kAbsence, fp});
+      }
+    }
+    if (map_.size() > max) {  // beyond the memory bound: leave it cold
+      ColdAdd(deadline);
+      ks.extra.reset();  // keep the absence timer (fires via fault-in)
+      Drop(ks.slot, false);
+    } else {
+      QueueExpiry(ks);
     }
     return absl::OkStatus();
   });
+  return st;
 }
 
-void PartitionCorrelator::SetTimer(const std::string& id, int64_t deadline_ns) {
-  auto it = timer_of_.find(id);
-  if (it != timer_of_.end()) {
-    timers_.erase({it->second, id});
-    it->second = deadline_ns;
-  } else {
-    timer_of_.emplace(id, deadline_ns);
+void PartitionCorrelator::Flush(state::StateDelta* delta) {
+  dict_.Flush(prefix_, delta);
+  std::sort(deleted_keys_.begin(), deleted_keys_.end());
+  deleted_keys_.erase(std::unique(deleted_keys_.begin(), deleted_keys_.end()),
+                      deleted_keys_.end());
+  for (const Fp& fp : deleted_keys_) {
+    if (map_.contains(fp)) continue;  // re-created since: the Put below wins
+    delta->Delete(state::Cf::kCorrelation, KeyStoreKey(fp));
   }
-  timers_.insert({deadline_ns, id});
-}
-
-void PartitionCorrelator::Emit(Incident& inc, std::string change, CorrelateOutput* out) {
-  ++inc.revision;
-  inc.change = std::move(change);
-  inc.count_at_revision = inc.event_count;
-  out->revisions.push_back(inc);
-}
-
-void PartitionCorrelator::Close(const std::string& id, CorrelateOutput* out) {
-  auto it = incidents_.find(id);
-  if (it == incidents_.end()) return;
-  Incident& inc = it->second;
-  inc.state = IncidentState::kClosed;
-  Emit(inc, "closed", out);
-  dirty_incidents_.insert(id);
-  // Closed incidents stay in the store (kizashi incidents show) but leave memory.
-  auto t = timer_of_.find(id);
-  if (t != timer_of_.end()) {
-    timers_.erase({t->second, id});
-    timer_of_.erase(t);
+  deleted_keys_.clear();
+  // Sorted by key so that the delta (a changelog transaction in Kafka mode) is deterministic.
+  std::vector<std::pair<Fp, uint32_t>> dirty;
+  dirty.reserve(dirty_slots_.size());
+  for (uint32_t slot : dirty_slots_) {
+    KeyState& ks = Slot(slot);
+    if ((ks.flags & KeyState::kLive) && (ks.flags & KeyState::kDirty)) {
+      ks.flags &= static_cast<uint8_t>(~KeyState::kDirty);
+      dirty.emplace_back(ks.fp, slot);
+    }
   }
-  closed_.push_back(std::move(inc));
-  incidents_.erase(it);
+  dirty_slots_.clear();
+  std::sort(dirty.begin(), dirty.end());
+  for (const auto& [fp, slot] : dirty) {
+    const KeyState& ks = Slot(slot);
+    delta->Put(state::Cf::kCorrelation, KeyStoreKey(fp),
+               state::ExpiringValue(Deadline(ks), EncodeKey(ks)));
+  }
+  std::sort(dirty_incidents_.begin(), dirty_incidents_.end());
+  dirty_incidents_.erase(std::unique(dirty_incidents_.begin(), dirty_incidents_.end()),
+                         dirty_incidents_.end());
+  for (const auto& id : dirty_incidents_) {
+    auto it = incidents_.find(id);
+    if (it == incidents_.end() || !it->second->dirty) continue;
+    it->second->dirty = false;
+    delta->Put(state::Cf::kIncidents, StrCat(prefix_, std::string_view(&kOpenTag, 1), id),
+               it->second->inc.Encode());
+  }
+  dirty_incidents_.clear();
+  for (const auto& inc : closed_) {
+    delta->Delete(state::Cf::kIncidents, StrCat(prefix_, std::string_view(&kOpenTag, 1), inc.id));
+    delta->Put(state::Cf::kIncidents, StrCat(prefix_, std::string_view(&kClosedTag, 1), inc.id),
+               state::ExpiringValue(SatAdd(inc.close_at_ns, opts_.closed_retention_ns),
+                                    inc.Encode()));
+  }
+  closed_.clear();
+  if (watermark_dirty_) {
+    std::string v;
+    state::Encoder e(&v);
+    e.SignedVarint(max_event_ns_);
+    e.SignedVarint(watermark_ns_);
+    delta->Put(state::Cf::kCorrelation, prefix_ + kWatermarkTag, v);
+    delta->NoteWatermark(partition_, watermark_ns_);
+    watermark_dirty_ = false;
+  }
+  Evict();
+}
+
+void PartitionCorrelator::Committed() { evicting_.clear(); }
+
+// ---- timers and incidents --------------------------------------------------------------
+
+void PartitionCorrelator::SetCloseTimer(IncidentRec& rec, int64_t deadline) {
+  if (rec.timer_ns == deadline) return;
+  if (rec.timer_ns != kNoTime) timers_.erase(Timer{rec.timer_ns, TimerKind::kClose, rec.id128});
+  rec.timer_ns = deadline;
+  if (deadline != kNoTime) timers_.insert(Timer{deadline, TimerKind::kClose, rec.id128});
+}
+
+void PartitionCorrelator::ScheduleAbsence(KeyState& ks, int64_t window_ns) {
+  KeyExtra& x = *ks.extra;
+  int64_t want = ks.n > 0 ? SatAdd(ks[0].t, window_ns) : kNoTime;
+  if (x.timer_ns == want) return;
+  if (x.timer_ns != kNoTime) timers_.erase(Timer{x.timer_ns, TimerKind::kAbsence, ks.fp});
+  x.timer_ns = want;
+  if (want != kNoTime) timers_.insert(Timer{want, TimerKind::kAbsence, ks.fp});
 }
 
 void PartitionCorrelator::FireTimers(CorrelateOutput* out) {
-  while (!timers_.empty() && timers_.begin()->first <= watermark_ns_) {
-    std::string id = timers_.begin()->second;
-    Close(id, out);
+  while (!timers_.empty() && timers_.begin()->deadline <= watermark_ns_) {
+    Timer t = *timers_.begin();
+    timers_.erase(timers_.begin());
+    if (t.kind == TimerKind::kClose) {
+      auto it = incidents_.find(IdHex(t.id));
+      if (it == incidents_.end()) continue;
+      it->second->timer_ns = kNoTime;
+      Close(it->second.get(), out);
+    } else {
+      KeyState* ks = Find(t.id, true);
+      if (ks == nullptr || !ks->extra) continue;
+      ks->extra->timer_ns = kNoTime;
+      FireAbsence(t.id, out);
+    }
   }
 }
 
-bool PartitionCorrelator::Absorb(Incident& inc, const Pending& p) {
-  bool material = false;
-  ++inc.event_count;
-  inc.first_seen_ns = std::min(inc.first_seen_ns, p.time_ns);
-  inc.last_seen_ns = std::max(inc.last_seen_ns, p.time_ns);
-  if (static_cast<int64_t>(inc.evidence.size()) < opts_.max_evidence) {
-    EvidenceRef ref = p.ref;
-    ref.event_time_ns = p.time_ns;
-    inc.evidence.push_back(ref);
+void PartitionCorrelator::Emit(IncidentRec& rec, const char* change, CorrelateOutput* out) {
+  Incident& inc = rec.inc;
+  ++inc.revision;
+  inc.change = change;
+  inc.count_at_revision = inc.event_count;
+  out->revisions.push_back(inc);
+  if (!rec.dirty) {
+    rec.dirty = true;
+    dirty_incidents_.push_back(inc.id);
   }
-  if (!p.source_addr.empty()) {
-    auto it = std::lower_bound(inc.sources.begin(), inc.sources.end(), p.source_addr);
-    if (it == inc.sources.end() || *it != p.source_addr) {
-      if (static_cast<int64_t>(inc.sources.size()) < opts_.max_sources) {
-        inc.sources.insert(it, p.source_addr);
-        material = inc.revision > 0;
-      }
-      ++inc.distinct_sources;
+}
+
+void PartitionCorrelator::Close(IncidentRec* rec, CorrelateOutput* out) {
+  rec->inc.state = IncidentState::kClosed;
+  Emit(*rec, "closed", out);
+  SetCloseTimer(*rec, kNoTime);
+  auto k = map_.find(rec->key);
+  if (k != map_.end()) {
+    KeyState& ks = Slot(k->second);
+    if (ks.incident == rec) {
+      ks.incident = nullptr;
+      MarkDirty(ks);
     }
   }
-  if (p.external && !inc.external_source) {
+  // Closed incidents stay in the store (for `retention`) but leave memory.
+  closed_.push_back(std::move(rec->inc));
+  incidents_.erase(closed_.back().id);
+}
+
+const std::vector<PatternHit>& PartitionCorrelator::HitsOf(uint32_t code) {
+  static const std::vector<PatternHit> kNone;
+  if (code == 0) return kNone;
+  auto entry_hits = [&](uint32_t c) -> const std::vector<PatternHit>& {
+    if (c >= hits_cache_.size()) hits_cache_.resize(c + 1);
+    auto& h = hits_cache_[c];
+    if (h.empty()) {
+      PatternHit p;
+      if (DecodeHit(dict_.Get(Dictionary::kEntry, c), &p)) h.push_back(std::move(p));
+    }
+    return h;
+  };
+  if (!(code & kMultiBit)) return entry_hits(code);
+  uint32_t m = code & ~kMultiBit;
+  if (m >= multi_cache_.size()) multi_cache_.resize(m + 1);
+  auto& codes = multi_cache_[m];
+  if (codes.empty()) {
+    state::Decoder d(dict_.Get(Dictionary::kMulti, m));
+    uint64_t c;
+    while (!d.done() && d.Varint(&c)) codes.push_back(static_cast<uint32_t>(c));
+  }
+  // Multi-hit sets are rare: assemble into a scratch list.
+  static thread_local std::vector<PatternHit> assembled;
+  assembled.clear();
+  for (uint32_t c : codes) {
+    const auto& h = entry_hits(c);
+    assembled.insert(assembled.end(), h.begin(), h.end());
+  }
+  return assembled;
+}
+
+bool PartitionCorrelator::Absorb(Incident& inc, const Ev& ev) {
+  bool material = false;
+  ++inc.event_count;
+  inc.first_seen_ns = std::min(inc.first_seen_ns, ev.t);
+  inc.last_seen_ns = std::max(inc.last_seen_ns, ev.t);
+  if (static_cast<int64_t>(inc.evidence.size()) < opts_.max_evidence) {
+    inc.evidence.push_back(EvidenceRef{std::string(dict_.Get(Dictionary::kSource, ev.source())),
+                                       partition_, ev.offset(), ev.t});
+  }
+  std::string peer;
+  if (ev.hits & Ev::kPeerV4) peer = IpAddr::V4(ev.peer).ToString();
+  else if (ev.hits & Ev::kPeerV6) peer = std::string(dict_.Get(Dictionary::kAddr, ev.peer));
+  if (!peer.empty()) {
+    auto it = std::lower_bound(inc.sources.begin(), inc.sources.end(), peer);
+    if (it == inc.sources.end() || *it != peer) {
+      if (static_cast<int64_t>(inc.sources.size()) < opts_.max_sources) {
+        inc.sources.insert(it, peer);
+        ++inc.distinct_sources;
+        material = inc.revision > 0;
+      } else if (inc.distinct_sources < static_cast<uint32_t>(opts_.max_sources) + 1) {
+        // Beyond the bound only "more than max_sources" is known.
+        inc.distinct_sources = static_cast<uint32_t>(opts_.max_sources) + 1;
+      }
+    }
+  }
+  if ((ev.hits & Ev::kExternal) && !inc.external_source) {
     inc.external_source = true;
     material = material || inc.revision > 0;
   }
-  if (p.internal) inc.internal_source = true;
-  for (const auto& h : p.hits) {
+  if (ev.hits & Ev::kInternal) inc.internal_source = true;
+  for (const auto& h : HitsOf(ev.hit_code())) {
     auto it = std::lower_bound(inc.patterns.begin(), inc.patterns.end(), h,
                                [](const PatternHit& a, const PatternHit& b) {
                                  return std::tie(a.pack_id, a.entry_id) <
@@ -273,200 +714,586 @@ bool PartitionCorrelator::Absorb(Incident& inc, const Pending& p) {
   return material;
 }
 
-void PartitionCorrelator::OpenIncident(KeyState& ks, const Rule& rule, const Incident& proto,
-                                       std::vector<Pending> window, CorrelateOutput* out) {
-  Incident inc = proto;
-  inc.window_start_ns = window.front().time_ns;
-  inc.first_seen_ns = window.front().time_ns;
-  inc.last_seen_ns = window.front().time_ns;
+bool PartitionCorrelator::TryAbsorb(KeyState& ks, const Ev& ev, int64_t quiet_ns,
+                                    CorrelateOutput* out) {
+  IncidentRec* rec = ks.incident;
+  if (rec == nullptr) return false;
+  if (ev.t > rec->inc.close_at_ns) {
+    // In event time the incident's quiet period ended before this event.
+    Close(rec, out);
+    return false;
+  }
+  if (ev.t > ks.suppress_until_ns) return false;
+  Incident& inc = rec->inc;
+  bool material = Absorb(inc, ev);
+  if (!material && inc.event_count >= 2 * std::max<uint64_t>(inc.count_at_revision, 1)) {
+    material = true;  // the count doubled since the last revision
+  }
+  inc.close_at_ns = std::max(inc.close_at_ns, SatAdd(inc.last_seen_ns, quiet_ns));
+  if (material) {
+    Emit(*rec, "updated", out);
+  } else if (!rec->dirty) {
+    rec->dirty = true;
+    dirty_incidents_.push_back(inc.id);
+  }
+  SetCloseTimer(*rec, inc.close_at_ns);
+  return true;
+}
+
+void PartitionCorrelator::OpenIncident(KeyState& ks, const Proto& proto, const Ev* window,
+                                       size_t n, const Ev* extra, size_t nextra,
+                                       CorrelateOutput* out) {
+  int64_t start = window[0].t;
   IdBuilder idb;
-  idb.Add(inc.operator_id).Add(inc.target_id).Add(inc.rule_id);
-  for (const auto& g : inc.group_values) idb.Add(g);
-  idb.Add(inc.window_start_ns);
-  inc.id = idb.Finish();
-  inc.suppress_until_ns = inc.window_start_ns + rule.suppress_ns;
-  for (const auto& p : window) Absorb(inc, p);
-  ks.incident = inc.id;
+  idb.Add(proto.operator_id).Add(proto.target_id).Add(proto.rule_id);
+  for (const auto& g : proto.group_values) idb.Add(g);
+  idb.Add(start);
+  std::string id = idb.Finish();
+  auto existing = incidents_.find(id);
+  if (existing != incidents_.end()) {
+    // Same key and window start (only after a state reset): continue that incident.
+    ks.incident = existing->second.get();
+    ks.suppress_until_ns = existing->second->inc.suppress_until_ns;
+    for (size_t i = 0; i < n; ++i) TryAbsorb(ks, window[i], proto.quiet_ns, out);
+    return;
+  }
+  auto rec = std::make_unique<IncidentRec>();
+  Incident& inc = rec->inc;
+  inc.id = id;
+  inc.partition = partition_;
+  inc.operator_id = proto.operator_id;
+  inc.target_kind = proto.target_kind;
+  inc.target_id = proto.target_id;
+  inc.rule_id = proto.rule_id;
+  inc.rule_title = proto.rule_title;
+  inc.group_values = proto.group_values;
+  inc.window_start_ns = start;
+  inc.first_seen_ns = start;
+  inc.last_seen_ns = start;
+  inc.suppress_until_ns = SatAdd(start, proto.suppress_ns);
+  for (size_t i = 0; i < n; ++i) Absorb(inc, window[i]);
+  for (size_t i = 0; i < nextra; ++i) Absorb(inc, extra[i]);
+  inc.close_at_ns = SatAdd(inc.last_seen_ns, proto.quiet_ns);
+  rec->key = ks.fp;
+  rec->id128 = IdBits(id);
+  IncidentRec* r = rec.get();
+  incidents_.emplace(id, std::move(rec));
+  Emit(*r, "opened", out);
+  SetCloseTimer(*r, inc.close_at_ns);
+  ks.incident = r;
   ks.suppress_until_ns = inc.suppress_until_ns;
-  inc.close_at_ns = inc.last_seen_ns + rule.quiet_ns;
-  Emit(inc, "opened", out);
-  SetTimer(inc.id, inc.close_at_ns);
-  dirty_incidents_.insert(inc.id);
-  incidents_.emplace(inc.id, std::move(inc));
+  MarkDirty(ks);
+}
+
+// ---- the event path --------------------------------------------------------------------
+
+uint32_t PartitionCorrelator::EntryCode(uint32_t entry, const patterns::PatternSet& patterns) {
+  uint32_t& c = entry_code_[entry];
+  if (c == 0) c = dict_.Intern(Dictionary::kEntry, EncodeHit(patterns.entries()[entry]));
+  return c;
+}
+
+uint32_t PartitionCorrelator::HitsCode(const Cand* cands, size_t n,
+                                       const patterns::PatternSet& patterns) {
+  uint32_t first = 0;
+  uint32_t codes[16];
+  size_t nc = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (cands[i].entry == kNone) continue;
+    uint32_t c = EntryCode(cands[i].entry, patterns);
+    if (c == 0) continue;
+    if (nc == 0) first = c;
+    bool dup = false;
+    for (size_t k = 0; k < nc; ++k) dup = dup || codes[k] == c;
+    if (!dup && nc < 16) codes[nc++] = c;
+  }
+  if (nc <= 1) return first;
+  std::sort(codes, codes + nc);
+  std::string key;
+  state::Encoder e(&key);
+  for (size_t k = 0; k < nc; ++k) e.Varint(codes[k]);
+  uint32_t m = dict_.Intern(Dictionary::kMulti, key);
+  return m == 0 ? first : (m | kMultiBit);
+}
+
+Ev PartitionCorrelator::MakeEv(const Event& e, uint32_t hits) {
+  Ev ev;
+  ev.t = e.event_time_ns;
+  uint16_t src = 0;
+  if (e.pos.source < source_codes_.size()) src = source_codes_[e.pos.source];
+  uint64_t off = e.pos.offset < 0 ? 0 : static_cast<uint64_t>(e.pos.offset);
+  if (off > Ev::kOffsetMask) off = Ev::kOffsetMask;
+  ev.pos = off | (static_cast<uint64_t>(src) << 48);
+  ev.hits = hits & Ev::kHitsMask;
+  const IpAddr& peer = e.dst_is_target ? e.src : e.dst;
+  if (peer.valid) {
+    ev.hits |= e.src_internal ? Ev::kInternal : Ev::kExternal;
+    if (peer.is_v4()) {
+      ev.peer = static_cast<uint32_t>(peer.bytes[12]) << 24 |
+                static_cast<uint32_t>(peer.bytes[13]) << 16 |
+                static_cast<uint32_t>(peer.bytes[14]) << 8 | peer.bytes[15];
+      ev.hits |= Ev::kPeerV4;
+    } else {
+      uint32_t code = dict_.Intern(Dictionary::kAddr, peer.ToString());
+      if (code != 0) {
+        ev.peer = code;
+        ev.hits |= Ev::kPeerV6;
+      } else {
+        ++stats_.peers_not_interned;
+      }
+    }
+  }
+  return ev;
+}
+
+Fp PartitionCorrelator::KeyOf(const CompiledRule& cr, const Event& e,
+                              const registry::Registry& reg) const {
+  KeyHasher h(cr.seed_hi, cr.seed_lo);
+  h.Add(e.operator_id);
+  if (e.target_kind == TargetKind::kCriticalSystem && e.target_ref < reg.systems().size()) {
+    h.Add(uint64_t{1}).Add(reg.systems()[e.target_ref].id);
+  } else if (e.target_kind == TargetKind::kNonCriticalAsset &&
+             e.target_ref < reg.assets().size()) {
+    h.Add(uint64_t{2}).Add(reg.assets()[e.target_ref].id);
+  } else {
+    const IpAddr& t = e.dst_is_target ? e.dst : e.src;
+    if (t.valid) h.Add(uint64_t{3}).Add(t.hi()).Add(t.lo());
+    else h.Add(uint64_t{4}).Add(e.host);
+  }
+  std::string scratch;
+  for (const auto& g : cr.rule.group_by) {
+    if (g.is_ip()) {
+      const IpAddr& a = FieldIp(g, e);
+      h.Add(uint64_t{a.valid}).Add(a.hi()).Add(a.lo());
+    } else if (g.is_number()) {
+      h.Add(static_cast<uint64_t>(FieldNumber(g, e)));
+    } else {
+      h.Add(FieldText(g, e, reg, &scratch));
+    }
+  }
+  return h.Finish();
+}
+
+PartitionCorrelator::Proto PartitionCorrelator::MakeProto(const Rule& rule, const Event& e,
+                                                          const registry::Registry& reg) const {
+  Proto p;
+  p.operator_id = std::string(e.operator_id);
+  p.target_kind = e.target_kind;
+  FieldRef target;
+  target.kind = FieldKind::kTarget;
+  std::string scratch;
+  p.target_id = std::string(FieldText(target, e, reg, &scratch));
+  for (const auto& g : rule.group_by) p.group_values.emplace_back(FieldText(g, e, reg, &scratch));
+  p.rule_id = rule.id;
+  p.rule_title = rule.title;
+  p.suppress_ns = rule.suppress_ns;
+  p.quiet_ns = rule.quiet_ns;
+  p.window_ns = rule.condition.window_ns;
+  return p;
 }
 
 void PartitionCorrelator::Process(const Batch& batch, const Rulebook& rules,
                                   const patterns::PatternSet& patterns,
                                   const registry::Registry& reg, CorrelateOutput* out) {
-  const auto& entries = patterns.entries();
-  std::vector<uint32_t> candidate_rules;
+  if (patterns.serial() != patterns_serial_ || entry_code_.size() != patterns.entries().size()) {
+    entry_code_.assign(patterns.entries().size(), 0);
+    patterns_serial_ = patterns.serial();
+  }
+  source_codes_.resize(batch.sources.size());
+  for (size_t s = 0; s < batch.sources.size(); ++s) {
+    source_codes_[s] = static_cast<uint16_t>(dict_.Intern(Dictionary::kSource, batch.sources[s]));
+  }
+  const auto& unindexed = rules.unindexed();
   for (uint32_t i = 0; i < batch.events.size(); ++i) {
     const Event& e = batch.events[i];
     int64_t t = e.event_time_ns;
     if (e.ingest_time_ns > 0 && t > e.ingest_time_ns + opts_.max_future_skew_ns) {
       out->future.push_back(i);
+      ++stats_.future;
       continue;
     }
     if (watermark_ns_ != INT64_MIN && t < watermark_ns_) {
       out->late.push_back(i);
+      ++stats_.late;
       continue;
     }
+    last_ingest_ns_ = std::max(last_ingest_ns_, e.ingest_time_ns);
+    ++stats_.events;
     if (t > max_event_ns_) {
       max_event_ns_ = t;
+      watermark_dirty_ = true;
       int64_t wm = t - opts_.allowed_lateness_ns;
       if (wm > watermark_ns_) {
         watermark_ns_ = wm;
-        watermark_dirty_ = true;
+        // Timers due before this event fire first: they happened earlier in event time.
+        FireTimers(out);
       }
     }
+    cands_.clear();
     size_t nm = batch.match_count(i);
     if (nm > 0) {
       const Match* m = batch.event_matches(i);
-      candidate_rules.clear();
       for (size_t k = 0; k < nm; ++k) {
-        for (uint32_t r : rules.rules_for_entry(m[k].entry)) candidate_rules.push_back(r);
-      }
-      std::sort(candidate_rules.begin(), candidate_rules.end());
-      candidate_rules.erase(std::unique(candidate_rules.begin(), candidate_rules.end()),
-                            candidate_rules.end());
-      const IpAddr& peer = e.dst_is_target ? e.src : e.dst;
-      bool external = peer.valid && !e.src_internal;
-      bool internal = peer.valid && e.src_internal;
-      for (uint32_t ri : candidate_rules) {
-        const Rule& rule = rules.rules()[ri];
-        const RuleMatch& rm = rule.match;
-        // Target and source predicates.
-        if (rm.target == TargetFilter::kCriticalSystem &&
-            e.target_kind != TargetKind::kCriticalSystem) continue;
-        if (rm.target == TargetFilter::kNonCriticalAsset &&
-            e.target_kind != TargetKind::kNonCriticalAsset) continue;
-        if (rm.target == TargetFilter::kUnknownAsset && e.target_kind != TargetKind::kUnknownAsset)
-          continue;
-        if (rm.internal_only >= 0) {
-          if (e.target_kind != TargetKind::kCriticalSystem) continue;
-          if (reg.systems()[e.target_ref].internal_only != (rm.internal_only == 1)) continue;
+        for (const RuleRef& ref : rules.rules_for_entry(m[k].entry)) {
+          cands_.push_back(Cand{ref.rule, ref.steps, m[k].entry});
         }
-        if (!rm.asset_roles.empty()) {
-          if (e.target_kind != TargetKind::kNonCriticalAsset) continue;
-          std::string_view role = registry::AssetRoleName(reg.assets()[e.target_ref].role);
-          if (std::find(rm.asset_roles.begin(), rm.asset_roles.end(), role) ==
-              rm.asset_roles.end()) continue;
-        }
-        if (rm.source == SourceFilter::kExternal && !external) continue;
-        if (rm.source == SourceFilter::kInternal && !internal) continue;
-
-        Incident proto;
-        proto.partition = partition_;
-        proto.operator_id = std::string(e.operator_id);
-        proto.target_kind = e.target_kind;
-        if (e.target_kind == TargetKind::kCriticalSystem) {
-          proto.target_id = reg.systems()[e.target_ref].id;
-        } else if (e.target_kind == TargetKind::kNonCriticalAsset) {
-          proto.target_id = reg.assets()[e.target_ref].id;
-        } else {
-          const IpAddr& tgt = e.dst_is_target ? e.dst : e.src;
-          proto.target_id = tgt.valid ? tgt.ToString() : std::string(e.host);
-        }
-        proto.rule_id = rule.id;
-        proto.rule_title = rule.title;
-        std::string key = StrCat(proto.operator_id, '\0', proto.target_id, '\0', rule.id);
-        for (const auto& g : rule.group_by) {
-          proto.group_values.push_back(KeyValue(g, e));
-          StrAppend(&key, '\0', proto.group_values.back());
-        }
-        Pending p;
-        p.time_ns = t;
-        p.ref = EvidenceRef{std::string(batch.source_name(e.pos)), e.pos.partition, e.pos.offset, t};
-        p.source_addr = peer.valid ? peer.ToString() : std::string();
-        p.external = external;
-        p.internal = internal;
-        for (size_t k = 0; k < nm; ++k) {
-          const auto& rfe = rules.rules_for_entry(m[k].entry);
-          if (std::find(rfe.begin(), rfe.end(), ri) == rfe.end()) continue;
-          PatternHit h = HitOf(entries[m[k].entry]);
-          bool dup = false;
-          for (const auto& x : p.hits) dup = dup || (x.pack_id == h.pack_id && x.entry_id == h.entry_id);
-          if (!dup) p.hits.push_back(std::move(h));
-        }
-        OnMatch(key, rule, ri, std::move(p), proto, out);
       }
     }
-    FireTimers(out);
+    for (const RuleRef& ref : unindexed) cands_.push_back(Cand{ref.rule, ref.steps, kNone});
+    if (cands_.empty()) continue;
+    if (cands_.size() > 1) {
+      std::sort(cands_.begin(), cands_.end(), [](const Cand& a, const Cand& b) {
+        return a.rule != b.rule ? a.rule < b.rule : a.entry < b.entry;
+      });
+    }
+    for (size_t b = 0; b < cands_.size();) {
+      size_t end = b + 1;
+      uint32_t steps = cands_[b].steps;
+      while (end < cands_.size() && cands_[end].rule == cands_[b].rule) steps |= cands_[end++].steps;
+      HandleRule(e, batch, i, rules.compiled()[cands_[b].rule], steps, &cands_[b], end - b,
+                 patterns, reg, out);
+      b = end;
+    }
+  }
+  ExpireKeys();
+}
+
+void PartitionCorrelator::HandleRule(const Event& e, const Batch& batch, uint32_t ev_index,
+                                     const CompiledRule& cr, uint32_t steps, const Cand* cands,
+                                     size_t ncands, const patterns::PatternSet& patterns,
+                                     const registry::Registry& reg, CorrelateOutput* out) {
+  const Rule& rule = cr.rule;
+  if (!Rulebook::Accepts(rule.match, e, reg)) return;
+  const auto& cond = rule.condition;
+  if (!cond.steps.empty()) {
+    for (uint32_t s = 0; s < cond.steps.size(); ++s) {
+      if ((steps & (1u << s)) && !Rulebook::Accepts(cond.steps[s].match, e, reg)) {
+        steps &= ~(1u << s);
+      }
+    }
+    if (steps == 0) return;
+  }
+  ++stats_.rule_evaluations;
+  Fp fp = KeyOf(cr, e, reg);
+  auto type = static_cast<uint8_t>(cond.type);
+  KeyState* ks = Find(fp, true);
+  bool created = false;
+  if (ks == nullptr) {
+    // An absence rule's expected event with nothing pending changes nothing.
+    if (cond.type == ConditionType::kAbsence && !(steps & 1u)) return;
+    ks = &Create(fp, type);
+    created = true;
+    ++stats_.keys_created;
+  }
+  if (ks->type != type) {
+    // The rule changed its condition type on a reload: its old state is meaningless.
+    if (ks->extra && ks->extra->timer_ns != kNoTime) {
+      timers_.erase(Timer{ks->extra->timer_ns, TimerKind::kAbsence, ks->fp});
+    }
+    ks->ClearEvents();
+    ks->extra.reset();
+    ks->type = type;
+  }
+  MarkDirty(*ks);
+  // Only the entries that feed accepted steps are this event's hits for the rule.
+  uint32_t hits = 0;
+  {
+    Cand local[16];
+    size_t nl = 0;
+    for (size_t k = 0; k < ncands && nl < 16; ++k) {
+      if (cands[k].steps & steps) local[nl++] = cands[k];
+    }
+    hits = HitsCode(local, nl, patterns);
+  }
+  Ev ev = MakeEv(e, hits);
+  ks->expires_ns = std::max(ks->expires_ns, SatAdd(ev.t, cond.window_ns));
+  if (created) QueueExpiry(*ks);
+  RuleParams rp{&cr, cond.window_ns, cond.count, rule.suppress_ns, rule.quiet_ns};
+  (void)batch;
+  (void)ev_index;
+  switch (cond.type) {
+    case ConditionType::kSingle:
+      if (TryAbsorb(*ks, ev, rule.quiet_ns, out)) return;
+      OpenIncident(*ks, MakeProto(rule, e, reg), &ev, 1, nullptr, 0, out);
+      return;
+    case ConditionType::kEventCount:
+      if (TryAbsorb(*ks, ev, rule.quiet_ns, out)) return;
+      OnEventCount(*ks, rp, ev, nullptr, e, reg, out);
+      return;
+    case ConditionType::kValueCount: {
+      if (TryAbsorb(*ks, ev, rule.quiet_ns, out)) return;
+      KeyHasher vh;
+      const FieldRef& f = cond.distinct;
+      if (f.is_ip()) {
+        const IpAddr& a = FieldIp(f, e);
+        if (!a.valid) return;  // no value: nothing to count
+        vh.Add(a.hi()).Add(a.lo());
+      } else if (f.is_number()) {
+        int64_t v = FieldNumber(f, e);
+        if (v == 0) return;
+        vh.Add(static_cast<uint64_t>(v));
+      } else {
+        std::string scratch;
+        std::string_view v = FieldText(f, e, reg, &scratch);
+        if (v.empty()) return;
+        vh.Add(v);
+      }
+      OnValueCount(*ks, rp, ev, vh.Finish().lo, e, reg, out);
+      return;
+    }
+    case ConditionType::kTemporal:
+      if (TryAbsorb(*ks, ev, rule.quiet_ns, out)) return;
+      OnTemporal(*ks, rp, ev, steps, e, reg, out);
+      return;
+    case ConditionType::kTemporalOrdered:
+      if (TryAbsorb(*ks, ev, rule.quiet_ns, out)) return;
+      OnOrdered(*ks, rp, ev, steps, e, reg, out);
+      return;
+    case ConditionType::kAbsence:
+      OnAbsence(*ks, rp, ev, steps, e, reg, out);
+      return;
   }
 }
 
-void PartitionCorrelator::OnMatch(const std::string& key, const Rule& rule, uint32_t,
-                                  Pending p, const Incident& proto, CorrelateOutput* out) {
-  KeyState& ks = keys_[key];
-  dirty_keys_.insert(key);
-  deleted_keys_.erase(key);
-  int64_t t = p.time_ns;
-  ks.last_ns = std::max(ks.last_ns, t);
-  ks.horizon_ns = std::max(rule.condition.window_ns, rule.suppress_ns) + rule.quiet_ns;
+// ---- conditions ------------------------------------------------------------------------
 
-  // An incident absorbing this key's matches?
-  if (!ks.incident.empty()) {
-    auto it = incidents_.find(ks.incident);
-    if (it != incidents_.end()) {
-      Incident& inc = it->second;
-      if (t > inc.close_at_ns) {
-        // In event time the incident closed before this event.
-        Close(inc.id, out);
-        ks.incident.clear();
-      } else if (t <= ks.suppress_until_ns) {
-        bool material = Absorb(inc, p);
-        if (!material && inc.event_count >= 2 * std::max<uint64_t>(inc.count_at_revision, 1)) {
-          material = true;
-        }
-        inc.close_at_ns = inc.last_seen_ns + rule.quiet_ns;
-        if (material) Emit(inc, "updated", out);
-        SetTimer(inc.id, inc.close_at_ns);
-        dirty_incidents_.insert(inc.id);
-        return;
-      }
-    } else {
-      ks.incident.clear();
-    }
-  }
-
-  if (rule.condition.type == ConditionType::kSingle) {
-    OpenIncident(ks, rule, proto, {std::move(p)}, out);
+void PartitionCorrelator::OnEventCount(KeyState& ks, const RuleParams& rp, const Ev& ev,
+                                       const Proto*, const Event& e,
+                                       const registry::Registry& reg, CorrelateOutput* out) {
+  const size_t need = static_cast<size_t>(rp.count);
+  if (need <= 1) {
+    OpenIncident(ks, MakeProto(rp.cr->rule, e, reg), &ev, 1, nullptr, 0, out);
     return;
   }
-  // Sliding window: keep events inside [watermark - window, ...] sorted by time.
-  auto pos = std::upper_bound(ks.pending.begin(), ks.pending.end(), t,
-                              [](int64_t v, const Pending& x) { return v < x.time_ns; });
-  ks.pending.insert(pos, std::move(p));
-  int64_t horizon = (watermark_ns_ == INT64_MIN ? t : watermark_ns_) - rule.condition.window_ns;
-  while (!ks.pending.empty() && ks.pending.front().time_ns < horizon) {
-    ks.pending.erase(ks.pending.begin());
+  const int64_t T = rp.window_ns;
+  // Events before (watermark - window) can never share a window with a future event.
+  if (watermark_ns_ != INT64_MIN) {
+    int64_t horizon = watermark_ns_ - T;
+    size_t k = 0;
+    while (k < ks.n && ks[k].t < horizon) ++k;
+    if (k > 0) ks.Erase(0, k);
   }
-  size_t need = static_cast<size_t>(rule.condition.count);
-  if (rule.condition.type == ConditionType::kEventCount) {
-    // Earliest window of `need` consecutive events spanning <= window.
-    for (size_t j = 0; j + need <= ks.pending.size(); ++j) {
-      if (ks.pending[j + need - 1].time_ns - ks.pending[j].time_ns <= rule.condition.window_ns) {
-        std::vector<Pending> window(ks.pending.begin() + static_cast<long>(j),
-                                    ks.pending.begin() + static_cast<long>(j + need));
-        ks.pending.erase(ks.pending.begin(), ks.pending.begin() + static_cast<long>(j + need));
-        OpenIncident(ks, rule, proto, std::move(window), out);
+  // Insert in event-time order (after equal times: arrival order breaks ties).
+  size_t pos = ks.n;
+  while (pos > 0 && ks[pos - 1].t > ev.t) --pos;
+  ks.Insert(pos, ev);
+  size_t n = ks.n;
+  if (n >= need) {
+    // No window qualified before this event, so a qualifying one contains it: the earliest
+    // run of `need` consecutive events around it spanning <= window.
+    size_t jlo = pos >= need - 1 ? pos - (need - 1) : 0;
+    size_t jhi = std::min(pos, n - need);
+    for (size_t j = jlo; j <= jhi; ++j) {
+      if (ks[j + need - 1].t - ks[j].t <= T) {
+        scratch_evs_.assign(ks.evs() + j, ks.evs() + n);
+        ks.ClearEvents();
+        OpenIncident(ks, MakeProto(rp.cr->rule, e, reg), scratch_evs_.data(), need,
+                     scratch_evs_.data() + need, scratch_evs_.size() - need, out);
         return;
       }
     }
   }
-  // Bound memory: a key never needs more than `need` events per window.
-  size_t cap = std::max<size_t>(need * 2, 16);
-  if (ks.pending.size() > cap) {
-    ks.pending.erase(ks.pending.begin(), ks.pending.begin() + static_cast<long>(ks.pending.size() - cap));
+  // Out-of-order input can leave more than need-1 events inside the horizon; bound them.
+  size_t cap = std::max<size_t>(2 * need, 8);
+  if (ks.n > cap) ks.Erase(0, ks.n - cap);
+}
+
+void PartitionCorrelator::OnValueCount(KeyState& ks, const RuleParams& rp, const Ev& ev,
+                                       uint64_t value, const Event& e,
+                                       const registry::Registry& reg, CorrelateOutput* out) {
+  if (!ks.extra) ks.extra = std::make_unique<KeyExtra>();
+  auto& vals = ks.extra->vals;
+  const int64_t T = rp.window_ns;
+  auto erase = [&](size_t from, size_t to) {
+    ks.Erase(from, to);
+    vals.erase(vals.begin() + static_cast<long>(from), vals.begin() + static_cast<long>(to));
+  };
+  auto insert_sorted = [&](const Ev& x, uint64_t v) {
+    size_t pos = ks.n;
+    while (pos > 0 && ks[pos - 1].t > x.t) --pos;
+    ks.Insert(pos, x);
+    vals.insert(vals.begin() + static_cast<long>(pos), v);
+  };
+  if (watermark_ns_ != INT64_MIN) {
+    int64_t horizon = watermark_ns_ - T;
+    size_t k = 0;
+    while (k < ks.n && ks[k].t < horizon) ++k;
+    if (k > 0) erase(0, k);
   }
+  // Each distinct value is represented by its latest occurrence.
+  size_t found = vals.size();
+  for (size_t k = 0; k < vals.size(); ++k) {
+    if (vals[k] == value) {
+      found = k;
+      break;
+    }
+  }
+  if (found == vals.size()) {
+    insert_sorted(ev, value);
+  } else if (ev.t >= ks[found].t) {
+    erase(found, found + 1);
+    insert_sorted(ev, value);
+  }
+  // The window ends at the key's latest event time.
+  int64_t tm = ks[ks.n - 1].t;
+  size_t idx = 0;
+  while (idx < ks.n && ks[idx].t < tm - T) ++idx;
+  size_t distinct = ks.n - idx;
+  const size_t need = static_cast<size_t>(rp.count);
+  if (distinct >= need) {
+    scratch_evs_.assign(ks.evs() + idx, ks.evs() + ks.n);
+    ks.ClearEvents();
+    OpenIncident(ks, MakeProto(rp.cr->rule, e, reg), scratch_evs_.data(), scratch_evs_.size(),
+                 nullptr, 0, out);
+    return;
+  }
+  size_t cap = need + 64;
+  if (ks.n > cap) erase(0, ks.n - cap);
+}
+
+void PartitionCorrelator::OnTemporal(KeyState& ks, const RuleParams& rp, const Ev& ev,
+                                     uint32_t steps, const Event& e,
+                                     const registry::Registry& reg, CorrelateOutput* out) {
+  const size_t k = rp.cr->rule.condition.steps.size();
+  if (ks.n != k) {
+    ks.ClearEvents();
+    ks.Resize(k);
+  }
+  const int64_t T = rp.window_ns;
+  for (size_t s = 0; s < k; ++s) {
+    if ((steps & (1u << s)) && (ks[s].t == kNoTime || ev.t >= ks[s].t)) ks[s] = ev;
+    if (ks[s].t != kNoTime && watermark_ns_ != INT64_MIN && ks[s].t < watermark_ns_ - T) {
+      ks[s] = Ev{};
+    }
+  }
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (size_t s = 0; s < k; ++s) {
+    if (ks[s].t == kNoTime) return;
+    lo = std::min(lo, ks[s].t);
+    hi = std::max(hi, ks[s].t);
+  }
+  if (hi - lo > T) return;
+  // Every step has an occurrence within one window: the incident cites each once.
+  scratch_evs_.assign(ks.evs(), ks.evs() + k);
+  std::stable_sort(scratch_evs_.begin(), scratch_evs_.end(),
+                   [](const Ev& a, const Ev& b) { return a.t < b.t; });
+  scratch_evs_.erase(std::unique(scratch_evs_.begin(), scratch_evs_.end(), SameEv),
+                     scratch_evs_.end());
+  ks.ClearEvents();
+  OpenIncident(ks, MakeProto(rp.cr->rule, e, reg), scratch_evs_.data(), scratch_evs_.size(),
+               nullptr, 0, out);
+}
+
+void PartitionCorrelator::OnOrdered(KeyState& ks, const RuleParams& rp, const Ev& ev,
+                                    uint32_t steps, const Event& e,
+                                    const registry::Registry& reg, CorrelateOutput* out) {
+  const size_t k = rp.cr->rule.condition.steps.size();
+  const size_t total = (k - 1) * k / 2;
+  if (ks.n != total) {
+    ks.ClearEvents();
+    ks.Resize(total);
+  }
+  const int64_t T = rp.window_ns;
+  auto row = [&](size_t i) { return ks.evs() + i * (i + 1) / 2; };  // row i: i+1 events
+  // Partial sequences that started before (watermark - window) can never complete.
+  if (watermark_ns_ != INT64_MIN) {
+    for (size_t i = 0; i + 1 < k; ++i) {
+      if (row(i)[0].t != kNoTime && row(i)[0].t < watermark_ns_ - T) row(i)[0].t = kNoTime;
+    }
+  }
+  // Highest step first, so that one event never extends a partial it just created. For each
+  // length the partial with the latest start is kept: it dominates for every completion.
+  for (size_t i = k - 1; i >= 1; --i) {
+    if (!(steps & (1u << i))) continue;
+    const Ev* prev = row(i - 1);
+    if (prev[0].t == kNoTime) continue;
+    if (prev[i - 1].t > ev.t || prev[0].t < ev.t - T) continue;
+    if (i == k - 1) {
+      scratch_evs_.assign(prev, prev + i);
+      scratch_evs_.push_back(ev);
+      ks.ClearEvents();
+      ks.Resize(total);
+      OpenIncident(ks, MakeProto(rp.cr->rule, e, reg), scratch_evs_.data(), scratch_evs_.size(),
+                   nullptr, 0, out);
+      return;
+    }
+    Ev* cur = row(i);
+    if (cur[0].t == kNoTime || prev[0].t >= cur[0].t) {
+      std::copy(prev, prev + i, cur);
+      cur[i] = ev;
+    }
+  }
+  if ((steps & 1u) && (row(0)[0].t == kNoTime || ev.t >= row(0)[0].t)) row(0)[0] = ev;
+}
+
+void PartitionCorrelator::OnAbsence(KeyState& ks, const RuleParams& rp, const Ev& ev,
+                                    uint32_t steps, const Event& e,
+                                    const registry::Registry& reg, CorrelateOutput*) {
+  if (!ks.extra) ks.extra = std::make_unique<KeyExtra>();
+  const int64_t T = rp.window_ns;
+  // The expected event answers every pending trigger at or before it, within the window.
+  if (steps & 2u) {
+    size_t w = 0;
+    for (size_t r = 0; r < ks.n; ++r) {
+      bool answered = ks[r].t <= ev.t && ev.t <= SatAdd(ks[r].t, T);
+      if (!answered) ks[w++] = ks[r];
+    }
+    ks.n = static_cast<uint16_t>(w);
+  }
+  if (steps & 1u) {
+    if (ks.n == 0) ks.extra->desc = EncodeProto(MakeProto(rp.cr->rule, e, reg));
+    size_t pos = ks.n;
+    while (pos > 0 && ks[pos - 1].t > ev.t) --pos;
+    ks.Insert(pos, ev);
+    if (ks.n > opts_.max_pending_triggers) ks.Erase(ks.n - 1, ks.n);
+  }
+  ScheduleAbsence(ks, T);
+}
+
+void PartitionCorrelator::FireAbsence(const Fp& key, CorrelateOutput* out) {
+  KeyState* ks = Find(key, true);
+  if (ks == nullptr || !ks->extra) return;
+  Proto p;
+  if (!DecodeProto(ks->extra->desc, &p)) return;
+  MarkDirty(*ks);
+  size_t due = 0;
+  while (due < ks->n && SatAdd((*ks)[due].t, p.window_ns) <= watermark_ns_) ++due;
+  scratch_evs_.assign(ks->evs(), ks->evs() + due);
+  ks->Erase(0, due);
+  for (const Ev& a : scratch_evs_) {
+    if (!TryAbsorb(*ks, a, p.quiet_ns, out)) OpenIncident(*ks, p, &a, 1, nullptr, 0, out);
+  }
+  ScheduleAbsence(*ks, p.window_ns);
+}
+
+// ---- watermark, routing, stats ---------------------------------------------------------
+
+void PartitionCorrelator::AdvanceWatermark(int64_t watermark_ns, CorrelateOutput* out) {
+  if (watermark_ns > watermark_ns_) {
+    watermark_ns_ = watermark_ns;
+    watermark_dirty_ = true;
+  }
+  FireTimers(out);
+  ExpireKeys();
+}
+
+int64_t PartitionCorrelator::IdleWatermark(int64_t now_ns) const {
+  if (last_ingest_ns_ <= 0 || max_event_ns_ == INT64_MIN) return INT64_MIN;
+  int64_t idle = now_ns - last_ingest_ns_;
+  if (idle < opts_.idle_timeout_ns) return INT64_MIN;
+  return SatAdd(max_event_ns_, idle - opts_.allowed_lateness_ns);
 }
 
 void PartitionCorrelator::SetRouted(const std::string& id, uint8_t routed) {
   auto it = incidents_.find(id);
   if (it != incidents_.end()) {
-    if (it->second.routed != routed) {
-      it->second.routed = routed;
-      dirty_incidents_.insert(id);
+    IncidentRec& rec = *it->second;
+    if (rec.inc.routed != routed) {
+      rec.inc.routed = routed;
+      if (!rec.dirty) {
+        rec.dirty = true;
+        dirty_incidents_.push_back(id);
+      }
     }
     return;
   }
@@ -475,54 +1302,21 @@ void PartitionCorrelator::SetRouted(const std::string& id, uint8_t routed) {
   }
 }
 
-void PartitionCorrelator::AdvanceWatermark(int64_t watermark_ns, CorrelateOutput* out) {
-  if (watermark_ns > watermark_ns_) {
-    watermark_ns_ = watermark_ns;
-    watermark_dirty_ = true;
+CorrelatorStats PartitionCorrelator::stats() const {
+  CorrelatorStats s = stats_;
+  s.hot_keys = map_.size();
+  s.cold_keys = cold_keys_;
+  s.open_incidents = incidents_.size();
+  uint64_t bytes = chunks_.size() * (uint64_t{1} << kChunkBits) * sizeof(KeyState);
+  for (uint32_t i = 0; i < slot_count_; ++i) {
+    const KeyState& ks = chunks_[i >> kChunkBits][i & kChunkMask];
+    if (ks.flags & KeyState::kLive) bytes += ks.heap_bytes();
   }
-  FireTimers(out);
-}
-
-void PartitionCorrelator::Expire() {
-  for (auto it = keys_.begin(); it != keys_.end();) {
-    const KeyState& ks = it->second;
-    bool incident_open = !ks.incident.empty() && incidents_.contains(ks.incident);
-    if (!incident_open && watermark_ns_ != INT64_MIN &&
-        ks.last_ns + ks.horizon_ns < watermark_ns_) {
-      deleted_keys_.insert(it->first);
-      dirty_keys_.erase(it->first);
-      keys_.erase(it++);
-    } else {
-      ++it;
-    }
-  }
-}
-
-void PartitionCorrelator::Flush(state::StateDelta* delta) {
-  Expire();
-  for (const auto& k : dirty_keys_) {
-    auto it = keys_.find(k);
-    if (it == keys_.end()) continue;
-    delta->Put(state::Cf::kCorrelation, prefix_ + k, EncodeKeyState(it->second));
-  }
-  for (const auto& k : deleted_keys_) delta->Delete(state::Cf::kCorrelation, prefix_ + k);
-  for (const auto& id : dirty_incidents_) {
-    auto it = incidents_.find(id);
-    if (it != incidents_.end()) delta->Put(state::Cf::kIncidents, prefix_ + id, it->second.Encode());
-  }
-  for (const auto& inc : closed_) delta->Put(state::Cf::kIncidents, prefix_ + inc.id, inc.Encode());
-  if (watermark_dirty_) {
-    std::string v;
-    state::Encoder e(&v);
-    e.SignedVarint(max_event_ns_);
-    e.SignedVarint(watermark_ns_);
-    delta->Put(state::Cf::kCorrelation, prefix_ + kWatermarkKey, v);
-  }
-  dirty_keys_.clear();
-  deleted_keys_.clear();
-  dirty_incidents_.clear();
-  closed_.clear();
-  watermark_dirty_ = false;
+  bytes += map_.capacity() * (sizeof(std::pair<Fp, uint32_t>) + 1);
+  bytes += expiry_.capacity() * sizeof(ExpiryEntry) + free_slots_.capacity() * 4;
+  bytes += dict_.bytes();
+  s.memory_bytes = bytes;
+  return s;
 }
 
 }  // namespace kizashi::correlate

@@ -1,17 +1,25 @@
-// Correlation per operator and critical system, in event time.
+// Correlation per operator and critical system, in event time (docs/correlation.md).
 //
-// A PartitionCorrelator owns the correlation state of one input partition: per-key condition
-// state (key = operator | target | rule | group-by values), the open incidents, a watermark
-// (max event time seen - allowed lateness) and close timers. It processes the matched events
-// of a batch in arrival order and emits incident revisions; its effect on durable state is
-// written to a StateDelta that the runtime commits together with the batch's input positions.
+// A PartitionCorrelator owns the correlation state of one input partition:
+//   - per-key condition state (key = operator | target | rule | group-by values), compact
+//     (key_state.h), hot in memory up to `max_keys_in_memory`, colder keys evicted to RocksDB
+//     (CLOCK replacement) and faulted back in on their next event;
+//   - the open incidents, their close timers and absence deadlines (ordered by
+//     (deadline, id): firing order is deterministic);
+//   - the partition's watermark = max event time seen - allowed lateness, advanced per event;
+//   - a Dictionary of interned pattern hits / source names / IPv6 peers.
+// It processes the matched events of a batch in arrival order, emits incident revisions, and
+// writes its effect on durable state to a StateDelta that the runtime commits together with
+// the batch's input positions (write-behind: one WriteBatch per batch).
 //
-// Determinism: output depends only on (restored state, the sequence of events, the rulebook):
-// no wall clock, no hash-map iteration order leaks (timers are ordered by (deadline, id)).
-// Per-event watermark updates make results independent of batch boundaries.
+// Determinism: outputs depend only on (restored state, the sequence of events, the
+// rulebook): no wall clock, no hash-map iteration order leaks. Per-event watermark updates
+// and per-event timer firing make results independent of batch boundaries; eviction and
+// expiry only ever drop state that is equivalent to no state. The one use of processing time
+// is IdleWatermark (the runtime decides when to call AdvanceWatermark).
 //
-// Ownership: one per partition, owned by the worker that owns the partition. Thread contract:
-// single thread.
+// Ownership: one per partition, owned by the worker that owns the partition. Thread
+// contract: single thread. The StateStore passed to Load must outlive the correlator.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +32,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "engine/config/schema.h"
+#include "engine/correlate/dictionary.h"
 #include "engine/correlate/incident.h"
+#include "engine/correlate/key_hash.h"
+#include "engine/correlate/key_state.h"
 #include "engine/correlate/rule.h"
 #include "engine/event/batch.h"
 #include "engine/registry/registry.h"
@@ -40,11 +51,17 @@ struct CorrelateOptions {
   // (future_timestamp) instead of advancing the watermark.
   int64_t max_future_skew_ns = 300 * 1'000'000'000LL;
   // When a partition has seen no record for this long (processing time), its watermark
-  // advances by the elapsed time so quiet periods and absence rules still fire. The only use
+  // advances with processing time so quiet periods and absence rules still fire. The only use
   // of processing time in decisions.
   int64_t idle_timeout_ns = 60 * 1'000'000'000LL;
   int64_t max_evidence = 20;  // source positions kept per incident
   int64_t max_sources = 32;   // distinct source addresses kept per incident
+  // Keys kept in memory per partition; colder keys are evicted to RocksDB and faulted back in.
+  int64_t max_keys_in_memory = 1'000'000;
+  // Closed incidents stay in the store this long (event time) after closing.
+  int64_t closed_retention_ns = 30 * 86400 * 1'000'000'000LL;
+  // Pending triggers kept per absence key (the earliest are kept).
+  int64_t max_pending_triggers = 64;
   static void Declare(config::Schema& s, CorrelateOptions* o);
 };
 
@@ -59,72 +76,213 @@ struct CorrelateOutput {
   }
 };
 
+// Counters (monotonic, per partition) and gauges, for metrics and benchmarks.
+struct CorrelatorStats {
+  uint64_t events = 0;            // events considered (not late, not future)
+  uint64_t rule_evaluations = 0;  // (event, rule) pairs whose predicates held
+  uint64_t late = 0;
+  uint64_t future = 0;
+  uint64_t keys_created = 0;
+  uint64_t keys_expired = 0;
+  uint64_t evictions = 0;
+  uint64_t faults = 0;        // cold keys read back from RocksDB
+  uint64_t fault_misses = 0;  // lookups of possibly-cold keys that found nothing
+  uint64_t peers_not_interned = 0;
+  uint64_t hot_keys = 0;       // gauge
+  uint64_t cold_keys = 0;      // gauge: evicted keys not yet expired
+  uint64_t open_incidents = 0; // gauge
+  uint64_t memory_bytes = 0;   // gauge: estimated bytes of hot state
+};
+
+// An open incident and what the correlator needs to maintain it.
+class IncidentRec {
+ public:
+  Incident inc;
+  Fp key;                        // the state key whose matches it absorbs
+  Fp id128;                      // inc.id as 128 bits (timer order)
+  int64_t timer_ns = kNoTime;    // close deadline currently scheduled
+  bool dirty = false;
+};
+
 class PartitionCorrelator {
  public:
   PartitionCorrelator(int32_t partition, const CorrelateOptions& options);
+  ~PartitionCorrelator();
+  PartitionCorrelator(const PartitionCorrelator&) = delete;
+  PartitionCorrelator& operator=(const PartitionCorrelator&) = delete;
 
-  // Restores this partition's keys, open incidents and watermark from the store.
+  // Restores this partition's dictionary, keys (up to max_keys_in_memory; the rest stay
+  // cold), open incidents, timers and watermark from the store, and keeps `store` for
+  // faulting evicted keys back in.
   absl::Status Load(const state::StateStore& store);
 
   void Process(const Batch& batch, const Rulebook& rules, const patterns::PatternSet& patterns,
                const registry::Registry& registry, CorrelateOutput* out);
-  // Advances the watermark to at least `watermark_ns` and fires due timers (idle partitions,
-  // end of a bounded input).
+  // Advances the watermark to at least `watermark_ns` and fires due timers (idle partitions).
   void AdvanceWatermark(int64_t watermark_ns, CorrelateOutput* out);
+  // The watermark an idle partition should advance to at processing time `now_ns`, or
+  // INT64_MIN while the partition is not idle (no record for idle_timeout). Event time is
+  // assumed to have kept pace with processing time since the last record.
+  int64_t IdleWatermark(int64_t now_ns) const;
   // Records which destinations have received revisions of incident `id` (route stage).
   void SetRouted(const std::string& id, uint8_t routed);
-  // Moves every change since the last call into `delta`.
+  // Moves every change since the last call into `delta` (one WriteBatch with the batch's
+  // input positions), then evicts cold keys if over the memory bound.
   void Flush(state::StateDelta* delta);
+  // Every delta returned by Flush so far is durable in the store: evicted keys may now be
+  // read back from it (until then they are served from memory).
+  void Committed();
 
   int64_t watermark_ns() const { return watermark_ns_; }
-  size_t live_keys() const { return keys_.size(); }
+  size_t live_keys() const { return map_.size(); }
   size_t open_incidents() const { return incidents_.size(); }
+  CorrelatorStats stats() const;
 
  private:
-  struct Pending {
-    int64_t time_ns;
-    EvidenceRef ref;
-    std::string source_addr;
-    bool external;
-    bool internal;
-    std::vector<PatternHit> hits;
+  struct Cand {
+    uint32_t rule;
+    uint32_t steps;
+    uint32_t entry;  // kNone for unindexed steps
   };
-  struct KeyState {
-    std::vector<Pending> pending;  // sorted by time: events inside the window
-    std::string incident;          // id of the incident absorbing matches, if any
-    int64_t suppress_until_ns = 0;
-    int64_t last_ns = 0;
-    int64_t horizon_ns = 0;  // state is dropped once the watermark passes last_ns + horizon
+  struct ExpiryEntry {
+    int64_t deadline;
+    uint32_t slot;
+    uint32_t gen;
+  };
+  enum class TimerKind : uint8_t { kClose = 0, kAbsence = 1 };
+  struct Timer {
+    int64_t deadline;
+    TimerKind kind;
+    Fp id;
+    bool operator<(const Timer& o) const {
+      if (deadline != o.deadline) return deadline < o.deadline;
+      if (kind != o.kind) return kind < o.kind;
+      return id < o.id;
+    }
+  };
+  // What identifies a key's incidents: built from the event when an incident opens, stored
+  // for absence keys (whose incidents open on a timer, without an event).
+  struct Proto {
+    std::string operator_id;
+    TargetKind target_kind = TargetKind::kUnknownAsset;
+    std::string target_id;
+    std::vector<std::string> group_values;
+    std::string rule_id;
+    std::string rule_title;
+    int64_t suppress_ns = 0;
+    int64_t quiet_ns = 0;
+    int64_t window_ns = 0;
+  };
+  struct RuleParams {  // what a key's handling needs from its rule
+    const CompiledRule* cr;
+    int64_t window_ns;
+    int64_t count;
+    int64_t suppress_ns;
+    int64_t quiet_ns;
   };
 
-  void OnMatch(const std::string& key, const Rule& rule, uint32_t rule_index, Pending p,
-               const Incident& proto, CorrelateOutput* out);
-  void OpenIncident(KeyState& ks, const Rule& rule, const Incident& proto,
-                    std::vector<Pending> window, CorrelateOutput* out);
-  bool Absorb(Incident& inc, const Pending& p);
-  void Emit(Incident& inc, std::string change, CorrelateOutput* out);
-  void Close(const std::string& id, CorrelateOutput* out);
-  void SetTimer(const std::string& id, int64_t deadline_ns);
+  // Event path.
+  void HandleRule(const Event& e, const Batch& batch, uint32_t ev_index, const CompiledRule& cr,
+                  uint32_t steps, const Cand* cands, size_t ncands,
+                  const patterns::PatternSet& patterns, const registry::Registry& reg,
+                  CorrelateOutput* out);
+  Fp KeyOf(const CompiledRule& cr, const Event& e, const registry::Registry& reg) const;
+  Proto MakeProto(const Rule& rule, const Event& e, const registry::Registry& reg) const;
+  uint32_t HitsCode(const Cand* cands, size_t n, const patterns::PatternSet& patterns);
+  uint32_t EntryCode(uint32_t entry, const patterns::PatternSet& patterns);
+  Ev MakeEv(const Event& e, uint32_t hits);
+
+  // Condition handlers: return after updating `ks`; may open incidents.
+  void OnEventCount(KeyState& ks, const RuleParams& rp, const Ev& ev, const Proto* proto,
+                    const Event& e, const registry::Registry& reg, CorrelateOutput* out);
+  void OnValueCount(KeyState& ks, const RuleParams& rp, const Ev& ev, uint64_t value,
+                    const Event& e, const registry::Registry& reg, CorrelateOutput* out);
+  void OnTemporal(KeyState& ks, const RuleParams& rp, const Ev& ev, uint32_t steps,
+                  const Event& e, const registry::Registry& reg, CorrelateOutput* out);
+  void OnOrdered(KeyState& ks, const RuleParams& rp, const Ev& ev, uint32_t steps,
+                 const Event& e, const registry::Registry& reg, CorrelateOutput* out);
+  void OnAbsence(KeyState& ks, const RuleParams& rp, const Ev& ev, uint32_t steps,
+                 const Event& e, const registry::Registry& reg, CorrelateOutput* out);
+  void FireAbsence(const Fp& key, CorrelateOutput* out);
+  void ScheduleAbsence(KeyState& ks, int64_t window_ns);
+
+  // Incidents.
+  // Absorbs `ev` into the key's open incident if it is within the suppression period.
+  bool TryAbsorb(KeyState& ks, const Ev& ev, int64_t quiet_ns, CorrelateOutput* out);
+  void OpenIncident(KeyState& ks, const Proto& proto, const Ev* window, size_t n,
+                    const Ev* extra, size_t nextra, CorrelateOutput* out);
+  bool Absorb(Incident& inc, const Ev& ev);
+  void Emit(IncidentRec& rec, const char* change, CorrelateOutput* out);
+  void Close(IncidentRec* rec, CorrelateOutput* out);
+  void SetCloseTimer(IncidentRec& rec, int64_t deadline);
   void FireTimers(CorrelateOutput* out);
-  void Expire();
+  const std::vector<PatternHit>& HitsOf(uint32_t code);
 
-  static std::string EncodeKeyState(const KeyState& ks);
-  static bool DecodeKeyState(std::string_view in, KeyState* ks);
+  // Keys.
+  KeyState* Find(const Fp& fp, bool fault_in);
+  KeyState& Create(const Fp& fp, uint8_t type);
+  KeyState& Slot(uint32_t i) { return chunks_[i >> kChunkBits][i & kChunkMask]; }
+  // Files the key in the expiry heap (lazily re-checked when its deadline passes).
+  void QueueExpiry(const KeyState& ks);
+  void MarkDirty(KeyState& ks);
+  void Drop(uint32_t slot, bool delete_from_store);
+  int64_t Deadline(const KeyState& ks) const;
+  int64_t WindowOf(const KeyState& ks) const;
+  void ExpireKeys();
+  void Evict();
+  void ColdAdd(int64_t deadline);
+  void ColdRemove(int64_t deadline);
+  void ColdExpire();
+
+  // Encoding.
+  std::string EncodeKey(const KeyState& ks) const;
+  bool DecodeKey(std::string_view v, KeyState* ks, std::string* incident_id) const;
+  std::string KeyStoreKey(const Fp& fp) const;
+  static std::string EncodeProto(const Proto& p);
+  static bool DecodeProto(std::string_view in, Proto* p);
 
   int32_t partition_;
   CorrelateOptions opts_;
   std::string prefix_;  // partition prefix of every state key
+  const state::StateStore* store_ = nullptr;
   int64_t max_event_ns_ = INT64_MIN;
   int64_t watermark_ns_ = INT64_MIN;
-  absl::flat_hash_map<std::string, KeyState> keys_;
-  absl::flat_hash_map<std::string, Incident> incidents_;  // open incidents by id
-  std::set<std::pair<int64_t, std::string>> timers_;       // (close deadline, incident id)
-  absl::flat_hash_map<std::string, int64_t> timer_of_;
-  std::set<std::string> dirty_keys_;
-  std::set<std::string> dirty_incidents_;
-  std::set<std::string> deleted_keys_;
-  std::vector<Incident> closed_;  // closed since the last Flush (persisted, then dropped)
+  int64_t last_ingest_ns_ = 0;  // processing time of the latest record (idle detection only)
   bool watermark_dirty_ = false;
+
+  Dictionary dict_;
+  // Per pattern-set caches (rebuilt when the set's serial changes).
+  uint64_t patterns_serial_ = 0;
+  std::vector<uint32_t> entry_code_;
+  std::vector<std::vector<PatternHit>> hits_cache_;  // by entry code
+  std::vector<std::vector<uint32_t>> multi_cache_;   // by multi code: entry codes
+  std::vector<uint16_t> source_codes_;               // per batch source index
+
+  // Hot keys: fingerprint -> slot in chunked storage (stable addresses).
+  static constexpr uint32_t kChunkBits = 12;
+  static constexpr uint32_t kChunkMask = (1u << kChunkBits) - 1;
+  absl::flat_hash_map<Fp, uint32_t> map_;
+  std::vector<std::unique_ptr<KeyState[]>> chunks_;
+  std::vector<uint32_t> free_slots_;
+  uint32_t slot_count_ = 0;
+  uint32_t clock_hand_ = 0;
+  std::vector<uint32_t> dirty_slots_;
+  std::vector<Fp> deleted_keys_;
+  std::vector<ExpiryEntry> expiry_;  // min-heap on deadline (lazy: re-checked when popped)
+  // Evicted keys whose latest value may not be committed yet (see Committed()).
+  absl::flat_hash_map<Fp, std::string> evicting_;
+  std::map<int64_t, uint64_t> cold_by_deadline_;  // coarse deadline bucket -> evicted keys
+  uint64_t cold_keys_ = 0;
+
+  absl::flat_hash_map<std::string, std::unique_ptr<IncidentRec>> incidents_;  // open, by id
+  std::set<Timer> timers_;
+  std::vector<Incident> closed_;  // closed since the last Flush (persisted, then dropped)
+  std::vector<std::string> dirty_incidents_;
+
+  // Scratch reused per event.
+  std::vector<Cand> cands_;
+  std::vector<Ev> scratch_evs_;
+  CorrelatorStats stats_;
 };
 
 }  // namespace kizashi::correlate

@@ -1,19 +1,25 @@
 #include "engine/state/state_store.h"
 
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
+#include <mutex>
 
+#include <unordered_map>
 #include "engine/common/strings.h"
 
 namespace kizashi::state {
 
 namespace {
-constexpr std::string_view kCfNames[] = {"default", "positions", "correlation", "incidents",
-                                         "evidence"};
+constexpr std::string_view kCfNames[] = {"default",   "positions", "correlation",
+                                         "incidents", "evidence",  "dictionary"};
+static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
+constexpr char kExpiringTag = '\xe7';
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -23,6 +29,105 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 }  // namespace
 
 std::string_view CfName(Cf cf) { return kCfNames[static_cast<size_t>(cf)]; }
+
+// Committed watermarks per partition, read by compaction threads. Thread contract: any
+// thread; a mutex is fine here (one update per commit, reads only during compactions).
+class WatermarkBoard {
+ public:
+  void Publish(int32_t partition, int64_t wm) {
+    std::lock_guard<std::mutex> l(mu_);
+    int64_t& cur = wm_.try_emplace(partition, INT64_MIN).first->second;
+    if (wm > cur) cur = wm;
+  }
+  int64_t Get(int32_t partition) const {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = wm_.find(partition);
+    return it == wm_.end() ? INT64_MIN : it->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<int32_t, int64_t> wm_;
+};
+
+namespace {
+
+// Drops values written with ExpiringValue once their partition's committed watermark has
+// passed the deadline. Values without the envelope and keys of partitions with no committed
+// watermark are kept.
+class ExpiryFilter final : public rocksdb::CompactionFilter {
+ public:
+  explicit ExpiryFilter(std::shared_ptr<WatermarkBoard> board) : board_(std::move(board)) {}
+  bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice& value, std::string*,
+              bool*) const override {
+    int64_t deadline;
+    std::string_view payload;
+    int32_t partition;
+    if (!ParseExpiringValue(std::string_view(value.data(), value.size()), &deadline, &payload) ||
+        !KeyPartition(std::string_view(key.data(), key.size()), &partition)) {
+      return false;
+    }
+    return deadline < board_->Get(partition);
+  }
+  const char* Name() const override { return "kizashi.ExpiryFilter"; }
+
+ private:
+  std::shared_ptr<WatermarkBoard> board_;
+};
+
+class ExpiryFilterFactory final : public rocksdb::CompactionFilterFactory {
+ public:
+  explicit ExpiryFilterFactory(std::shared_ptr<WatermarkBoard> board) : board_(std::move(board)) {}
+  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
+      const rocksdb::CompactionFilter::Context&) override {
+    return std::make_unique<ExpiryFilter>(board_);
+  }
+  const char* Name() const override { return "kizashi.ExpiryFilterFactory"; }
+
+ private:
+  std::shared_ptr<WatermarkBoard> board_;
+};
+
+}  // namespace
+
+StateStore::StateStore() : board_(std::make_shared<WatermarkBoard>()) {}
+
+void StateDelta::NoteWatermark(int32_t partition, int64_t watermark_ns) {
+  for (auto& [p, w] : watermarks_) {
+    if (p == partition) {
+      w = std::max(w, watermark_ns);
+      return;
+    }
+  }
+  watermarks_.emplace_back(partition, watermark_ns);
+}
+
+bool KeyPartition(std::string_view key, int32_t* partition) {
+  if (key.size() < 4) return false;
+  uint32_t u = 0;
+  for (int i = 0; i < 4; ++i) u = u << 8 | static_cast<uint8_t>(key[static_cast<size_t>(i)]);
+  *partition = static_cast<int32_t>(u);
+  return true;
+}
+
+std::string ExpiringValue(int64_t deadline_ns, std::string_view payload) {
+  std::string out;
+  out.reserve(9 + payload.size());
+  out.push_back(kExpiringTag);
+  uint64_t u = static_cast<uint64_t>(deadline_ns);
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(u >> (i * 8)));
+  out.append(payload);
+  return out;
+}
+
+bool ParseExpiringValue(std::string_view v, int64_t* deadline_ns, std::string_view* payload) {
+  if (v.size() < 9 || v[0] != kExpiringTag) return false;
+  uint64_t u = 0;
+  for (size_t i = 1; i < 9; ++i) u = u << 8 | static_cast<uint8_t>(v[i]);
+  *deadline_ns = static_cast<int64_t>(u);
+  *payload = v.substr(9);
+  return true;
+}
 
 void StateOptions::Declare(config::Schema& s, StateOptions* o) {
   s.String("dir", &o->dir, "Directory of the RocksDB state store (created if missing).");
@@ -59,13 +164,21 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const StateOptions&
   opts.write_buffer_size = static_cast<size_t>(o.write_buffer_bytes);
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(static_cast<size_t>(o.block_cache_bytes));
+  // Point lookups of evicted correlation keys mostly miss (new keys): bloom filters make a
+  // miss cheap.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  auto store = std::unique_ptr<StateStore>(new StateStore());
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   for (auto name : kCfNames) {
     rocksdb::ColumnFamilyOptions cfo(opts);
+    if (name == CfName(Cf::kCorrelation) || name == CfName(Cf::kIncidents)) {
+      cfo.compaction_filter_factory = std::make_shared<ExpiryFilterFactory>(store->board_);
+      cfo.memtable_prefix_bloom_size_ratio = 0.05;
+      cfo.memtable_whole_key_filtering = true;
+    }
     descs.emplace_back(std::string(name), cfo);
   }
-  auto store = std::unique_ptr<StateStore>(new StateStore());
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(opts, o.dir, descs, &store->cfs_, &db);
   if (!s.ok()) return FromRocks(s, StrCat("open state store ", o.dir));
@@ -94,7 +207,25 @@ absl::Status StateStore::Commit(const StateDelta& delta) {
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
-  return FromRocks(db_->Write(wo, &wb), "state commit");
+  absl::Status st = FromRocks(db_->Write(wo, &wb), "state commit");
+  if (st.ok()) {
+    for (const auto& [p, wm] : delta.watermarks()) board_->Publish(p, wm);
+  }
+  return st;
+}
+
+int64_t StateStore::CommittedWatermark(int32_t partition) const { return board_->Get(partition); }
+
+absl::Status StateStore::CompactAll() {
+  for (auto* h : cfs_) {
+    rocksdb::Status s = db_->Flush(rocksdb::FlushOptions(), h);
+    if (!s.ok()) return FromRocks(s, "flush");
+    rocksdb::CompactRangeOptions cro;
+    cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    s = db_->CompactRange(cro, h, nullptr, nullptr);
+    if (!s.ok()) return FromRocks(s, "compact");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> StateStore::Get(Cf cf, std::string_view key) const {

@@ -5,6 +5,8 @@
 //   correlation  partition | rule | key ...        -> per-key correlation state
 //   incidents    partition | incident id           -> incident (latest revision)
 //   evidence     incident id | seq                 -> raw record copies cited as evidence
+//   dictionary   partition | code                  -> interned strings of a partition's state
+//                                                     (pattern hits, source names, rule ids)
 //   meta         free-form                         -> schema version, instance info
 // Every key that belongs to a partition starts with the partition id (4 bytes big-endian), so
 // a partition's state can be enumerated, dropped or moved as a unit.
@@ -13,6 +15,12 @@
 // that batch's state delta *and* its input positions in one WriteBatch (Commit). After a
 // crash, state and positions agree, and the engine resumes right after the last committed
 // batch.
+//
+// Expiry: a value written with ExpiringValue() carries an event-time deadline. Once the
+// watermark of the key's partition (published by StateDelta::NoteWatermark when the delta
+// commits) has passed that deadline, the value is semantically empty for its owner, and a
+// compaction filter on the correlation and incidents column families drops it. This expires
+// state that is not in memory (evicted keys, closed incidents) without any sweep.
 //
 // Ownership: one StateStore per process, shared by workers. Thread contract: Commit, Get and
 // Scan are thread-safe (RocksDB is); workers only touch keys of partitions they own.
@@ -35,7 +43,15 @@ class ColumnFamilyHandle;
 
 namespace kizashi::state {
 
-enum class Cf : uint8_t { kMeta = 0, kPositions, kCorrelation, kIncidents, kEvidence, kCount };
+enum class Cf : uint8_t {
+  kMeta = 0,
+  kPositions,
+  kCorrelation,
+  kIncidents,
+  kEvidence,
+  kDictionary,
+  kCount
+};
 std::string_view CfName(Cf cf);
 
 struct StateOptions {
@@ -53,7 +69,14 @@ class StateDelta {
  public:
   void Put(Cf cf, std::string key, std::string value);
   void Delete(Cf cf, std::string key);
-  void Clear() { ops_.clear(); }
+  // Side information, not an operation: once this delta commits, `partition`'s watermark is
+  // at least `watermark_ns` (the owner also Puts it durably). Drives expiry (see above).
+  void NoteWatermark(int32_t partition, int64_t watermark_ns);
+  const std::vector<std::pair<int32_t, int64_t>>& watermarks() const { return watermarks_; }
+  void Clear() {
+    ops_.clear();
+    watermarks_.clear();
+  }
   bool empty() const { return ops_.empty(); }
   size_t size() const { return ops_.size(); }
 
@@ -67,10 +90,20 @@ class StateDelta {
 
  private:
   std::vector<Op> ops_;
+  std::vector<std::pair<int32_t, int64_t>> watermarks_;
 };
 
 // 4-byte big-endian partition prefix.
 std::string PartitionPrefix(int32_t partition);
+// Reads the partition back from a key that starts with PartitionPrefix (false if shorter).
+bool KeyPartition(std::string_view key, int32_t* partition);
+
+// A value that expires when its partition's watermark passes `deadline_ns` (event time).
+std::string ExpiringValue(int64_t deadline_ns, std::string_view payload);
+// Splits a value written by ExpiringValue; false for values without the envelope.
+bool ParseExpiringValue(std::string_view value, int64_t* deadline_ns, std::string_view* payload);
+
+class WatermarkBoard;
 
 class StateStore {
  public:
@@ -91,9 +124,15 @@ class StateStore {
   absl::Status DropPrefix(std::string_view prefix);
   // A RocksDB property (e.g. "rocksdb.estimate-live-data-size") summed over column families.
   uint64_t IntProperty(std::string_view name) const;
+  // The committed watermark of `partition` (INT64_MIN if none committed in this process).
+  int64_t CommittedWatermark(int32_t partition) const;
+  // Flushes memtables and compacts every column family (runs the expiry filter now; for
+  // tests and maintenance commands).
+  absl::Status CompactAll();
 
  private:
-  StateStore() = default;
+  StateStore();
+  std::shared_ptr<WatermarkBoard> board_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
   bool sync_ = false;
