@@ -204,8 +204,13 @@ void PartitionCorrelator::Drop(uint32_t slot, bool delete_from_store) {
   free_slots_.push_back(slot);
 }
 
+// The key's state is equivalent to no state once the watermark passes this: its condition
+// state is out of every future window, its suppression is over, and the incident it refers
+// to (whose closing its next event could trigger) has closed.
 int64_t PartitionCorrelator::Deadline(const KeyState& ks) const {
-  return std::max(ks.expires_ns, ks.suppress_until_ns);
+  int64_t d = std::max(ks.expires_ns, ks.suppress_until_ns);
+  if (ks.incident != nullptr) d = std::max(d, ks.incident->inc.close_at_ns);
+  return d;
 }
 
 void PartitionCorrelator::ExpireKeys() {
@@ -309,12 +314,18 @@ KeyState* PartitionCorrelator::Find(const Fp& fp, bool fault_in) {
     return nullptr;
   }
   ColdRemove(deadline);
-  if (deadline < watermark_ns_) return nullptr;  // expired: same as no state
   KeyState& ks = Create(fp, 0);
   std::string incident_id;
   if (!DecodeKey(payload, &ks, &incident_id)) {
     KZ_LOG(kWarn, "correlate.corrupt_key").Kv("partition", partition_);
     Drop(ks.slot, true);
+    return nullptr;
+  }
+  // Past its deadline the state is the same as none, except pending absence triggers: their
+  // timer is firing right now (the watermark just passed it) and needs them.
+  bool pending_triggers = ks.type == static_cast<uint8_t>(ConditionType::kAbsence) && ks.n > 0;
+  if (deadline < watermark_ns_ && !pending_triggers) {
+    Drop(ks.slot, false);
     return nullptr;
   }
   QueueExpiry(ks);
