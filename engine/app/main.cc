@@ -20,6 +20,7 @@
 #include "engine/common/log.h"
 #include "engine/common/strings.h"
 #include "engine/config/schema.h"
+#include "engine/correlate/cli/rules_cli.h"
 #include "engine/runtime/engine_config.h"
 #include "engine/runtime/file_runner.h"
 #include "engine/runtime/snapshot.h"
@@ -190,6 +191,7 @@ int Main(int argc, char** argv) {
       "  run        run the pipeline (file replay or Kafka)\n"
       "  check      validate configuration, registry, packs and rules\n"
       "  config     print the configuration reference\n"
+      "  rules      check correlation rules, test them against scenarios\n"
       "  version    print versions of kizashi and its libraries\n"
       "\n`kizashi <command> --help` describes each command.\n";
   if (argc < 2) {
@@ -208,6 +210,7 @@ int Main(int argc, char** argv) {
   if (cmd == "run") return CmdRun(argc, argv);
   if (cmd == "check") return CmdCheck(argc, argv);
   if (cmd == "config") return CmdConfig(argc, argv);
+  if (cmd == "rules") return correlate::cli::RulesMain(argc, argv);
   std::fprintf(stderr, "kizashi: unknown command '%s'\n\n%s", cmd.c_str(), top);
   return kExitUsage;
 }

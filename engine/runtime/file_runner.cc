@@ -70,6 +70,7 @@ absl::Status FileRunner::Run(bool reset_state, RunSummary* summary) {
       // Outputs durable first, then state + positions together.
       KZ_RETURN_IF_ERROR((*sinks)->Flush());
       KZ_RETURN_IF_ERROR((*store)->Commit(delta));
+      worker.Committed();
     }
   }
   summary->stats = worker.stats();

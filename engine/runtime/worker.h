@@ -64,6 +64,19 @@ class Worker {
   absl::Status AdvanceWatermark(int32_t partition, int64_t watermark_ns, const Snapshot& snap,
                                 std::vector<route::Output>* outputs, state::StateDelta* delta);
 
+  // The runtime committed every delta this worker produced so far: correlators may now read
+  // keys they evicted back from the store (until then they keep them in memory).
+  void Committed() {
+    for (auto& [p, pc] : partitions_) pc->Committed();
+  }
+
+  // The watermark an idle partition should advance to at processing time `now_ns`
+  // (INT64_MIN: not idle, or not loaded). See PartitionCorrelator::IdleWatermark.
+  int64_t IdleWatermark(int32_t partition, int64_t now_ns) const {
+    auto it = partitions_.find(partition);
+    return it == partitions_.end() ? INT64_MIN : it->second->IdleWatermark(now_ns);
+  }
+
   // The stored resume position of `partition` (empty if none).
   absl::StatusOr<std::string> StoredPosition(int32_t partition) const;
 
