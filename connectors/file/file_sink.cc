@@ -30,8 +30,29 @@ absl::StatusOr<std::unique_ptr<FileSink>> FileSink::Open(const std::string& path
   std::error_code ec;
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0) return absl::UnavailableError(StrCat(path, ": ", std::strerror(errno)));
+  // Drop a torn last line (see the header).
+  off_t size = ::lseek(fd, 0, SEEK_END);
+  off_t keep = size;
+  char buf[4096];
+  while (keep > 0) {
+    off_t from = keep > static_cast<off_t>(sizeof buf) ? keep - static_cast<off_t>(sizeof buf) : 0;
+    ssize_t n = ::pread(fd, buf, static_cast<size_t>(keep - from), from);
+    if (n <= 0) break;
+    ssize_t i = n - 1;
+    while (i >= 0 && buf[i] != '\n') --i;
+    if (i >= 0) {
+      keep = from + i + 1;
+      break;
+    }
+    keep = from;
+  }
+  if (keep != size && ::ftruncate(fd, keep) != 0) {
+    int e = errno;
+    ::close(fd);
+    return absl::UnavailableError(StrCat(path, ": truncating a torn last line: ", std::strerror(e)));
+  }
   auto s = std::unique_ptr<FileSink>(new FileSink());
   s->fd_ = fd;
   s->fsync_ = fsync;

@@ -17,7 +17,9 @@ namespace kizashi::connectors {
 
 class FileSink final : public io::Sink {
  public:
-  // Appends to `path` (created if missing, parent directories too).
+  // Appends to `path` (created if missing, parent directories too). A partial last line —
+  // a write torn by a crash, whose batch was never committed and will be emitted again — is
+  // truncated first, so every line of the file is a whole document.
   static absl::StatusOr<std::unique_ptr<FileSink>> Open(const std::string& path, bool fsync);
   ~FileSink() override;
   absl::Status Write(std::string_view destination, std::string_view document) override;

@@ -134,6 +134,9 @@ int CmdRun(int argc, char** argv) {
       .Kv("revisions", s.revisions)
       .Kv("reportable", s.reportable)
       .Kv("not_reportable", s.not_reportable)
+      .Kv("hot_keys", summary.correlate.hot_keys)
+      .Kv("evictions", summary.correlate.evictions)
+      .Kv("faults", summary.correlate.faults)
       .Kv("seconds", summary.seconds);
   return kExitOk;
 }

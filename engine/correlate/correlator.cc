@@ -27,7 +27,7 @@ void CorrelateOptions::Declare(config::Schema& s, CorrelateOptions* o) {
   s.Int("max_keys_in_memory", &o->max_keys_in_memory,
         "Correlation keys kept in memory per partition (about 200 bytes each); colder keys are "
         "evicted to RocksDB and read back on their next event.",
-        1000, int64_t{1} << 32);
+        1, int64_t{1} << 32);
   s.Duration("closed_retention", &o->closed_retention_ns,
              "How long (event time) a closed incident stays in the state store.",
              kNanosPerSecond, 3650 * 86400 * kNanosPerSecond);

@@ -74,6 +74,7 @@ absl::Status FileRunner::Run(bool reset_state, RunSummary* summary) {
     }
   }
   summary->stats = worker.stats();
+  summary->correlate = worker.correlator_stats();
   summary->seconds = static_cast<double>(MonotonicNowNs() - t0) / 1e9;
   return absl::OkStatus();
 }

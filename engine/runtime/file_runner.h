@@ -22,6 +22,7 @@ namespace kizashi::runtime {
 
 struct RunSummary {
   WorkerStats stats;
+  correlate::CorrelatorStats correlate;
   uint64_t notifications = 0;  // documents to ministry / Cabinet Secretariat destinations
   uint64_t observations = 0;
   double seconds = 0;

@@ -84,6 +84,26 @@ class Worker {
   void Release(int32_t partition) { partitions_.erase(partition); }
 
   const WorkerStats& stats() const { return stats_; }
+  // Correlation counters and gauges summed over this worker's partitions (O(keys): call
+  // rarely, e.g. at the end of a run or on a metrics scrape).
+  correlate::CorrelatorStats correlator_stats() const {
+    correlate::CorrelatorStats sum;
+    for (const auto& [p, pc] : partitions_) {
+      correlate::CorrelatorStats s = pc->stats();
+      sum.events += s.events;
+      sum.rule_evaluations += s.rule_evaluations;
+      sum.keys_created += s.keys_created;
+      sum.keys_expired += s.keys_expired;
+      sum.evictions += s.evictions;
+      sum.faults += s.faults;
+      sum.fault_misses += s.fault_misses;
+      sum.hot_keys += s.hot_keys;
+      sum.cold_keys += s.cold_keys;
+      sum.open_incidents += s.open_incidents;
+      sum.memory_bytes += s.memory_bytes;
+    }
+    return sum;
+  }
   size_t live_keys() const;
 
  private:
