@@ -1,6 +1,7 @@
 #include "engine/correlate/incident.h"
 
 #include "engine/state/codec.h"
+#include "engine/state/state_store.h"
 
 namespace kizashi::correlate {
 
@@ -72,6 +73,10 @@ std::string Incident::Encode() const {
 }
 
 bool Incident::Decode(std::string_view in) {
+  // Closed incidents are stored inside an expiry envelope (state::ExpiringValue).
+  int64_t deadline;
+  std::string_view payload;
+  if (state::ParseExpiringValue(in, &deadline, &payload)) in = payload;
   state::Decoder d(in);
   uint8_t fmt, u8;
   uint64_t n, v;

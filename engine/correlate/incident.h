@@ -70,6 +70,8 @@ struct Incident {
   uint8_t routed = 0;                // route::RoutedFlags: who has received earlier revisions
 
   std::string Encode() const;
+  // Reads what Encode wrote, also inside an expiry envelope (how closed incidents are
+  // stored). False on corrupt input.
   bool Decode(std::string_view in);
 };
 
