@@ -382,11 +382,12 @@ std::vector<std::string> ExpandRegistryPaths(const std::vector<std::string>& pat
       continue;
     }
     std::vector<std::string> files;
-    for (const auto& e : fs::directory_iterator(p, ec)) {
-      std::string ext = e.path().extension().string();
+    // Explicit increment(ec): range-for would throw on a read error.
+    for (fs::directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string ext = it->path().extension().string();
       std::error_code fec;
-      if ((ext == ".yaml" || ext == ".yml") && !fs::is_directory(e.path(), fec)) {
-        files.push_back(e.path().string());
+      if ((ext == ".yaml" || ext == ".yml") && !fs::is_directory(it->path(), fec)) {
+        files.push_back(it->path().string());
       }
     }
     if (ec) {

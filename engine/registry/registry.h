@@ -200,7 +200,8 @@ int DistinctContactMeans(const Contact& c);
 class Registry {
  public:
   // Validates `data` (collecting every error) and builds the lookup structures. Returns
-  // nullptr when `diags` gained errors.
+  // nullptr when `diags` gained errors. Do not Build data whose parsing reported errors
+  // (dropped fields would go unnoticed): Load runs ValidateRegistry alone in that case.
   static std::shared_ptr<const Registry> Build(RegistryData data, Diagnostics* diags);
   // Loads files or directories (ExpandRegistryPaths) and builds. On any error returns
   // InvalidArgument listing every diagnostic (also left in `diags`).

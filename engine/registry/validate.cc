@@ -62,6 +62,7 @@ struct TargetRef {
   int line = 0;
 };
 
+// One validation pass over one RegistryData; lives on the loading thread for one call.
 struct Validator {
   const RegistryData& data;
   Diagnostics* d;

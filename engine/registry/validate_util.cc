@@ -1,7 +1,6 @@
 #include "engine/registry/validate_util.h"
 
 #include <algorithm>
-#include <set>
 
 #include "engine/common/strings.h"
 

@@ -302,6 +302,17 @@ TEST(RegistryConfig, DeclaresItsKeys) {
   Diagnostics bad;
   s.ApplyText("registry:\n  watch_interval: 2h\n", "kizashi.yaml", &bad);
   EXPECT_TRUE(bad.has_errors());  // bound: at most 1h
+  Diagnostics off;
+  s.ApplyText("registry:\n  watch_interval: 0\n", "kizashi.yaml", &off);
+  EXPECT_FALSE(off.has_errors()) << off.ToText();
+  EXPECT_EQ(c.watch_interval_ns, 0);
+}
+
+TEST(RegistryPaths, NoPathsIsAnError) {
+  Diagnostics d;
+  EXPECT_TRUE(ExpandRegistryPaths({}, &d).empty());
+  EXPECT_NE(d.ToText().find("[registry.paths] no registry files or directories configured"),
+            std::string::npos) << d.ToText();
 }
 
 }  // namespace
