@@ -61,6 +61,8 @@ void EngineConfig::Declare(config::Schema& s, EngineConfig* c) {
   s.Section("classify",
             [&](config::Schema& x) { classify::ClassifyOptions::Declare(x, &c->classify); });
   s.Section("route", [&](config::Schema& x) { route::RouteOptions::Declare(x, &c->route); });
+  s.Section("evidence",
+            [&](config::Schema& x) { evidence::EvidenceOptions::Declare(x, &c->evidence); });
 }
 
 EngineConfig EngineConfig::Load(const std::string& path, const std::vector<std::string>& overrides,

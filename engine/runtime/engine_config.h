@@ -12,6 +12,7 @@
 #include "engine/config/schema.h"
 #include "engine/correlate/correlator.h"
 #include "engine/decode/decoder.h"
+#include "engine/evidence/evidence.h"
 #include "engine/registry/loader.h"
 #include "engine/route/router.h"
 #include "engine/state/state_store.h"
@@ -53,6 +54,7 @@ struct EngineConfig {
   correlate::CorrelateOptions correlate;
   classify::ClassifyOptions classify;
   route::RouteOptions route;
+  evidence::EvidenceOptions evidence;
 
   // Relative destination paths resolve against this (default: the config file's directory).
   std::string output_dir;
