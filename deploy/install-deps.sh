@@ -15,7 +15,8 @@ PACKAGES=(
   libre2-dev libpcre2-dev
   # test and benchmark tools: Kafka runs on Java 17 (jars fetched by Maven into ~/.m2),
   # kcat for producing/consuming, SEC as a peer baseline, promtool, gnuplot for plots
-  openjdk-17-jre-headless maven kcat sec prometheus gnuplot-nox python3 procps
+  openjdk-17-jre-headless maven kcat sec prometheus gnuplot-nox python3 python3-jsonschema
+  python3-yaml procps
 )
 
 missing=()

@@ -493,7 +493,7 @@ std::string Generator::ConfigYaml(const GenOptions& o) {
               OperatorId(op), ", syslog_year: 2024, syslog_timezone: \"+09:00\"}\n");
   }
   StrAppend(&y,
-            "registry: [registry.yaml]\n"
+            "registry: {paths: [registry.yaml], watch_interval: 0s}\n"
             "packs: [pack.yaml]\n"
             "rules: [rules.yaml]\n"
             "correlate: {allowed_lateness: 30s}\n"

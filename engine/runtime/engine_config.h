@@ -12,6 +12,8 @@
 #include "engine/config/schema.h"
 #include "engine/correlate/correlator.h"
 #include "engine/decode/decoder.h"
+#include "engine/evidence/evidence.h"
+#include "engine/registry/loader.h"
 #include "engine/route/router.h"
 #include "engine/state/state_store.h"
 
@@ -39,7 +41,7 @@ struct DestinationConfig {
 struct EngineConfig {
   std::vector<InputConfig> inputs;
   std::vector<DestinationConfig> destinations;
-  std::vector<std::string> registry_paths;
+  registry::RegistryConfig registry;
   std::vector<std::string> pack_paths;
   std::vector<std::string> rule_paths;
   std::string dead_letter_destination = "dead-letter";
@@ -52,6 +54,7 @@ struct EngineConfig {
   correlate::CorrelateOptions correlate;
   classify::ClassifyOptions classify;
   route::RouteOptions route;
+  evidence::EvidenceOptions evidence;
 
   // Relative destination paths resolve against this (default: the config file's directory).
   std::string output_dir;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "engine/common/strings.h"
+#include "engine/registry/loader.h"
 
 namespace kizashi::runtime {
 
@@ -35,8 +36,11 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> BuildSnapshot(const EngineConfig
   auto snap = std::make_shared<Snapshot>();
   snap->generation = generation;
   size_t before = diags->error_count();
-  auto reg = registry::Registry::Load(config.registry_paths, diags);
-  if (reg.ok()) snap->registry = *reg;
+  // The snapshot holds its own registry load; RegistryLoader (hot reload) publishes through
+  // the same validation.
+  registry::RegistryLoader loader(config.registry, nullptr);
+  auto outcome = loader.Reload(diags);
+  if (outcome.ok()) snap->registry = loader.current();
 
   std::vector<patterns::Pack> packs;
   for (const auto& f : ExpandYamlPaths(config.pack_paths, diags)) {

@@ -16,8 +16,8 @@
 namespace kizashi::state {
 
 namespace {
-constexpr std::string_view kCfNames[] = {"default",   "positions", "correlation",
-                                         "incidents", "evidence",  "dictionary"};
+constexpr std::string_view kCfNames[] = {"default",  "positions", "correlation", "incidents",
+                                         "evidence", "history",   "dictionary"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 constexpr char kExpiringTag = '\xe7';
 
@@ -196,6 +196,18 @@ StateStore::~StateStore() {
     rocksdb::Status s = db_->Close();
     (void)s;
   }
+}
+
+absl::StatusOr<std::unique_ptr<StateStore>> StateStore::OpenReadOnly(const StateOptions& o) {
+  rocksdb::Options opts;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (auto name : kCfNames) descs.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions(opts));
+  auto store = std::unique_ptr<StateStore>(new StateStore());
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(opts, o.dir, descs, &store->cfs_, &db);
+  if (!s.ok()) return FromRocks(s, StrCat("open state store (read-only) ", o.dir));
+  store->db_.reset(db);
+  return store;
 }
 
 absl::Status StateStore::Commit(const StateDelta& delta) {

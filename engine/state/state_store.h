@@ -2,11 +2,13 @@
 //
 // What is stored (one column family per concern):
 //   positions    partition | source name           -> resume position of that source
-//   correlation  partition | rule | key ...        -> per-key correlation state
-//   incidents    partition | incident id           -> incident (latest revision)
-//   evidence     incident id | seq                 -> raw record copies cited as evidence
+//   correlation  partition | 'k' | key fingerprint -> per-key correlation state
+//                partition | 'w'                   -> max event time and watermark
+//   incidents    partition | 'o'|'c' | incident id -> open / closed incident (latest revision)
+//   evidence     partition | incident id | position -> raw record copies cited as evidence
+//   history      partition | incident id | revision -> the document each revision produced
 //   dictionary   partition | code                  -> interned strings of a partition's state
-//                                                     (pattern hits, source names, rule ids)
+//                                                     (pattern hits, source names)
 //   meta         free-form                         -> schema version, instance info
 // Every key that belongs to a partition starts with the partition id (4 bytes big-endian), so
 // a partition's state can be enumerated, dropped or moved as a unit.
@@ -49,6 +51,7 @@ enum class Cf : uint8_t {
   kCorrelation,
   kIncidents,
   kEvidence,
+  kHistory,
   kDictionary,
   kCount
 };
@@ -108,6 +111,8 @@ class WatermarkBoard;
 class StateStore {
  public:
   static absl::StatusOr<std::unique_ptr<StateStore>> Open(const StateOptions& options);
+  // Read-only view for tools (`kizashi incidents`) while an engine may hold the store open.
+  static absl::StatusOr<std::unique_ptr<StateStore>> OpenReadOnly(const StateOptions& options);
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
