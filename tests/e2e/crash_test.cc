@@ -22,7 +22,7 @@
 #include <set>
 #include <thread>
 
-#include "bench/gen/generator.h"
+#include "bench/traffic/generator.h"
 #include "engine/common/strings.h"
 #include "tests/testing/testing.h"
 
@@ -115,11 +115,11 @@ void CrashReplay(const std::vector<std::string>& crash_sets) {
   if (const char* s = std::getenv("KIZASHI_CRASH_SEED")) ParseInt(std::string_view(s), &seed);
   std::string dir = testing::MakeTempDir("crash");
   std::string data = dir + "/data";
-  gen::GenOptions go;
+  traffic::GenOptions go;
   go.events = events;
   go.seed = 11;
   uint64_t eve = 0, sys = 0;
-  ASSERT_TRUE(gen::Generator::WriteDirectory(go, data, false, &eve, &sys).ok());
+  ASSERT_TRUE(traffic::Generator::WriteDirectory(go, data, false, &eve, &sys).ok());
 
   // The uninterrupted run, and how long a run that has nothing left to do takes (start-up).
   int64_t t0 = NowMs();

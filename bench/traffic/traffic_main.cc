@@ -1,19 +1,19 @@
-// kizashi-gen: writes a deterministic replay directory (traffic, registry, pack, rules,
+// kizashi-traffic: writes a deterministic replay directory (traffic, registry, pack, rules,
 // configuration) — see generator.h.
 //
-//   kizashi-gen --out DIR [--events N] [--seed S] [--operators K] [--attack-fraction F]
+//   kizashi-traffic --out DIR [--events N] [--seed S] [--operators K] [--attack-fraction F]
 //               [--rate R] [--labels] [--auth-variants N]
 #include <cstdio>
 #include <string>
 
-#include "bench/gen/generator.h"
+#include "bench/traffic/generator.h"
 #include "engine/app/args.h"
 #include "engine/common/strings.h"
 
 int main(int argc, char** argv) {
   using kizashi::ParseDouble;
   using kizashi::ParseInt;
-  kizashi::app::Args a("kizashi-gen", "Write a deterministic replay directory: EVE and syslog "
+  kizashi::app::Args a("kizashi-traffic", "Write a deterministic replay directory: EVE and syslog "
                                       "traffic with injected attacks, plus the registry, pack, "
                                       "rules and configuration to replay it.");
   a.Option("out", "DIR", "Output directory (created).")
@@ -27,26 +27,26 @@ int main(int argc, char** argv) {
   std::string err;
   if (!a.Parse(argc, argv, 1, &err) || a.help() || a.Get("out").empty()) {
     if (err.empty() && !a.help()) err = "--out is required";
-    if (!err.empty()) std::fprintf(stderr, "kizashi-gen: %s\n\n", err.c_str());
+    if (!err.empty()) std::fprintf(stderr, "kizashi-traffic: %s\n\n", err.c_str());
     std::fputs(a.Usage().c_str(), err.empty() ? stdout : stderr);
     return err.empty() ? 0 : 2;
   }
-  kizashi::gen::GenOptions o;
+  kizashi::traffic::GenOptions o;
   int64_t events = 0, ops = 0, variants = 0;
   if (!ParseInt(a.Get("events"), &events) || events <= 0 || !ParseInt(a.Get("seed"), &o.seed) ||
       !ParseInt(a.Get("operators"), &ops) || !ParseDouble(a.Get("attack-fraction"), &o.attack_fraction) ||
       !ParseDouble(a.Get("rate"), &o.rate_per_second) ||
       !ParseInt(a.Get("auth-variants"), &variants)) {
-    std::fprintf(stderr, "kizashi-gen: bad numeric option\n");
+    std::fprintf(stderr, "kizashi-traffic: bad numeric option\n");
     return 2;
   }
   o.events = static_cast<uint64_t>(events);
   o.operators = static_cast<int>(ops);
   o.auth_variants = static_cast<int>(variants);
   uint64_t eve = 0, sys = 0;
-  absl::Status st = kizashi::gen::Generator::WriteDirectory(o, a.Get("out"), a.Has("labels"), &eve, &sys);
+  absl::Status st = kizashi::traffic::Generator::WriteDirectory(o, a.Get("out"), a.Has("labels"), &eve, &sys);
   if (!st.ok()) {
-    std::fprintf(stderr, "kizashi-gen: %s\n", std::string(st.message()).c_str());
+    std::fprintf(stderr, "kizashi-traffic: %s\n", std::string(st.message()).c_str());
     return 1;
   }
   std::printf("wrote %s: %llu EVE + %llu syslog records\n", a.Get("out").c_str(),

@@ -22,7 +22,7 @@
 
 #include "absl/status/status.h"
 
-namespace kizashi::gen {
+namespace kizashi::traffic {
 
 struct GenOptions {
   uint64_t seed = 1;
@@ -81,4 +81,4 @@ class Generator {
 std::string EveTime(int64_t ns);     // 2024-03-01T10:00:01.123456+0900
 std::string SyslogTime(int64_t ns);  // "Mar  1 10:00:01" (JST)
 
-}  // namespace kizashi::gen
+}  // namespace kizashi::traffic
