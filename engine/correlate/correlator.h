@@ -145,7 +145,6 @@ class PartitionCorrelator {
     uint32_t entry;  // kNone for unindexed steps
   };
   struct ExpiryEntry {
-    int64_t deadline;
     uint32_t slot;
     uint32_t gen;
   };
@@ -220,7 +219,11 @@ class PartitionCorrelator {
 
   // Keys.
   KeyState* Find(const Fp& fp, bool fault_in);
+  // Reads an evicted key back (from memory until Committed(), else RocksDB) into a new slot,
+  // which it returns (kNoSlot: not cold, expired or corrupt). Does not touch map_.
+  uint32_t FaultIn(const Fp& fp);
   KeyState& Create(const Fp& fp, uint8_t type);
+  uint32_t NewSlot(const Fp& fp, uint8_t type);
   KeyState& Slot(uint32_t i) { return chunks_[i >> kChunkBits][i & kChunkMask]; }
   // Files the key in the expiry heap (lazily re-checked when its deadline passes).
   void QueueExpiry(const KeyState& ks);
@@ -236,6 +239,8 @@ class PartitionCorrelator {
 
   // Encoding.
   std::string EncodeKey(const KeyState& ks) const;
+  void EncodeKeyTo(const KeyState& ks, std::string* out) const;
+  void AppendStoreKey(const Fp& fp, std::string* out) const;
   bool DecodeKey(std::string_view v, KeyState* ks, std::string* incident_id) const;
   std::string KeyStoreKey(const Fp& fp) const;
   static std::string EncodeProto(const Proto& p);
@@ -261,14 +266,23 @@ class PartitionCorrelator {
   // Hot keys: fingerprint -> slot in chunked storage (stable addresses).
   static constexpr uint32_t kChunkBits = 12;
   static constexpr uint32_t kChunkMask = (1u << kChunkBits) - 1;
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
   absl::flat_hash_map<Fp, uint32_t> map_;
   std::vector<std::unique_ptr<KeyState[]>> chunks_;
   std::vector<uint32_t> free_slots_;
   uint32_t slot_count_ = 0;
   uint32_t clock_hand_ = 0;
   std::vector<uint32_t> dirty_slots_;
+  std::vector<std::pair<Fp, uint32_t>> flush_scratch_;
   std::vector<Fp> deleted_keys_;
-  std::vector<ExpiryEntry> expiry_;  // min-heap on deadline (lazy: re-checked when popped)
+  // Expiry wheel: coarse deadline bucket -> keys filed there. A bucket is processed once the
+  // watermark passes its end: each key is dropped if its (possibly later) deadline passed,
+  // else re-filed. O(1) per key and deadline, no sweep over all keys.
+  static constexpr int kWheelShift = 30;  // ~1.07 s of event time per bucket
+  std::map<int64_t, std::vector<ExpiryEntry>> wheel_;
+  int64_t wheel_last_bucket_ = INT64_MIN;
+  std::vector<ExpiryEntry>* wheel_last_ = nullptr;
+  std::vector<std::vector<ExpiryEntry>> wheel_spare_;
   // Evicted keys whose latest value may not be committed yet (see Committed()).
   absl::flat_hash_map<Fp, std::string> evicting_;
   std::map<int64_t, uint64_t> cold_by_deadline_;  // coarse deadline bucket -> evicted keys
@@ -279,7 +293,12 @@ class PartitionCorrelator {
   std::vector<Incident> closed_;  // closed since the last Flush (persisted, then dropped)
   std::vector<std::string> dirty_incidents_;
 
-  // Scratch reused per event.
+  // Scratch reused per event / batch.
+  struct Plan {
+    Fp fp;
+    bool valid = false;
+  };
+  std::vector<Plan> plan_;  // per batch event: the key to prefetch (see Process)
   std::vector<Cand> cands_;
   std::vector<Ev> scratch_evs_;
   CorrelatorStats stats_;

@@ -110,12 +110,16 @@ bool KeyPartition(std::string_view key, int32_t* partition) {
   return true;
 }
 
+void AppendExpiringHeader(std::string* out, int64_t deadline_ns) {
+  out->push_back(kExpiringTag);
+  uint64_t u = static_cast<uint64_t>(deadline_ns);
+  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(u >> (i * 8)));
+}
+
 std::string ExpiringValue(int64_t deadline_ns, std::string_view payload) {
   std::string out;
   out.reserve(9 + payload.size());
-  out.push_back(kExpiringTag);
-  uint64_t u = static_cast<uint64_t>(deadline_ns);
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(u >> (i * 8)));
+  AppendExpiringHeader(&out, deadline_ns);
   out.append(payload);
   return out;
 }

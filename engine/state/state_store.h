@@ -76,7 +76,13 @@ class StateDelta {
   // at least `watermark_ns` (the owner also Puts it durably). Drives expiry (see above).
   void NoteWatermark(int32_t partition, int64_t watermark_ns);
   const std::vector<std::pair<int32_t, int64_t>>& watermarks() const { return watermarks_; }
+  // Forgets every operation; keeps their buffers for Add (a steady stream of batches then
+  // allocates nothing).
   void Clear() {
+    for (auto& op : ops_) {
+      spare_.push_back(std::move(op.key));
+      spare_.push_back(std::move(op.value));
+    }
     ops_.clear();
     watermarks_.clear();
   }
@@ -90,9 +96,23 @@ class StateDelta {
     std::string value;
   };
   const std::vector<Op>& ops() const { return ops_; }
+  // Appends an operation whose key and value the caller fills in place (empty, with
+  // recycled capacity): the allocation-free form of Put/Delete for hot paths.
+  Op& Add(Cf cf, bool del) {
+    ops_.push_back(Op{cf, del, Spare(), Spare()});
+    return ops_.back();
+  }
 
  private:
+  std::string Spare() {
+    if (spare_.empty()) return {};
+    std::string s = std::move(spare_.back());
+    spare_.pop_back();
+    s.clear();
+    return s;
+  }
   std::vector<Op> ops_;
+  std::vector<std::string> spare_;
   std::vector<std::pair<int32_t, int64_t>> watermarks_;
 };
 
@@ -103,6 +123,8 @@ bool KeyPartition(std::string_view key, int32_t* partition);
 
 // A value that expires when its partition's watermark passes `deadline_ns` (event time).
 std::string ExpiringValue(int64_t deadline_ns, std::string_view payload);
+// Appends the envelope header of such a value; the payload follows.
+void AppendExpiringHeader(std::string* out, int64_t deadline_ns);
 // Splits a value written by ExpiringValue; false for values without the envelope.
 bool ParseExpiringValue(std::string_view value, int64_t* deadline_ns, std::string_view* payload);
 
