@@ -395,7 +395,15 @@ std::string Generator::RegistryYaml(const GenOptions& o) {
               "networks: [", Ip(10, op + 1, 1, 0), "/24], hostnames: [", n.CtlHost(0), ", ",
               n.CtlHost(1), "]}\n",
               "      - {id: svc, name: Customer service system, category: service, internal_only: "
-              "false, networks: [", Ip(10, op + 1, 2, 0), "/24], hostnames: [", n.SvcHost(), "]}\n",
+              "false, networks: [", Ip(10, op + 1, 2, 0), "/24], hostnames: [", n.SvcHost(), "]}\n");
+    if (o.auth_variants > 0 && op == 0) {
+      // The SEC-comparison profile's syslog hosts h10..h29 (see Run).
+      StrAppend(&y, "      - {id: hosts, name: Authentication servers, category: service, "
+                    "internal_only: true, networks: [10.1.3.0/24], hostnames: [");
+      for (int h = 10; h < 30; ++h) StrAppend(&y, h > 10 ? ", " : "", "h", h);
+      StrAppend(&y, "]}\n");
+    }
+    StrAppend(&y,
               "    assets:\n",
               "      - {id: ad-web, name: Advertising web server, role: advertising_web, networks: [",
               n.AdWeb(), "/32]}\n",

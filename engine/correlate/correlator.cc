@@ -1,6 +1,7 @@
 #include "engine/correlate/correlator.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "engine/common/hash.h"
 #include "engine/common/log.h"
@@ -114,10 +115,6 @@ std::string IdHex(const Fp& f) {
   return s;
 }
 
-void AppendFp(std::string* s, const Fp& f) {
-  for (int i = 7; i >= 0; --i) s->push_back(static_cast<char>(f.hi >> (i * 8)));
-  for (int i = 7; i >= 0; --i) s->push_back(static_cast<char>(f.lo >> (i * 8)));
-}
 
 Fp ReadFp(std::string_view s) {
   Fp f;
@@ -156,9 +153,14 @@ PartitionCorrelator::~PartitionCorrelator() = default;
 // ---- keys ------------------------------------------------------------------------------
 
 void PartitionCorrelator::AppendStoreKey(const Fp& fp, std::string* out) const {
-  out->append(prefix_);
-  out->push_back(kKeyTag);
-  AppendFp(out, fp);
+  char k[21];
+  std::memcpy(k, prefix_.data(), 4);
+  k[4] = kKeyTag;
+  for (int i = 0; i < 8; ++i) {
+    k[5 + i] = static_cast<char>(fp.hi >> (56 - 8 * i));
+    k[13 + i] = static_cast<char>(fp.lo >> (56 - 8 * i));
+  }
+  out->append(k, sizeof k);
 }
 
 std::string PartitionCorrelator::KeyStoreKey(const Fp& fp) const {
@@ -192,6 +194,8 @@ uint32_t PartitionCorrelator::NewSlot(const Fp& fp, uint8_t type) {
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
     free_slots_.pop_back();
+    // The next new key will take the next free slot, cold since its key expired.
+    if (!free_slots_.empty()) Prefetch(&Slot(free_slots_.back()));
   } else {
     if ((slot_count_ >> kChunkBits) >= chunks_.size()) {
       chunks_.push_back(std::make_unique<KeyState[]>(1u << kChunkBits));
@@ -243,7 +247,12 @@ void PartitionCorrelator::ExpireKeys() {
     std::vector<ExpiryEntry> due = std::move(wheel_.begin()->second);
     if (wheel_last_bucket_ == wheel_.begin()->first) wheel_last_ = nullptr;
     wheel_.erase(wheel_.begin());
-    for (const ExpiryEntry& e : due) {
+    for (size_t k = 0; k < due.size(); ++k) {
+      // Two-stage lookahead: the slot first, then (once its fingerprint is readable) the
+      // hash-table group that Drop will erase from.
+      if (k + 8 < due.size()) Prefetch(&Slot(due[k + 8].slot));
+      if (k + 4 < due.size()) map_.prefetch(Slot(due[k + 4].slot).fp);
+      const ExpiryEntry& e = due[k];
       KeyState& ks = Slot(e.slot);
       if (!(ks.flags & KeyState::kLive) || ks.gen != e.gen) continue;  // dropped since
       bool timer_pending = ks.extra && ks.extra->timer_ns != kNoTime;
@@ -388,30 +397,49 @@ std::string PartitionCorrelator::EncodeKey(const KeyState& ks) const {
 }
 
 void PartitionCorrelator::EncodeKeyTo(const KeyState& ks, std::string* out) const {
-  state::Encoder e(out);
-  e.U8(kKeyFormat);
-  e.U8(ks.type);
-  e.SignedVarint(ks.expires_ns);
-  e.SignedVarint(ks.suppress_until_ns);
-  e.Str(ks.incident != nullptr ? std::string_view(ks.incident->inc.id) : std::string_view());
-  e.Varint(ks.n);
+  // Hot in every batch's flush: the fixed part and the events are written through a raw
+  // pointer into space reserved for their largest encoding (the same bytes state::Encoder
+  // would produce), then the string is cut to size.
+  std::string_view incident =
+      ks.incident != nullptr ? std::string_view(ks.incident->inc.id) : std::string_view();
+  size_t base = out->size();
+  out->resize(base + 2 + 10 + 10 + 10 + incident.size() + 3 + size_t{ks.n} * 30 + 1);
+  uint8_t* p = reinterpret_cast<uint8_t*>(out->data()) + base;
+  auto varint = [&p](uint64_t v) {
+    while (v >= 0x80) {
+      *p++ = static_cast<uint8_t>(v | 0x80);
+      v >>= 7;
+    }
+    *p++ = static_cast<uint8_t>(v);
+  };
+  auto zigzag = [](int64_t v) {
+    return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+  };
+  *p++ = kKeyFormat;
+  *p++ = ks.type;
+  varint(zigzag(ks.expires_ns));
+  varint(zigzag(ks.suppress_until_ns));
+  varint(incident.size());
+  std::memcpy(p, incident.data(), incident.size());
+  p += incident.size();
+  varint(ks.n);
   uint64_t prev = 0;
   for (size_t i = 0; i < ks.n; ++i) {
     const Ev& v = ks[i];
     uint64_t t = static_cast<uint64_t>(v.t);
-    e.SignedVarint(static_cast<int64_t>(t - prev));
+    varint(zigzag(static_cast<int64_t>(t - prev)));
     prev = t;
-    e.Varint(v.pos);
-    e.Varint(v.hits);
-    e.Varint(v.peer);
+    varint(v.pos);
+    varint(v.hits);
+    varint(v.peer);
   }
+  *p++ = ks.extra ? 1 : 0;
+  out->resize(static_cast<size_t>(p - reinterpret_cast<uint8_t*>(out->data())));
   if (ks.extra) {
-    e.U8(1);
+    state::Encoder e(out);
     e.Varint(ks.extra->vals.size());
     for (uint64_t v : ks.extra->vals) e.Fixed64BE(v);
     e.Str(ks.extra->desc);
-  } else {
-    e.U8(0);
   }
 }
 
@@ -990,6 +1018,7 @@ void PartitionCorrelator::Process(const Batch& batch, const Rulebook& rules,
     if (ref == nullptr && !unindexed.empty()) ref = &unindexed[0];
     plan_[j].valid = ref != nullptr;
     if (ref == nullptr) return;
+    plan_[j].rule = ref->rule;
     plan_[j].fp = KeyOf(rules.compiled()[ref->rule], x, reg);
     map_.prefetch(plan_[j].fp);
   };
@@ -1045,7 +1074,8 @@ void PartitionCorrelator::Process(const Batch& batch, const Rulebook& rules,
       size_t end = b + 1;
       uint32_t steps = cands_[b].steps;
       while (end < cands_.size() && cands_[end].rule == cands_[b].rule) steps |= cands_[end++].steps;
-      HandleRule(e, batch, i, rules.compiled()[cands_[b].rule], steps, &cands_[b], end - b,
+      const Fp* known = plan_[i].valid && plan_[i].rule == cands_[b].rule ? &plan_[i].fp : nullptr;
+      HandleRule(e, batch, known, rules.compiled()[cands_[b].rule], steps, &cands_[b], end - b,
                  patterns, reg, out);
       b = end;
     }
@@ -1053,7 +1083,7 @@ void PartitionCorrelator::Process(const Batch& batch, const Rulebook& rules,
   ExpireKeys();
 }
 
-void PartitionCorrelator::HandleRule(const Event& e, const Batch& batch, uint32_t ev_index,
+void PartitionCorrelator::HandleRule(const Event& e, const Batch& batch, const Fp* known_fp,
                                      const CompiledRule& cr, uint32_t steps, const Cand* cands,
                                      size_t ncands, const patterns::PatternSet& patterns,
                                      const registry::Registry& reg, CorrelateOutput* out) {
@@ -1069,7 +1099,7 @@ void PartitionCorrelator::HandleRule(const Event& e, const Batch& batch, uint32_
     if (steps == 0) return;
   }
   ++stats_.rule_evaluations;
-  Fp fp = KeyOf(cr, e, reg);
+  Fp fp = known_fp != nullptr ? *known_fp : KeyOf(cr, e, reg);
   auto type = static_cast<uint8_t>(cond.type);
   // One probe: find the key or reserve its entry.
   auto [it, inserted] = map_.try_emplace(fp, kNoSlot);
@@ -1114,7 +1144,6 @@ void PartitionCorrelator::HandleRule(const Event& e, const Batch& batch, uint32_
   if (created) QueueExpiry(*ks);
   RuleParams rp{&cr, cond.window_ns, cond.count, rule.suppress_ns, rule.quiet_ns};
   (void)batch;
-  (void)ev_index;
   switch (cond.type) {
     case ConditionType::kSingle:
       if (TryAbsorb(*ks, ev, rule.quiet_ns, out)) return;

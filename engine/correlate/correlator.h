@@ -181,7 +181,8 @@ class PartitionCorrelator {
   };
 
   // Event path.
-  void HandleRule(const Event& e, const Batch& batch, uint32_t ev_index, const CompiledRule& cr,
+  // `known_fp`: the key, when already computed (prefetch plan) for this rule.
+  void HandleRule(const Event& e, const Batch& batch, const Fp* known_fp, const CompiledRule& cr,
                   uint32_t steps, const Cand* cands, size_t ncands,
                   const patterns::PatternSet& patterns, const registry::Registry& reg,
                   CorrelateOutput* out);
@@ -296,6 +297,7 @@ class PartitionCorrelator {
   // Scratch reused per event / batch.
   struct Plan {
     Fp fp;
+    uint32_t rule = 0;
     bool valid = false;
   };
   std::vector<Plan> plan_;  // per batch event: the key to prefetch (see Process)

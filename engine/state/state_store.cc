@@ -3,6 +3,7 @@
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
@@ -180,6 +181,10 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const StateOptions&
       cfo.compaction_filter_factory = std::make_shared<ExpiryFilterFactory>(store->board_);
       cfo.memtable_prefix_bloom_size_ratio = 0.05;
       cfo.memtable_whole_key_filtering = true;
+      // Each batch writes its keys sorted: inserting from the previous key's position in the
+      // memtable skiplist (a hint per 5-byte partition|kind prefix) instead of from the top
+      // makes the write-behind cheaper.
+      cfo.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(5));
     }
     descs.emplace_back(std::string(name), cfo);
   }
