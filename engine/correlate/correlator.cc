@@ -222,7 +222,7 @@ void PartitionCorrelator::MarkDirty(KeyState& ks) {
 void PartitionCorrelator::Drop(uint32_t slot, bool delete_from_store) {
   KeyState& ks = Slot(slot);
   if (ks.extra && ks.extra->timer_ns != kNoTime && delete_from_store) {
-    timers_.erase(Timer{ks.extra->timer_ns, TimerKind::kAbsence, ks.fp});
+    absence_timers_ -= timers_.erase(Timer{ks.extra->timer_ns, TimerKind::kAbsence, ks.fp});
   }
   map_.erase(ks.fp);
   if (delete_from_store) deleted_keys_.push_back(ks.fp);
@@ -579,7 +579,7 @@ absl::Status PartitionCorrelator::Load(const state::StateStore& store) {
       Proto p;
       if (DecodeProto(ks.extra->desc, &p)) {
         ks.extra->timer_ns = SatAdd(ks[0].t, p.window_ns);
-        timers_.insert(Timer{ks.extra->timer_ns, TimerKind::kAbsence, fp});
+        absence_timers_ += timers_.insert(Timer{ks.extra->timer_ns, TimerKind::kAbsence, fp}).second;
       }
     }
     if (map_.size() > max) {  // beyond the memory bound: leave it cold
@@ -675,15 +675,16 @@ void PartitionCorrelator::ScheduleAbsence(KeyState& ks, int64_t window_ns) {
   KeyExtra& x = *ks.extra;
   int64_t want = ks.n > 0 ? SatAdd(ks[0].t, window_ns) : kNoTime;
   if (x.timer_ns == want) return;
-  if (x.timer_ns != kNoTime) timers_.erase(Timer{x.timer_ns, TimerKind::kAbsence, ks.fp});
+  if (x.timer_ns != kNoTime) absence_timers_ -= timers_.erase(Timer{x.timer_ns, TimerKind::kAbsence, ks.fp});
   x.timer_ns = want;
-  if (want != kNoTime) timers_.insert(Timer{want, TimerKind::kAbsence, ks.fp});
+  if (want != kNoTime) absence_timers_ += timers_.insert(Timer{want, TimerKind::kAbsence, ks.fp}).second;
 }
 
 void PartitionCorrelator::FireTimers(CorrelateOutput* out) {
   while (!timers_.empty() && timers_.begin()->deadline <= watermark_ns_) {
     Timer t = *timers_.begin();
     timers_.erase(timers_.begin());
+    if (t.kind == TimerKind::kAbsence) --absence_timers_;
     if (t.kind == TimerKind::kClose) {
       auto it = incidents_.find(IdHex(t.id));
       if (it == incidents_.end()) continue;
@@ -1088,6 +1089,11 @@ void PartitionCorrelator::HandleRule(const Event& e, const Batch& batch, const F
                                      size_t ncands, const patterns::PatternSet& patterns,
                                      const registry::Registry& reg, CorrelateOutput* out) {
   const Rule& rule = cr.rule;
+  // An absence rule's expected event matters only while some trigger is pending (common:
+  // the expect step has no pattern selector and is evaluated for every event).
+  if (rule.condition.type == ConditionType::kAbsence && !(steps & 1u) && absence_timers_ == 0) {
+    return;
+  }
   if (!Rulebook::Accepts(rule.match, e, reg)) return;
   const auto& cond = rule.condition;
   if (!cond.steps.empty()) {
@@ -1122,7 +1128,7 @@ void PartitionCorrelator::HandleRule(const Event& e, const Batch& batch, const F
   if (ks->type != type) {
     // The rule changed its condition type on a reload: its old state is meaningless.
     if (ks->extra && ks->extra->timer_ns != kNoTime) {
-      timers_.erase(Timer{ks->extra->timer_ns, TimerKind::kAbsence, ks->fp});
+      absence_timers_ -= timers_.erase(Timer{ks->extra->timer_ns, TimerKind::kAbsence, ks->fp});
     }
     ks->ClearEvents();
     ks->extra.reset();

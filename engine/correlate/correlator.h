@@ -291,6 +291,7 @@ class PartitionCorrelator {
 
   absl::flat_hash_map<std::string, std::unique_ptr<IncidentRec>> incidents_;  // open, by id
   std::set<Timer> timers_;
+  size_t absence_timers_ = 0;  // absence keys with pending triggers (timers of that kind)
   std::vector<Incident> closed_;  // closed since the last Flush (persisted, then dropped)
   std::vector<std::string> dirty_incidents_;
 
