@@ -1016,7 +1016,8 @@ void PartitionCorrelator::Process(const Batch& batch, const Rulebook& rules,
       const auto& refs = rules.rules_for_entry(batch.event_matches(j)[0].entry);
       if (!refs.empty()) ref = &refs[0];
     }
-    if (ref == nullptr && !unindexed.empty()) ref = &unindexed[0];
+    // (Unindexed rules are not planned: their predicates reject most events, and hashing
+    // every event's key just to prefetch would cost more than it saves.)
     plan_[j].valid = ref != nullptr;
     if (ref == nullptr) return;
     plan_[j].rule = ref->rule;
