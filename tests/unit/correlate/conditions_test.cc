@@ -371,6 +371,50 @@ TEST(Absence, LaterUnansweredTriggersUpdateTheSuppressingIncident) {
   EXPECT_EQ(Offsets(got[0]), (std::vector<int64_t>{1, 2}));
 }
 
+TEST(IdlePartition, WatermarkFollowsProcessingTimeOnlyAfterTheIdleTimeout) {
+  Harness h(kAbsence);
+  CorrelateOptions o = Opts(10);
+  o.idle_timeout_ns = 60 * kS;
+  PartitionCorrelator pc(0, o);
+  // One record at event time T0+5 s, read (ingest time) at processing time P.
+  const int64_t P = kT0 + 1000 * kS;
+  Batch b;
+  b.sources = {"test"};
+  Event e;
+  e.operator_id = "bank";
+  e.event_time_ns = kT0 + 5 * kS;
+  e.ingest_time_ns = P;
+  b.events.push_back(e);
+  correlate::CorrelateOutput out;
+  pc.Process(b, h.rules(), *TestPatterns(), h.registry(), &out);
+  EXPECT_EQ(pc.IdleWatermark(P + 59 * kS), INT64_MIN);  // not idle yet
+  // Idle for 90 s: max event time + 90 s - 10 s lateness.
+  EXPECT_EQ(pc.IdleWatermark(P + 90 * kS), kT0 + 5 * kS + 90 * kS - 10 * kS);
+}
+
+TEST(FutureSkew, RecordsDatedTooFarAheadAreDeadLetteredAndDoNotMoveTheWatermark) {
+  Harness h(kAbsence);
+  CorrelateOptions o = Opts(10);
+  o.max_future_skew_ns = 300 * kS;
+  PartitionCorrelator pc(0, o);
+  Batch b;
+  b.sources = {"test"};
+  auto add = [&](int64_t event_t, int64_t ingest_t) {
+    Event e;
+    e.operator_id = "bank";
+    e.event_time_ns = event_t;
+    e.ingest_time_ns = ingest_t;
+    b.events.push_back(e);
+  };
+  add(kT0, kT0);                    // in time: watermark T0 - 10 s
+  add(kT0 + 301 * kS, kT0);         // 301 s ahead of its ingest time: dead letter
+  add(kT0 + 300 * kS, kT0);         // exactly the skew: accepted, watermark T0 + 290 s
+  correlate::CorrelateOutput out;
+  pc.Process(b, h.rules(), *TestPatterns(), h.registry(), &out);
+  EXPECT_EQ(out.future, (std::vector<uint32_t>{1}));
+  EXPECT_EQ(pc.watermark_ns(), kT0 + 290 * kS);
+}
+
 TEST(Absence, PendingTriggersSurviveARestart) {
   std::string dir = MakeTempDir("absence");
   state::StateOptions so;
