@@ -29,6 +29,23 @@ void DestinationConfig::Declare(config::Schema& s, DestinationConfig* c) {
   s.Bool("fsync", &c->fsync, "File destination: fdatasync before input positions are committed.");
 }
 
+void LifecycleConfig::Declare(config::Schema& s, LifecycleConfig* c) {
+  s.Duration("drain_timeout", &c->drain_timeout_ns,
+             "Upper bound on a graceful stop (first SIGTERM/SIGINT: finish the batch in flight, "
+             "flush, commit, close). Past it the process exits with status 1; the next start "
+             "resumes from the last commit.",
+             kNanosPerSecond, 3600 * kNanosPerSecond);
+  s.Bool("watch", &c->watch,
+         "Also reload (as on SIGHUP) when the configuration, registry, pack or rule files "
+         "change.");
+  s.Duration("watch_interval", &c->watch_interval_ns,
+             "How often the file watch compares the files' size, modification time and inode.",
+             100 * kNanosPerMilli, 3600 * kNanosPerSecond);
+  s.Bool("linger", &c->linger,
+         "File mode: once the inputs are replayed, keep running (metrics and health endpoint "
+         "up) until SIGTERM, so the final figures can be scraped.");
+}
+
 void EngineConfig::Declare(config::Schema& s, EngineConfig* c) {
   s.List("inputs", &c->inputs, "Where records come from.", &InputConfig::Declare);
   s.List("destinations", &c->destinations, "Named output destinations.",
@@ -63,6 +80,10 @@ void EngineConfig::Declare(config::Schema& s, EngineConfig* c) {
   s.Section("classify",
             [&](config::Schema& x) { classify::ClassifyOptions::Declare(x, &c->classify); });
   s.Section("route", [&](config::Schema& x) { route::RouteOptions::Declare(x, &c->route); });
+  s.Section("metrics",
+            [&](config::Schema& x) { telemetry::TelemetryConfig::Declare(x, &c->metrics); });
+  s.Section("lifecycle",
+            [&](config::Schema& x) { LifecycleConfig::Declare(x, &c->lifecycle); });
 }
 
 EngineConfig EngineConfig::Load(const std::string& path, const std::vector<std::string>& overrides,
@@ -123,6 +144,7 @@ void EngineConfig::Validate(Diagnostics* d) const {
     }
   }
   if (registry_paths.empty()) d->Error("config", 0, "registry", "no registry files configured");
+  metrics.Validate(d);
 }
 
 }  // namespace kizashi::runtime

@@ -14,6 +14,7 @@
 #include "engine/decode/decoder.h"
 #include "engine/route/router.h"
 #include "engine/state/state_store.h"
+#include "engine/telemetry/endpoint.h"
 
 namespace kizashi::runtime {
 
@@ -36,6 +37,23 @@ struct DestinationConfig {
   static void Declare(config::Schema& s, DestinationConfig* c);
 };
 
+// Start, reload and stop (docs/operations.md).
+struct LifecycleConfig {
+  // Upper bound on a graceful stop (first SIGTERM/SIGINT): finish the batch in flight, flush,
+  // commit, close. Past it the process exits with status 1 without committing more, which is
+  // safe: the next start resumes from the last commit. Default: 30s.
+  int64_t drain_timeout_ns = 30'000'000'000;
+  // Also reload (as on SIGHUP) when the configuration, registry, pack or rule files change.
+  // Default: false.
+  bool watch = false;
+  // How often the watcher compares the files' size, mtime and inode. Default: 5s.
+  int64_t watch_interval_ns = 5'000'000'000;
+  // File mode: once the inputs are replayed, keep running — endpoint up, final metrics
+  // scrapeable — until SIGTERM. Default: false (exit when done).
+  bool linger = false;
+  static void Declare(config::Schema& s, LifecycleConfig* c);
+};
+
 struct EngineConfig {
   std::vector<InputConfig> inputs;
   std::vector<DestinationConfig> destinations;
@@ -52,6 +70,8 @@ struct EngineConfig {
   correlate::CorrelateOptions correlate;
   classify::ClassifyOptions classify;
   route::RouteOptions route;
+  telemetry::TelemetryConfig metrics;
+  LifecycleConfig lifecycle;
 
   // Relative destination paths resolve against this (default: the config file's directory).
   std::string output_dir;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "engine/common/file_util.h"
+#include "engine/common/hash.h"
 #include "engine/common/strings.h"
 
 namespace kizashi::runtime {
@@ -29,6 +31,16 @@ std::vector<std::string> ExpandYamlPaths(const std::vector<std::string>& paths, 
   return out;
 }
 
+std::string FilesVersion(const std::vector<std::string>& files) {
+  std::string all;
+  for (const auto& f : files) {
+    auto bytes = ReadFile(f);
+    if (!bytes.ok()) return "";
+    StrAppend(&all, f.size(), ":", f, bytes->size(), ":", *bytes);
+  }
+  return Sha256Hex(all).substr(0, 12);
+}
+
 absl::StatusOr<std::shared_ptr<const Snapshot>> BuildSnapshot(const EngineConfig& config,
                                                               uint64_t generation,
                                                               Diagnostics* diags) {
@@ -46,7 +58,13 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> BuildSnapshot(const EngineConfig
     snap->patterns = patterns::PatternSet::Compile(packs, diags);
   }
   std::vector<correlate::Rule> rules;
-  for (const auto& f : ExpandYamlPaths(config.rule_paths, diags)) {
+  std::vector<std::string> rule_files = ExpandYamlPaths(config.rule_paths, diags);
+  snap->rules_version = FilesVersion(rule_files);
+  {
+    Diagnostics ignored;  // Registry::Load reports missing paths itself
+    snap->registry_version = FilesVersion(ExpandYamlPaths(config.registry_paths, &ignored));
+  }
+  for (const auto& f : rule_files) {
     auto r = correlate::ParseRulesFile(f, diags);
     for (auto& x : r) rules.push_back(std::move(x));
   }

@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "engine/common/strings.h"
+#include "engine/common/time.h"
 #include "engine/route/documents.h"
 
 namespace kizashi::runtime {
@@ -80,6 +81,7 @@ absl::Status Worker::Emit(correlate::PartitionCorrelator& pc, const correlate::C
     if (!st.ok()) return st;
     ++stats_.revisions;
     ++(v.reportable ? stats_.reportable : stats_.not_reportable);
+    facts_.revisions.push_back({&inc, v.category, v.reportable});
   }
   for (const auto& [id, flags] : routed) pc.SetRouted(id, flags);
   return absl::OkStatus();
@@ -87,6 +89,8 @@ absl::Status Worker::Emit(correlate::PartitionCorrelator& pc, const correlate::C
 
 absl::Status Worker::Process(Batch& batch, const Snapshot& snap,
                              std::vector<route::Output>* outputs, state::StateDelta* delta) {
+  facts_.revisions.clear();
+  int64_t t_start = MonotonicNowNs();
   ++stats_.batches;
   stats_.records += batch.records.size();
   for (const auto& r : batch.records) stats_.bytes += r.value.size();
@@ -102,10 +106,16 @@ absl::Status Worker::Process(Batch& batch, const Snapshot& snap,
     decoders_[input]->Decode(batch, b, e);
     b = e;
   }
+  int64_t t_decoded = MonotonicNowNs();
   enricher_.Enrich(batch, *snap.registry);
   stats_.events += batch.events.size();
+  int64_t t_enriched = MonotonicNowNs();
   absl::Status st = matcher_.Match(batch, *snap.patterns);
   if (!st.ok()) return st;
+  int64_t t_matched = MonotonicNowNs();
+  facts_.decode_ns = t_decoded - t_start;
+  facts_.enrich_ns = t_enriched - t_decoded;
+  facts_.match_ns = t_matched - t_enriched;
   stats_.matches += batch.matches.size();
   for (size_t i = 0; i < batch.events.size(); ++i) stats_.events_matched += batch.match_count(i) > 0;
 
@@ -130,12 +140,15 @@ absl::Status Worker::Process(Batch& batch, const Snapshot& snap,
   (*pc)->Flush(delta);
   if (!batch.resume.empty()) delta->Put(state::Cf::kPositions, PositionKey(batch.partition), batch.resume);
   stats_.outputs += outputs->size();
+  facts_.correlate_ns = MonotonicNowNs() - t_matched;
   return absl::OkStatus();
 }
 
 absl::Status Worker::AdvanceWatermark(int32_t partition, int64_t watermark_ns,
                                       const Snapshot& snap, std::vector<route::Output>* outputs,
                                       state::StateDelta* delta) {
+  facts_ = BatchFacts{std::move(facts_.revisions)};
+  facts_.revisions.clear();
   auto pc = Partition(partition);
   if (!pc.ok()) return pc.status();
   co_.Clear();

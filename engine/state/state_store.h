@@ -91,6 +91,9 @@ class StateStore {
   absl::Status DropPrefix(std::string_view prefix);
   // A RocksDB property (e.g. "rocksdb.estimate-live-data-size") summed over column families.
   uint64_t IntProperty(std::string_view name) const;
+  // One numeric entry of a RocksDB map property (e.g. "rocksdb.cfstats",
+  // "io_stalls.total_stop") summed over column families; 0 when absent.
+  uint64_t MapPropertyValue(std::string_view property, std::string_view key) const;
 
  private:
   StateStore() = default;
