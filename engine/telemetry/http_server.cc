@@ -177,16 +177,19 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
 
 HttpServer::~HttpServer() {
   Stop();
-  if (listen_fd_ >= 0) ::close(listen_fd_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 void HttpServer::Stop() {
-  if (!thread_ || !thread_->t.joinable()) return;
-  uint64_t one = 1;
-  ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
-  (void)ignored;
-  thread_->t.join();
+  if (thread_ && thread_->t.joinable()) {
+    uint64_t one = 1;
+    ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
+    (void)ignored;
+    thread_->t.join();
+  }
+  // Closing the listener refuses new connections instead of leaving them in the backlog.
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  listen_fd_ = -1;
 }
 
 void HttpServer::Handle(Conn* c) {
