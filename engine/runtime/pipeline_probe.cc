@@ -77,7 +77,7 @@ void PipelineProbe::Worker::OnBatch(const Batch& batch, const std::vector<route:
   // Cumulative worker counters: mirrored.
   const WorkerStats& s = worker.stats();
   batches_.Set(s.batches);
-  events_.Set(s.events);
+  events_.Add(worker.last_batch().decoded_events);
   late_.Set(s.late);
   events_matched_.Set(s.events_matched);
   for (size_t i = 0; i < dead_letters_.size(); ++i) dead_letters_[i].Set(s.dead_letters[i]);
@@ -163,7 +163,9 @@ PipelineProbe::PipelineProbe(telemetry::Metrics& metrics, const EngineConfig& co
   f.batches = counter("kizashi_batches_total", "Batches processed and committed.");
   f.records = counter("kizashi_records_consumed_total", "Raw records read, by input.");
   f.bytes = counter("kizashi_consumed_bytes_total", "Bytes of raw records read, by input.");
-  f.events = counter("kizashi_events_decoded_total", "Records decoded into events.");
+  f.events = counter("kizashi_events_decoded_total",
+                     "Records decoded into events (before enrichment, which dead-letters "
+                     "events of operators not in the registry).");
   f.dead_letters = counter("kizashi_dead_letters_total",
                            "Records or events sent to the dead-letter destination, by reason.");
   f.late = counter("kizashi_late_events_total",

@@ -107,6 +107,7 @@ absl::Status Worker::Process(Batch& batch, const Snapshot& snap,
     b = e;
   }
   int64_t t_decoded = MonotonicNowNs();
+  facts_.decoded_events = batch.events.size();
   enricher_.Enrich(batch, *snap.registry);
   stats_.events += batch.events.size();
   int64_t t_enriched = MonotonicNowNs();

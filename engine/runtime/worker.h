@@ -55,6 +55,8 @@ struct BatchFacts {
     bool reportable = false;
   };
   std::vector<Revision> revisions;
+  // Events out of the decoders (before enrichment dead-letters unknown operators).
+  uint64_t decoded_events = 0;
   // Monotonic time spent per stage; `correlate` includes classify and route.
   int64_t decode_ns = 0, enrich_ns = 0, match_ns = 0, correlate_ns = 0;
 };
