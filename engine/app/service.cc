@@ -10,6 +10,7 @@
 
 #include "engine/common/log.h"
 #include "engine/common/strings.h"
+#include "engine/runtime/consumer_probe.h"
 #include "engine/runtime/file_runner.h"
 #include "engine/runtime/pipeline_probe.h"
 #include "engine/runtime/reloader.h"
@@ -57,6 +58,7 @@ int RunService(const runtime::EngineConfig& cfg, const std::string& config_path,
   telemetry::HealthProbe health_probe(metrics, health);
   runtime::SnapshotProbe snapshot_probe(metrics);
   runtime::PipelineProbe pipeline_probe(metrics, cfg);
+  runtime::ConsumerProbe consumer_probe(metrics);  // fed by a Kafka runner
   health.AddListener([announced = false](bool ready, bool draining) mutable {
     if (ready && !announced) {
       announced = true;
@@ -201,6 +203,7 @@ int RunService(const runtime::EngineConfig& cfg, const std::string& config_path,
   ctx.health = &health;
   ctx.metrics = &metrics;
   ctx.probe = &pipeline_probe;
+  ctx.consumer = &consumer_probe;
   runtime::FileRunner runner(cfg, SystemClock::Get(), ctx);
   {
     std::lock_guard<std::mutex> lock(runner_mu);
@@ -238,6 +241,7 @@ int RunService(const runtime::EngineConfig& cfg, const std::string& config_path,
     std::unique_lock<std::mutex> lock(control.mu);
     control.cv.wait(lock, [&] { return control.stop_requested; });
   }
+  KZ_LOG(kInfo, "service.stopped").Kv("exit", kExitOk);
   return shutdown(kExitOk);
 }
 

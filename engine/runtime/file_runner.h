@@ -29,6 +29,7 @@ class Metrics;
 
 namespace kizashi::runtime {
 
+class ConsumerProbe;
 class PipelineProbe;
 
 struct RunSummary {
@@ -51,6 +52,8 @@ struct RunnerContext {
   // The state store's RocksDB figures are registered here while the store is open.
   telemetry::Metrics* metrics = nullptr;
   PipelineProbe* probe = nullptr;
+  // Consumer lag and assignment (Kafka runners; files have no consumer).
+  ConsumerProbe* consumer = nullptr;
   // Called on the runner thread after each batch is committed (tests).
   std::function<void(const Batch&)> after_commit;
 };

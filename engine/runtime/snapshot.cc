@@ -46,32 +46,56 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> BuildSnapshot(const EngineConfig
                                                               Diagnostics* diags) {
   auto snap = std::make_shared<Snapshot>();
   snap->generation = generation;
-  size_t before = diags->error_count();
-  auto reg = registry::Registry::Load(config.registry_paths, diags);
-  if (reg.ok()) snap->registry = *reg;
-
-  std::vector<patterns::Pack> packs;
-  for (const auto& f : ExpandYamlPaths(config.pack_paths, diags)) {
-    packs.push_back(patterns::ParsePackFile(f, diags));
-  }
-  if (diags->error_count() == before || packs.size() > 0) {
-    snap->patterns = patterns::PatternSet::Compile(packs, diags);
-  }
-  std::vector<correlate::Rule> rules;
-  std::vector<std::string> rule_files = ExpandYamlPaths(config.rule_paths, diags);
-  snap->rules_version = FilesVersion(rule_files);
+  // Each loader gets its own Diagnostics: a loader that declines to validate once its
+  // diagnostics hold errors must not hide its own findings because of another file's errors
+  // (`kizashi check` prints every error of every file).
+  size_t errors = 0;
+  auto collect = [&](const Diagnostics& d) {
+    errors += d.error_count();
+    diags->Append(d);
+  };
   {
+    Diagnostics d;
+    auto reg = registry::Registry::Load(config.registry_paths, &d);
+    if (reg.ok()) snap->registry = *reg;
+    collect(d);
     Diagnostics ignored;  // Registry::Load reports missing paths itself
     snap->registry_version = FilesVersion(ExpandYamlPaths(config.registry_paths, &ignored));
   }
-  for (const auto& f : rule_files) {
-    auto r = correlate::ParseRulesFile(f, diags);
-    for (auto& x : r) rules.push_back(std::move(x));
+  {
+    Diagnostics d;
+    std::vector<patterns::Pack> packs;
+    for (const auto& f : ExpandYamlPaths(config.pack_paths, &d)) {
+      Diagnostics pd;
+      packs.push_back(patterns::ParsePackFile(f, &pd));
+      d.Append(pd);
+    }
+    collect(d);
+    Diagnostics cd;
+    snap->patterns = patterns::PatternSet::Compile(packs, &cd);
+    collect(cd);
   }
-  if (snap->patterns != nullptr) {
-    snap->rules = correlate::Rulebook::Compile(std::move(rules), *snap->patterns, diags);
+  {
+    Diagnostics d;
+    std::vector<correlate::Rule> rules;
+    std::vector<std::string> rule_files = ExpandYamlPaths(config.rule_paths, &d);
+    snap->rules_version = FilesVersion(rule_files);
+    for (const auto& f : rule_files) {
+      Diagnostics rd;
+      auto r = correlate::ParseRulesFile(f, &rd);
+      for (auto& x : r) rules.push_back(std::move(x));
+      d.Append(rd);
+    }
+    collect(d);
+    // Rules name pattern entries: they are checked against the compiled set when there is
+    // one (otherwise their references cannot be judged, and the pack errors say why).
+    if (snap->patterns != nullptr) {
+      Diagnostics cd;
+      snap->rules = correlate::Rulebook::Compile(std::move(rules), *snap->patterns, &cd);
+      collect(cd);
+    }
   }
-  if (diags->error_count() > before || !snap->registry || !snap->patterns || !snap->rules) {
+  if (errors > 0 || !snap->registry || !snap->patterns || !snap->rules) {
     return diags->ToStatus("configuration");
   }
   return std::shared_ptr<const Snapshot>(std::move(snap));

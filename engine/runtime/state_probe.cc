@@ -20,6 +20,7 @@ struct StateProbe::Impl {
   prometheus::Gauge* stopped;
   prometheus::Gauge* delayed;
   std::unique_ptr<telemetry::CounterExport> stops, slowdowns;
+  telemetry::Metrics* metrics;
   telemetry::ScrapeHook hook;
 };
 
@@ -30,6 +31,7 @@ StateProbe::StateProbe(telemetry::Metrics& metrics, const state::StateStore* sto
     return &prometheus::BuildGauge().Name(name).Help(help).Register(reg).Add({});
   };
   Impl& m = *impl_;
+  m.metrics = &metrics;
   m.properties = {
       {"rocksdb.estimate-live-data-size",
        gauge("kizashi_state_live_data_bytes", "Estimated live data in the state store.")},
@@ -70,6 +72,11 @@ StateProbe::StateProbe(telemetry::Metrics& metrics, const state::StateStore* sto
   });
 }
 
-StateProbe::~StateProbe() { impl_->hook.Reset(); }
+// The store closes after this: bring the gauges up to date one last time (under the scrape
+// lock), so an instance that lingers after its run exports the final figures.
+StateProbe::~StateProbe() {
+  impl_->metrics->RunHooks();
+  impl_->hook.Reset();
+}
 
 }  // namespace kizashi::runtime

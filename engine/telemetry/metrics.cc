@@ -8,11 +8,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <sstream>
 
 #include "engine/common/strings.h"
+#include "engine/common/time.h"
 #include "engine/telemetry/local_metrics.h"
 
 namespace kizashi::telemetry {
@@ -161,9 +163,13 @@ ProcessProbe::ProcessProbe(Metrics& metrics, const std::string& version)
                     .Add({});
   const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
+  // Boot time from /proc/stat turns the start tick into wall time. Under systemd's
+  // ProcSubset=pid /proc/stat is hidden: the probe's own creation time (moments after exec)
+  // stands in.
   const double boot = BootTimeSeconds();
+  const double created = static_cast<double>(SystemClock::Get()->NowNs()) / 1e9;
   Impl* p = impl_.get();
-  p->hook = metrics.AddScrapeHook([p, tick, page, boot]() {
+  p->hook = metrics.AddScrapeHook([p, tick, page, boot, created]() {
     std::vector<std::string> f;
     // After the command name: state(0) ... utime(11) stime(12) ... starttime(19) vsize(20)
     // rss(21) — proc(5) fields 3, 14, 15, 22, 23, 24 shifted by the two leading fields.
@@ -172,7 +178,7 @@ ProcessProbe::ProcessProbe(Metrics& metrics, const std::string& version)
                    tick;
       if (cpu > p->cpu_last) p->cpu->Increment(cpu - p->cpu_last);
       p->cpu_last = std::max(p->cpu_last, cpu);
-      p->start_time->Set(boot + std::strtod(f[19].c_str(), nullptr) / tick);
+      p->start_time->Set(boot > 0 ? boot + std::strtod(f[19].c_str(), nullptr) / tick : created);
       p->virtual_mem->Set(std::strtod(f[20].c_str(), nullptr));
       p->resident->Set(std::strtod(f[21].c_str(), nullptr) * page);
     }
