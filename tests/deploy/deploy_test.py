@@ -65,7 +65,7 @@ class SystemdTest(unittest.TestCase):
         for line in ["User=kizashi", "StateDirectory=kizashi", "ProtectSystem=strict",
                      "NoNewPrivileges=yes", "CapabilityBoundingSet=\n", "PrivateTmp=yes",
                      "Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "RestartPreventExitStatus=3",
-                     "ExecStartPre=/usr/bin/kizashi check"]:
+                     "ExecStart=/usr/bin/kizashi run --config /etc/kizashi/kizashi.yaml"]:
             self.assertIn(line, unit)
         # The stop timeout leaves room for kizashi's own drain bound.
         with open(os.path.join(DEPLOY, "systemd/kizashi.yaml")) as f:
