@@ -83,11 +83,15 @@ int RunService(const runtime::EngineConfig& cfg, const std::string& config_path,
   runtime::FileRunner* runner_ptr = nullptr;
   std::mutex runner_mu;  // guards runner_ptr against the signal thread
 
-  std::thread([&, signals]() {
+  std::thread signal_thread([&, signals]() {
     int terminations = 0;
     while (true) {
       int sig = 0;
       if (sigwait(&signals, &sig) != 0) continue;
+      {
+        std::lock_guard<std::mutex> lock(control.mu);
+        if (control.finished) return;  // woken by finish(): the service is over
+      }
       if (sig == SIGHUP) {
         std::lock_guard<std::mutex> lock(control.mu);
         control.reload_requested = true;
@@ -110,7 +114,7 @@ int RunService(const runtime::EngineConfig& cfg, const std::string& config_path,
       control.stop_deadline_ns = MonotonicNowNs() + cfg.lifecycle.drain_timeout_ns;
       control.cv.notify_all();
     }
-  }).detach();  // blocked in sigwait for the life of the process
+  });
 
   // Drain watchdog: a stop must finish within lifecycle.drain_timeout.
   std::thread watchdog([&]() {
@@ -133,6 +137,10 @@ int RunService(const runtime::EngineConfig& cfg, const std::string& config_path,
       control.finished = true;
       control.cv.notify_all();
     }
+    // Wake the signal thread (SIGHUP is blocked everywhere, so it goes to sigwait) and join
+    // it: no thread outlives the objects on this stack.
+    pthread_kill(signal_thread.native_handle(), SIGHUP);
+    signal_thread.join();
     watchdog.join();
     return code;
   };
