@@ -163,7 +163,9 @@ ReloadResult Reloader::Reload(std::string_view trigger) {
         .Kv("key", key)
         .Kv("note", "changed in the configuration file; takes effect after a restart");
   }
-  restart_required_ = restart_required_ || !r.restart_required.empty();
+  // Restart-only keys keep their running values, so every reload compares the file with what
+  // runs: reverting the file clears the flag.
+  restart_required_ = !r.restart_required.empty();
   if (probe_ != nullptr) probe_->RestartRequired(restart_required_);
   for (const auto& item : r.diagnostics.items()) {
     KZ_LOG(kWarn, "reload.warning").Kv("file", item.file).Kv("line", item.line)

@@ -383,6 +383,19 @@ TEST(Reloader, LiveKeysAppliedRestartKeysKept) {
             std::string::npos)
       << captured;
   EXPECT_EQ(SampleValue(metrics.Scrape(), "kizashi_config_restart_required"), 1);
+  // The running values are still the old ones, so the next reload reports them again; once
+  // the file is back to what runs, the flag clears.
+  EXPECT_EQ(reloader.Reload("test").restart_required.size(), 2u);
+  {
+    std::string text = kizashi::testing::ReadFileOrDie(fx.config_path);
+    OpsFixture::Replace(&text, "batch_max_records: 7", "batch_max_records: 5");
+    OpsFixture::Replace(&text, "metrics: {address: ':9999'}", "");
+    std::ofstream(fx.config_path) << text;
+  }
+  ReloadResult back = reloader.Reload("test");
+  ASSERT_TRUE(back.ok);
+  EXPECT_TRUE(back.restart_required.empty());
+  EXPECT_EQ(SampleValue(metrics.Scrape(), "kizashi_config_restart_required"), 0);
 }
 
 // Every key declared Reload::kLive is one the reloader knows how to apply.
