@@ -1,0 +1,873 @@
+// Suricata EVE and generic JSON -> Event, in one simdjson On-Demand pass per record.
+//
+// Both decoders compile the paths they extract into a small tree of key tables (Schema): EVE
+// from the built-in table below, generic JSON from the configured `json_fields`; the input's
+// operator_field is added to the same tree. Decoding walks the record's objects once; a key is
+// matched on its raw bytes (no unescaped copy: keys with escapes take a slow path), values are
+// taken from simdjson's raw token (strings as views into the record, unescaped into the batch
+// arena only when they hold escapes). Values the tree does not name are skipped — containers
+// are still walked so that nesting depth and bracket structure are validated, which simdjson's
+// own skip does not do.
+//
+// What is validated: the whole record's UTF-8 and string termination (simdjson stage 1), the
+// structure of every object and array (brackets, commas, colons, depth <= max_depth), the
+// first byte of every value and the literals true/false/null, and fully every value kizashi
+// reads (escapes, control characters, numbers and their ranges, timestamps, addresses). A key
+// kizashi reads that appears twice in the same object is a duplicate_key; duplicates among
+// keys it skips cannot change the event and are not looked for.
+#include "engine/decode/json_decoder.h"
+
+#include <simdjson.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "engine/common/status.h"
+#include "engine/common/strings.h"
+#include "engine/common/time.h"
+#include "engine/decode/decode_util.h"
+#include "engine/decode/json_string.h"
+
+namespace kizashi::decode {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+using internal::DecodeJsonString;
+using internal::JsonStringStatus;
+using internal::OperatorRule;
+
+// ---- The compiled path tree --------------------------------------------------------------
+
+enum class Target : uint8_t {
+  kNone = 0,  // no event field (the slot exists for the operator claim only)
+  kObject,    // descend into an object (child node)
+  kArrayFirst,  // descend into the first object of an array (or an object)
+  kTime,
+  kEventType,
+  kHost,
+  kSrcIp,
+  kDstIp,
+  kSrcPort,
+  kDstPort,
+  kProto,
+  kAppProto,
+  kFlowId,
+  kSigId,
+  kSigRev,
+  kSeverity,
+  kPid,
+  kField,  // a payload field (Slot::field)
+};
+
+constexpr uint8_t kNoBit = 0xff;
+
+struct Slot {
+  Target target = Target::kNone;
+  FieldId field = FieldId::kMessage;
+  bool is_operator = false;  // the value is also the record's operator claim
+  uint16_t child = 0;        // kObject / kArrayFirst
+  uint8_t bit = kNoBit;      // duplicate detection: bit in State::seen
+};
+
+// The keys of one object level. Lookup hashes (length, first byte, last byte) into 64
+// buckets; chains are a few entries at most for the tables used here.
+class Node {
+ public:
+  Node() { head_.fill(-1); }
+
+  int Find(const char* k, size_t len) const {
+    if (len == 0) return -1;
+    for (int i = head_[Hash(k, len)]; i >= 0; i = entries_[static_cast<size_t>(i)].next) {
+      const Entry& e = entries_[static_cast<size_t>(i)];
+      if (e.key.size() == len && std::memcmp(e.key.data(), k, len) == 0) return i;
+    }
+    return -1;
+  }
+  int Add(std::string_view key) {
+    int idx = static_cast<int>(entries_.size());
+    uint32_t h = Hash(key.data(), key.size());
+    entries_.push_back(Entry{std::string(key), head_[h], Slot{}});
+    head_[h] = static_cast<int16_t>(idx);
+    return idx;
+  }
+  const Slot& slot(int i) const { return entries_[static_cast<size_t>(i)].slot; }
+  Slot& slot(int i) { return entries_[static_cast<size_t>(i)].slot; }
+  size_t size() const { return entries_.size(); }
+
+ private:
+  static uint32_t Hash(const char* k, size_t len) {
+    return (static_cast<uint32_t>(len) * 31 + static_cast<uint8_t>(k[0]) * 7 +
+            static_cast<uint8_t>(k[len - 1])) &
+           63;
+  }
+  struct Entry {
+    std::string key;
+    int16_t next;
+    Slot slot;
+  };
+  std::array<int16_t, 64> head_;
+  std::vector<Entry> entries_;
+};
+
+class Schema {
+ public:
+  Schema() : nodes_(1) {}
+
+  // `path` is dotted; a segment written "name[]" descends into the first object of an array.
+  absl::Status Add(std::string_view path, Target target, FieldId field, bool is_operator) {
+    std::vector<std::string_view> segs = Split(path, '.');
+    for (std::string_view s : segs) {
+      if (s.empty() || s == "[]") {
+        return absl::InvalidArgumentError(StrCat("JSON path '", path, "' has an empty segment"));
+      }
+    }
+    if (EndsWith(segs.back(), "[]")) {
+      return absl::InvalidArgumentError(
+          StrCat("JSON path '", path, "' ends in an array: name a field inside its objects"));
+    }
+    size_t node = 0;
+    for (size_t i = 0; i + 1 < segs.size(); ++i) {
+      std::string_view seg = segs[i];
+      bool array = EndsWith(seg, "[]");
+      if (array) seg.remove_suffix(2);
+      int idx = nodes_[node].Find(seg.data(), seg.size());
+      if (idx < 0) {
+        if (nodes_.size() >= 0xffff) return absl::InvalidArgumentError("too many JSON paths");
+        uint16_t child = static_cast<uint16_t>(nodes_.size());
+        nodes_.emplace_back();
+        idx = nodes_[node].Add(seg);
+        Slot& s = nodes_[node].slot(idx);
+        s.target = array ? Target::kArrayFirst : Target::kObject;
+        s.child = child;
+      } else {
+        const Slot& s = nodes_[node].slot(idx);
+        bool is_container = s.target == Target::kObject || s.target == Target::kArrayFirst;
+        if (!is_container || (s.target == Target::kArrayFirst) != array) {
+          return absl::InvalidArgumentError(StrCat(
+              "JSON path '", path, "' uses '", seg, "' both as a value and as an object/array"));
+        }
+      }
+      node = nodes_[node].slot(idx).child;
+    }
+    std::string_view last = segs.back();
+    int idx = nodes_[node].Find(last.data(), last.size());
+    if (idx < 0) {
+      idx = nodes_[node].Add(last);
+      Slot& s = nodes_[node].slot(idx);
+      s.target = target;
+      s.field = field;
+      s.is_operator = is_operator;
+      return absl::OkStatus();
+    }
+    Slot& s = nodes_[node].slot(idx);
+    if (s.target == Target::kObject || s.target == Target::kArrayFirst) {
+      return absl::InvalidArgumentError(
+          StrCat("JSON path '", path, "' names an object that other paths descend into"));
+    }
+    if (is_operator) {
+      s.is_operator = true;
+      return absl::OkStatus();
+    }
+    if (s.target != Target::kNone) {
+      return absl::InvalidArgumentError(StrCat("JSON path '", path, "' is mapped twice"));
+    }
+    s.target = target;
+    s.field = field;
+    return absl::OkStatus();
+  }
+
+  // Gives each slot a duplicate-detection bit (the first 64; more are not checked).
+  void AssignBits() {
+    uint8_t next = 0;
+    for (Node& n : nodes_) {
+      for (size_t i = 0; i < n.size(); ++i) {
+        n.slot(static_cast<int>(i)).bit = next < 64 ? next++ : kNoBit;
+      }
+    }
+  }
+
+  const Node& node(size_t i) const { return nodes_[i]; }
+
+ private:
+  std::vector<Node> nodes_;
+};
+
+// ---- Built-in EVE paths ------------------------------------------------------------------
+
+struct EvePath {
+  const char* path;
+  Target target;
+  FieldId field;
+};
+
+constexpr EvePath kEvePaths[] = {
+    {"timestamp", Target::kTime, FieldId::kMessage},
+    {"event_type", Target::kEventType, FieldId::kMessage},
+    {"src_ip", Target::kSrcIp, FieldId::kMessage},
+    {"dest_ip", Target::kDstIp, FieldId::kMessage},
+    {"src_port", Target::kSrcPort, FieldId::kMessage},
+    {"dest_port", Target::kDstPort, FieldId::kMessage},
+    {"proto", Target::kProto, FieldId::kMessage},
+    {"app_proto", Target::kAppProto, FieldId::kMessage},
+    {"flow_id", Target::kFlowId, FieldId::kMessage},
+    {"host", Target::kHost, FieldId::kMessage},
+    {"payload_printable", Target::kField, FieldId::kPayload},
+    {"alert.signature_id", Target::kSigId, FieldId::kMessage},
+    {"alert.rev", Target::kSigRev, FieldId::kMessage},
+    {"alert.signature", Target::kField, FieldId::kSignature},
+    {"alert.category", Target::kField, FieldId::kCategory},
+    {"alert.severity", Target::kSeverity, FieldId::kMessage},
+    {"alert.action", Target::kField, FieldId::kAction},
+    {"anomaly.event", Target::kField, FieldId::kAnomalyEvent},
+    {"http.hostname", Target::kField, FieldId::kHttpHostname},
+    {"http.url", Target::kField, FieldId::kHttpUrl},
+    {"http.http_user_agent", Target::kField, FieldId::kHttpUserAgent},
+    {"http.http_method", Target::kField, FieldId::kHttpMethod},
+    {"http.status", Target::kField, FieldId::kHttpStatus},
+    // DNS v1/v2 logs keep rrname at the top of "dns"; v3 logs and alerts keep queries in
+    // arrays: the first query is the one a pattern targets.
+    {"dns.rrname", Target::kField, FieldId::kDnsRrname},
+    {"dns.rrtype", Target::kField, FieldId::kDnsRrtype},
+    {"dns.queries[].rrname", Target::kField, FieldId::kDnsRrname},
+    {"dns.queries[].rrtype", Target::kField, FieldId::kDnsRrtype},
+    {"dns.query[].rrname", Target::kField, FieldId::kDnsRrname},
+    {"dns.query[].rrtype", Target::kField, FieldId::kDnsRrtype},
+    {"tls.sni", Target::kField, FieldId::kTlsSni},
+    {"tls.ja3.hash", Target::kField, FieldId::kTlsJa3},
+    {"fileinfo.filename", Target::kField, FieldId::kFileName},
+    {"fileinfo.magic", Target::kField, FieldId::kFileMagic},
+    {"fileinfo.md5", Target::kField, FieldId::kFileMd5},
+    {"fileinfo.sha1", Target::kField, FieldId::kFileSha1},
+    {"fileinfo.sha256", Target::kField, FieldId::kFileSha256},
+    {"ssh.client.software_version", Target::kField, FieldId::kSshClient},
+    {"ssh.server.software_version", Target::kField, FieldId::kSshServer},
+};
+
+EventKind EveKind(std::string_view t) {
+  switch (t.size()) {
+    case 3:
+      if (t == "dns") return EventKind::kDns;
+      if (t == "tls") return EventKind::kTls;
+      if (t == "ssh") return EventKind::kSsh;
+      break;
+    case 4:
+      if (t == "http") return EventKind::kHttp;
+      if (t == "flow") return EventKind::kFlow;
+      break;
+    case 5:
+      if (t == "alert") return EventKind::kAlert;
+      break;
+    case 7:
+      if (t == "anomaly") return EventKind::kAnomaly;
+      break;
+    case 8:
+      if (t == "fileinfo") return EventKind::kFileinfo;
+      break;
+    default:
+      break;
+  }
+  return EventKind::kOther;
+}
+
+// Generic JSON mapping targets by name (payload fields come from FieldName()).
+struct NamedTarget {
+  const char* name;
+  Target target;
+};
+constexpr NamedTarget kNamedTargets[] = {
+    {"time", Target::kTime},         {"host", Target::kHost},
+    {"src_ip", Target::kSrcIp},      {"dst_ip", Target::kDstIp},
+    {"src_port", Target::kSrcPort},  {"dst_port", Target::kDstPort},
+    {"proto", Target::kProto},       {"app_proto", Target::kAppProto},
+    {"event_type", Target::kEventType}, {"flow_id", Target::kFlowId},
+    {"sig_id", Target::kSigId},      {"sig_rev", Target::kSigRev},
+    {"severity", Target::kSeverity}, {"pid", Target::kPid},
+};
+
+enum class TimeFormat : uint8_t { kIso8601, kEpochS, kEpochMs, kEpochUs, kEpochNs };
+
+DeadLetterReason ReasonOf(simdjson::error_code e) {
+  switch (e) {
+    case simdjson::UTF8_ERROR: return DeadLetterReason::kInvalidUtf8;
+    case simdjson::DEPTH_ERROR: return DeadLetterReason::kTooDeep;
+    case simdjson::NUMBER_OUT_OF_RANGE: return DeadLetterReason::kNumberOutOfRange;
+    case simdjson::CAPACITY: return DeadLetterReason::kTooLarge;
+    case simdjson::UNCLOSED_STRING:
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT: return DeadLetterReason::kTruncated;
+    default: return DeadLetterReason::kMalformed;
+  }
+}
+
+// "1402307733.473" (unit = ns per unit of the integer part) -> ns. False on junk or overflow.
+bool ParseEpoch(std::string_view s, int64_t unit_ns, int64_t* out, bool* overflow) {
+  *overflow = false;
+  size_t dot = s.find('.');
+  std::string_view ip = s.substr(0, dot);
+  uint64_t whole;
+  if (!internal::ParseU64(ip, &whole)) {
+    *overflow = ip.size() > 19;
+    return false;
+  }
+  if (whole > static_cast<uint64_t>(INT64_MAX / unit_ns)) {
+    *overflow = true;
+    return false;
+  }
+  int64_t ns = static_cast<int64_t>(whole) * unit_ns;
+  if (dot != std::string_view::npos) {
+    std::string_view fp = s.substr(dot + 1);
+    if (fp.empty()) return false;
+    int64_t frac = 0, scale = 1;
+    for (char c : fp) {
+      if (c < '0' || c > '9') return false;
+      if (scale < 1'000'000'000) {
+        frac = frac * 10 + (c - '0');
+        scale *= 10;
+      }
+    }
+    ns += frac * unit_ns / scale;
+  }
+  *out = ns;
+  return true;
+}
+
+// ---- The decoder -------------------------------------------------------------------------
+
+enum class ValueKind : uint8_t { kString, kNumber, kBool, kNull, kContainer };
+
+// Thread contract: Decoder's (one thread at a time); the schema is immutable after construction.
+class JsonDecoder final : public Decoder {
+ public:
+  JsonDecoder(const DecodeOptions& o, OperatorRule rule, Schema schema, bool eve, TimeFormat tf,
+              int32_t tz)
+      : rule_(std::move(rule)),
+        schema_(std::move(schema)),
+        eve_(eve),
+        time_format_(tf),
+        tz_seconds_(tz),
+        max_bytes_(o.max_event_bytes),
+        max_depth_(static_cast<int>(o.max_depth)),
+        max_future_skew_ns_(o.max_future_skew_ns),
+        parser_(static_cast<size_t>(o.max_event_bytes)) {
+    // Allocate once for the largest record we accept: no allocation while decoding. On
+    // failure simdjson allocates on the first record instead (and reports MEMALLOC there).
+    simdjson::error_code err = parser_.allocate(static_cast<size_t>(o.max_event_bytes));
+    (void)err;
+  }
+
+ protected:
+  void DecodeRecords(Batch& batch) override {
+    size_t n = batch.records.size();
+    for (size_t i = 0; i < n; ++i) DecodeOne(batch, static_cast<uint32_t>(i));
+  }
+
+ private:
+  // Per-record decoding state.
+  struct State {
+    Event* e = nullptr;
+    Arena* arena = nullptr;
+    uint64_t seen = 0;
+    std::string_view time;
+    bool have_time = false;
+    std::string_view claim;
+    bool failed = false;
+    DeadLetterReason reason = DeadLetterReason::kMalformed;
+    const char* detail = "";
+
+    bool Fail(DeadLetterReason r, const char* d) {
+      if (!failed) {
+        failed = true;
+        reason = r;
+        detail = d;
+      }
+      return false;
+    }
+    bool Fail(simdjson::error_code err) { return Fail(ReasonOf(err), simdjson::error_message(err)); }
+  };
+
+  void DecodeOne(Batch& batch, uint32_t idx) {
+    const RawRecord& rec = batch.records[idx];
+    DeadLetterReason reason;
+    const char* detail;
+    if (!internal::Precheck(rec.value, max_bytes_, /*utf8=*/false, &reason, &detail)) {
+      return internal::DeadLetterRecord(batch, idx, reason, detail);
+    }
+    State st;
+    st.arena = &batch.arena;
+    Event& e = internal::StartEvent(batch, idx);
+    st.e = &e;
+    Walk(rec.value, st);
+    if (!st.failed) Finish(rec, st);
+    if (st.failed) {
+      batch.events.pop_back();
+      internal::DeadLetterRecord(batch, idx, st.reason, st.detail);
+    }
+  }
+
+  void Walk(std::string_view value, State& st) {
+    od::document doc;
+    simdjson::error_code err =
+        parser_.iterate(value.data(), value.size(), value.size() + kRecordPadding).get(doc);
+    if (err) {
+      st.Fail(err);
+      return;
+    }
+    od::object root;
+    if ((err = doc.get_object().get(root))) {
+      if (err == simdjson::INCORRECT_TYPE) {
+        st.Fail(DeadLetterReason::kMalformed, "record is not a JSON object");
+      } else {
+        st.Fail(err);
+      }
+      return;
+    }
+    if (!WalkObject(root, 0, 1, st)) {
+      Reclassify(value, st);
+      return;
+    }
+    const char* trailing;
+    if (doc.current_location().get(trailing) == simdjson::SUCCESS) {
+      st.Fail(DeadLetterReason::kMalformed, "content after the JSON object");
+    }
+  }
+
+  // simdjson reports a record cut short as a structural error at the point where it notices;
+  // a record that does not end with its closing brace was truncated.
+  static void Reclassify(std::string_view value, State& st) {
+    if (st.reason != DeadLetterReason::kMalformed) return;
+    std::string_view v = value;
+    while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ' ||
+                          v.back() == '\t')) {
+      v.remove_suffix(1);
+    }
+    if (v.empty() || v.back() != '}') {
+      st.reason = DeadLetterReason::kTruncated;
+      st.detail = "record ends before its JSON object is closed";
+    }
+  }
+
+  bool WalkObject(od::object obj, size_t node_idx, int depth, State& st) {
+    const Node& node = schema_.node(node_idx);
+    for (auto fr : obj) {
+      od::field f;
+      if (auto err = std::move(fr).get(f)) return st.Fail(err);
+      const char* k = f.key().raw();
+      bool escaped;
+      size_t len = internal::RawKeyLength(k, &escaped);
+      int idx;
+      if (!escaped) {
+        idx = node.Find(k, len);
+      } else {
+        std::string_view uk;
+        if (auto err = f.unescaped_key().get(uk)) return st.Fail(err);
+        idx = node.Find(uk.data(), uk.size());
+      }
+      od::value& v = f.value();
+      if (idx < 0) {
+        if (!SkipValue(v, depth + 1, st)) return false;
+        continue;
+      }
+      const Slot& s = node.slot(idx);
+      if (s.bit != kNoBit) {
+        uint64_t b = uint64_t{1} << s.bit;
+        if (st.seen & b) {
+          return st.Fail(DeadLetterReason::kDuplicateKey, "a key kizashi reads appears twice");
+        }
+        st.seen |= b;
+      }
+      if (!Apply(s, v, depth + 1, st)) return false;
+    }
+    return true;
+  }
+
+  // Skips a value kizashi does not read, walking containers to validate their structure.
+  bool SkipValue(od::value& v, int depth, State& st) {
+    od::json_type t;
+    if (auto err = v.type().get(t)) return st.Fail(err);
+    switch (t) {
+      case od::json_type::object: {
+        if (depth > max_depth_) return st.Fail(DeadLetterReason::kTooDeep, "nesting > max_depth");
+        od::object o;
+        if (auto err = v.get_object().get(o)) return st.Fail(err);
+        for (auto fr : o) {
+          od::field f;
+          if (auto err = std::move(fr).get(f)) return st.Fail(err);
+          if (!SkipValue(f.value(), depth + 1, st)) return false;
+        }
+        return true;
+      }
+      case od::json_type::array: {
+        if (depth > max_depth_) return st.Fail(DeadLetterReason::kTooDeep, "nesting > max_depth");
+        od::array a;
+        if (auto err = v.get_array().get(a)) return st.Fail(err);
+        for (auto er : a) {
+          od::value ev;
+          if (auto err = std::move(er).get(ev)) return st.Fail(err);
+          if (!SkipValue(ev, depth + 1, st)) return false;
+        }
+        return true;
+      }
+      case od::json_type::boolean: {
+        bool b;
+        if (auto err = v.get_bool().get(b)) return st.Fail(err);
+        return true;
+      }
+      case od::json_type::null: {
+        bool is_null;
+        if (auto err = v.is_null().get(is_null)) return st.Fail(err);
+        if (!is_null) return st.Fail(DeadLetterReason::kMalformed, "invalid literal");
+        return true;
+      }
+      default:
+        return true;  // strings and numbers: the iterator steps over them
+    }
+  }
+
+  // Reads a scalar as text: strings unescaped, numbers and literals as written.
+  bool ReadScalar(od::value& v, State& st, std::string_view* text, ValueKind* kind) {
+    std::string_view tok = v.raw_json_token();
+    if (tok.empty()) return st.Fail(DeadLetterReason::kMalformed, "empty JSON value");
+    char c = tok[0];
+    if (c == '"') {
+      switch (DecodeJsonString(tok, st.arena, text)) {
+        case JsonStringStatus::kOk: *kind = ValueKind::kString; return true;
+        case JsonStringStatus::kBadEscape:
+          return st.Fail(DeadLetterReason::kMalformed, "invalid escape in a JSON string");
+        case JsonStringStatus::kControlChar:
+          return st.Fail(DeadLetterReason::kMalformed, "unescaped control character in a string");
+        case JsonStringStatus::kNotString:
+          return st.Fail(DeadLetterReason::kMalformed, "invalid JSON string");
+      }
+    }
+    if (c == '{' || c == '[') {
+      *kind = ValueKind::kContainer;
+      return true;
+    }
+    while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' ||
+                            tok.back() == '\t')) {
+      tok.remove_suffix(1);
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      for (char d : tok) {
+        if (!((d >= '0' && d <= '9') || d == '-' || d == '+' || d == '.' || d == 'e' ||
+              d == 'E')) {
+          return st.Fail(DeadLetterReason::kMalformed, "invalid JSON number");
+        }
+      }
+      *text = tok;
+      *kind = ValueKind::kNumber;
+      return true;
+    }
+    if (tok == "true" || tok == "false") {
+      *text = tok;
+      *kind = ValueKind::kBool;
+      return true;
+    }
+    if (tok == "null") {
+      *text = {};
+      *kind = ValueKind::kNull;
+      return true;
+    }
+    return st.Fail(DeadLetterReason::kMalformed, "invalid JSON value");
+  }
+
+  // Integer from a JSON number or a string of digits, within [min, max]; `present` is false
+  // for null and "". With `bits64`, unsigned values up to 2^64-1 keep their bit pattern
+  // (Suricata flow ids are unsigned 64-bit).
+  bool ReadInt(std::string_view text, ValueKind kind, State& st, int64_t min, int64_t max,
+               bool bits64, int64_t* out, bool* present) {
+    *present = false;
+    if (kind == ValueKind::kNull || (kind == ValueKind::kString && text.empty())) return true;
+    if (kind != ValueKind::kNumber && kind != ValueKind::kString) {
+      return st.Fail(DeadLetterReason::kMalformed, "expected an integer");
+    }
+    bool neg = !text.empty() && text[0] == '-';
+    std::string_view digits = neg ? text.substr(1) : text;
+    uint64_t u;
+    if (!internal::ParseU64(digits, &u)) {
+      bool all_digits = !digits.empty();
+      for (char d : digits) all_digits &= d >= '0' && d <= '9';
+      if (all_digits) return st.Fail(DeadLetterReason::kNumberOutOfRange, "integer overflows");
+      return st.Fail(DeadLetterReason::kMalformed, "expected an integer");
+    }
+    int64_t v;
+    if (neg) {
+      if (u > uint64_t{1} << 63) {
+        return st.Fail(DeadLetterReason::kNumberOutOfRange, "integer overflows");
+      }
+      v = static_cast<int64_t>(0 - u);
+    } else if (u > static_cast<uint64_t>(INT64_MAX)) {
+      if (!bits64) return st.Fail(DeadLetterReason::kNumberOutOfRange, "integer overflows");
+      v = static_cast<int64_t>(u);
+      *out = v;
+      *present = true;
+      return true;
+    } else {
+      v = static_cast<int64_t>(u);
+    }
+    if (v < min || v > max) {
+      return st.Fail(DeadLetterReason::kNumberOutOfRange, "integer out of range for its field");
+    }
+    *out = v;
+    *present = true;
+    return true;
+  }
+
+  bool Apply(const Slot& s, od::value& v, int depth, State& st) {
+    if (s.target == Target::kObject || s.target == Target::kArrayFirst) {
+      od::json_type t;
+      if (auto err = v.type().get(t)) return st.Fail(err);
+      if (depth > max_depth_ &&
+          (t == od::json_type::object || t == od::json_type::array)) {
+        return st.Fail(DeadLetterReason::kTooDeep, "nesting > max_depth");
+      }
+      if (t == od::json_type::object) {
+        od::object o;
+        if (auto err = v.get_object().get(o)) return st.Fail(err);
+        return WalkObject(o, s.child, depth, st);
+      }
+      if (t == od::json_type::array && s.target == Target::kArrayFirst) {
+        od::array a;
+        if (auto err = v.get_array().get(a)) return st.Fail(err);
+        bool first = true;
+        for (auto er : a) {
+          od::value ev;
+          if (auto err = std::move(er).get(ev)) return st.Fail(err);
+          od::json_type et;
+          if (auto err = ev.type().get(et)) return st.Fail(err);
+          if (first && et == od::json_type::object) {
+            first = false;
+            if (depth + 1 > max_depth_) {
+              return st.Fail(DeadLetterReason::kTooDeep, "nesting > max_depth");
+            }
+            od::object o;
+            if (auto err = ev.get_object().get(o)) return st.Fail(err);
+            if (!WalkObject(o, s.child, depth + 1, st)) return false;
+          } else if (!SkipValue(ev, depth + 1, st)) {
+            return false;
+          }
+        }
+        return true;
+      }
+      return SkipValue(v, depth, st);  // a scalar where an object was expected: ignored
+    }
+
+    std::string_view text;
+    ValueKind kind;
+    if (!ReadScalar(v, st, &text, &kind)) return false;
+    if (kind == ValueKind::kContainer) {
+      // An object/array where a value was expected: not a value kizashi can use; still
+      // validated.
+      return SkipValue(v, depth, st);
+    }
+    if (s.is_operator && kind != ValueKind::kNull) st.claim = text;
+    Event& e = *st.e;
+    int64_t n;
+    bool present;
+    switch (s.target) {
+      case Target::kNone:
+      case Target::kObject:
+      case Target::kArrayFirst:
+        return true;
+      case Target::kTime:
+        if (kind == ValueKind::kString || kind == ValueKind::kNumber) {
+          st.time = text;
+          st.have_time = !text.empty();
+        }
+        return true;
+      case Target::kEventType:
+        e.event_type = text;
+        return true;
+      case Target::kHost:
+        e.host = text;
+        return true;
+      case Target::kSrcIp:
+      case Target::kDstIp: {
+        if (text.empty()) return true;
+        IpAddr& a = s.target == Target::kSrcIp ? e.src : e.dst;
+        if (kind != ValueKind::kString || !internal::ParseIp(text, &a)) {
+          return st.Fail(DeadLetterReason::kMalformed, "address field is not an IP address");
+        }
+        return true;
+      }
+      case Target::kSrcPort:
+      case Target::kDstPort:
+        if (!ReadInt(text, kind, st, 0, 65535, false, &n, &present)) return false;
+        if (present) (s.target == Target::kSrcPort ? e.src_port : e.dst_port) = static_cast<uint16_t>(n);
+        return true;
+      case Target::kProto:
+        e.proto = text;
+        return true;
+      case Target::kAppProto:
+        e.app_proto = text;
+        return true;
+      case Target::kFlowId:
+        if (!ReadInt(text, kind, st, INT64_MIN, INT64_MAX, true, &n, &present)) return false;
+        if (present) e.flow_id = n;
+        return true;
+      case Target::kSigId:
+        if (!ReadInt(text, kind, st, 0, INT64_MAX, false, &n, &present)) return false;
+        if (present) e.sig_id = n;
+        return true;
+      case Target::kSigRev:
+        if (!ReadInt(text, kind, st, 0, INT32_MAX, false, &n, &present)) return false;
+        if (present) e.sig_rev = static_cast<int32_t>(n);
+        return true;
+      case Target::kSeverity:
+        if (!ReadInt(text, kind, st, 0, 255, false, &n, &present)) return false;
+        if (present) e.ids_severity = static_cast<uint8_t>(n);
+        return true;
+      case Target::kPid:
+        if (!ReadInt(text, kind, st, 0, INT32_MAX, false, &n, &present)) return false;
+        if (present) e.pid = static_cast<int32_t>(n);
+        return true;
+      case Target::kField:
+        e.set_field(s.field, text);
+        return true;
+    }
+    return true;
+  }
+
+  void Finish(const RawRecord& rec, State& st) {
+    Event& e = *st.e;
+    if (eve_) {
+      if (e.event_type.empty()) {
+        st.Fail(DeadLetterReason::kMissingField, "EVE record without event_type");
+        return;
+      }
+      e.kind = EveKind(e.event_type);
+    } else {
+      e.kind = EventKind::kJson;
+      if (e.event_type.empty()) e.event_type = "json";
+    }
+    if (!st.have_time) {
+      st.Fail(DeadLetterReason::kMissingTimestamp, "record has no timestamp");
+      return;
+    }
+    if (!ParseTime(st.time, &e.event_time_ns, st)) return;
+    DeadLetterReason reason;
+    const char* detail;
+    if (!rule_.Resolve(rec, st.claim, &e.operator_id, &reason, &detail) ||
+        !internal::CheckEventTime(e, max_future_skew_ns_, &reason, &detail)) {
+      st.Fail(reason, detail);
+    }
+  }
+
+  bool ParseTime(std::string_view t, int64_t* out, State& st) {
+    if (time_format_ == TimeFormat::kIso8601) {
+      if (!ParseIso8601(t, out, tz_seconds_)) {
+        return st.Fail(DeadLetterReason::kBadTimestamp, "timestamp is not ISO 8601");
+      }
+      return true;
+    }
+    int64_t unit = time_format_ == TimeFormat::kEpochS    ? kNanosPerSecond
+                   : time_format_ == TimeFormat::kEpochMs ? 1'000'000
+                   : time_format_ == TimeFormat::kEpochUs ? 1'000
+                                                          : 1;
+    bool overflow;
+    if (!ParseEpoch(t, unit, out, &overflow)) {
+      return overflow ? st.Fail(DeadLetterReason::kNumberOutOfRange, "epoch time overflows")
+                      : st.Fail(DeadLetterReason::kBadTimestamp, "time is not an epoch number");
+    }
+    return true;
+  }
+
+  OperatorRule rule_;
+  Schema schema_;
+  bool eve_;
+  TimeFormat time_format_;
+  int32_t tz_seconds_;
+  int64_t max_bytes_;
+  int max_depth_;
+  int64_t max_future_skew_ns_;
+  od::parser parser_;
+};
+
+absl::Status AddOperatorPath(const DecodeOptions& o, const OperatorRule& rule, Schema* schema) {
+  if (!rule.wants_claim()) return absl::OkStatus();
+  absl::Status s = schema->Add(o.operator_field, Target::kNone, FieldId::kMessage, true);
+  if (!s.ok()) return absl::InvalidArgumentError(StrCat("operator_field: ", std::string(s.message())));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int32_t> TimeZone(const DecodeOptions& o) {
+  int32_t tz;
+  if (!internal::ParseUtcOffset(o.timezone, &tz)) {
+    return absl::InvalidArgumentError(
+        StrCat("timezone '", o.timezone, "' is not a UTC offset like +09:00"));
+  }
+  return tz;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Decoder>> NewEveDecoder(const DecodeOptions& o) {
+  KZ_ASSIGN_OR_RETURN(OperatorRule rule, OperatorRule::Make(o));
+  KZ_ASSIGN_OR_RETURN(int32_t tz, TimeZone(o));
+  Schema schema;
+  for (const EvePath& p : kEvePaths) {
+    absl::Status s = schema.Add(p.path, p.target, p.field, false);
+    if (!s.ok()) return s;  // a bug in the table; tests construct the decoder
+  }
+  KZ_RETURN_IF_ERROR(AddOperatorPath(o, rule, &schema));
+  schema.AssignBits();
+  return std::unique_ptr<Decoder>(
+      new JsonDecoder(o, std::move(rule), std::move(schema), true, TimeFormat::kIso8601, tz));
+}
+
+absl::StatusOr<std::unique_ptr<Decoder>> NewJsonDecoder(const DecodeOptions& o) {
+  KZ_ASSIGN_OR_RETURN(OperatorRule rule, OperatorRule::Make(o));
+  KZ_ASSIGN_OR_RETURN(int32_t tz, TimeZone(o));
+  TimeFormat tf;
+  if (o.json_time_format == "iso8601") {
+    tf = TimeFormat::kIso8601;
+  } else if (o.json_time_format == "epoch_s") {
+    tf = TimeFormat::kEpochS;
+  } else if (o.json_time_format == "epoch_ms") {
+    tf = TimeFormat::kEpochMs;
+  } else if (o.json_time_format == "epoch_us") {
+    tf = TimeFormat::kEpochUs;
+  } else if (o.json_time_format == "epoch_ns") {
+    tf = TimeFormat::kEpochNs;
+  } else {
+    return absl::InvalidArgumentError(
+        StrCat("json_time_format '", o.json_time_format,
+               "' is not one of iso8601, epoch_s, epoch_ms, epoch_us, epoch_ns"));
+  }
+  Schema schema;
+  bool have_time = false;
+  for (const auto& [name, path] : o.json_fields) {
+    Target target = Target::kNone;
+    FieldId field = FieldId::kMessage;
+    for (const NamedTarget& t : kNamedTargets) {
+      if (name == t.name) target = t.target;
+    }
+    if (target == Target::kNone) {
+      if (!ParseFieldName(name, &field) || field == FieldId::kRaw) {
+        std::string names;
+        for (const NamedTarget& t : kNamedTargets) StrAppend(&names, t.name, ", ");
+        for (size_t i = 0; i < kFieldCount; ++i) {
+          if (static_cast<FieldId>(i) == FieldId::kRaw) continue;
+          StrAppend(&names, FieldName(static_cast<FieldId>(i)), i + 1 < kFieldCount ? ", " : "");
+        }
+        return absl::InvalidArgumentError(StrCat("json_fields: '", name,
+                                                 "' is not an event field; use one of: ", names));
+      }
+      target = Target::kField;
+    }
+    if (target == Target::kTime) have_time = true;
+    absl::Status s = schema.Add(path, target, field, false);
+    if (!s.ok()) return absl::InvalidArgumentError(StrCat("json_fields.", name, ": ", std::string(s.message())));
+  }
+  if (!have_time) {
+    return absl::InvalidArgumentError(
+        "json_fields needs a `time` entry: the JSON path of each record's event time");
+  }
+  KZ_RETURN_IF_ERROR(AddOperatorPath(o, rule, &schema));
+  schema.AssignBits();
+  return std::unique_ptr<Decoder>(
+      new JsonDecoder(o, std::move(rule), std::move(schema), false, tf, tz));
+}
+
+}  // namespace kizashi::decode
