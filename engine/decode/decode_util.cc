@@ -268,13 +268,21 @@ bool Precheck(std::string_view value, int64_t max_bytes, bool utf8, DeadLetterRe
 }
 
 bool ParseU64(std::string_view s, uint64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
+  size_t n = s.size();
+  if (n == 0 || n > 20) return false;
   uint64_t v = 0;
-  for (char c : s) {
-    unsigned d = static_cast<unsigned char>(c) - '0';
+  // 19 digits cannot overflow; only a 20th needs the checked multiply-add.
+  size_t fast = n < 19 ? n : 19;
+  for (size_t i = 0; i < fast; ++i) {
+    unsigned d = static_cast<unsigned char>(s[i]) - '0';
     if (d > 9) return false;
-    if (v > (UINT64_MAX - d) / 10) return false;
     v = v * 10 + d;
+  }
+  if (n == 20) {
+    unsigned d = static_cast<unsigned char>(s[19]) - '0';
+    if (d > 9 || __builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v)) {
+      return false;
+    }
   }
   *out = v;
   return true;

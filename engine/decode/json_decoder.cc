@@ -19,6 +19,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
@@ -27,15 +28,14 @@
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
 #include "engine/decode/decode_util.h"
-#include "engine/decode/json_string.h"
+#include "engine/decode/json_raw.h"
 
 namespace kizashi::decode {
 
 namespace {
 
 namespace od = simdjson::ondemand;
-using internal::DecodeJsonString;
-using internal::JsonStringStatus;
+using internal::RawStatus;
 using internal::OperatorRule;
 
 // ---- The compiled path tree --------------------------------------------------------------
@@ -62,6 +62,8 @@ enum class Target : uint8_t {
 };
 
 constexpr uint8_t kNoBit = 0xff;
+// Keys longer than this are never in a schema (checked when paths are added).
+constexpr size_t kMaxKeyBytes = 256;
 
 struct Slot {
   Target target = Target::kNone;
@@ -71,56 +73,119 @@ struct Slot {
   uint8_t bit = kNoBit;      // duplicate detection: bit in State::seen
 };
 
-// The keys of one object level. Lookup hashes (length, first byte, last byte) into 64
-// buckets; chains are a few entries at most for the tables used here.
+// The keys of one object level. Lookup runs on the raw key bytes in the record, before the
+// key's length is known: candidates are grouped by first byte (one to three per byte for
+// EVE), and a candidate matches when its bytes, masked to its length, equal the record's and
+// the record's key ends right there (closing quote). No memcmp call, no hashing, no unescaped
+// copy. A key with escapes never matches raw (candidates hold no backslash) and is looked up
+// by its unescaped text instead (FindText).
 class Node {
  public:
-  Node() { head_.fill(-1); }
-
-  int Find(const char* k, size_t len) const {
-    if (len == 0) return -1;
-    for (int i = head_[Hash(k, len)]; i >= 0; i = entries_[static_cast<size_t>(i)].next) {
-      const Entry& e = entries_[static_cast<size_t>(i)];
-      if (e.key.size() == len && std::memcmp(e.key.data(), k, len) == 0) return i;
+  // Entry index, or -1. `k` points just after the key's opening quote and must be followed by
+  // 24 readable bytes (record padding guarantees it). Sets `*len` on a match.
+  int FindRaw(const char* k, size_t* len) const {
+    uint8_t c = static_cast<uint8_t>(k[0]);
+    uint32_t b = first_[c].begin, e = b + first_[c].count;
+    if (b == e) return -1;
+    uint64_t w0 = Load8(k);
+    for (uint32_t i = b; i < e; ++i) {
+      const Cand& x = cands_[i];
+      if (((w0 ^ x.w0) & x.m0) != 0) continue;
+      if (x.len > 8 && ((Load8(k + 8) ^ x.w1) & x.m1) != 0) continue;
+      if (x.len > 16 && std::memcmp(k + 16, x.rest, x.len - 16) != 0) continue;
+      if (k[x.len] != '"') continue;
+      *len = x.len;
+      return x.entry;
+    }
+    return -1;
+  }
+  int FindText(std::string_view key) const {
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].key == key) return static_cast<int>(i);
     }
     return -1;
   }
   int Add(std::string_view key) {
-    int idx = static_cast<int>(entries_.size());
-    uint32_t h = Hash(key.data(), key.size());
-    entries_.push_back(Entry{std::string(key), head_[h], Slot{}});
-    head_[h] = static_cast<int16_t>(idx);
-    return idx;
+    entries_.push_back(Entry{std::string(key), Slot{}});
+    return static_cast<int>(entries_.size() - 1);
+  }
+  // Builds the candidate table; call after the last Add().
+  void Compile() {
+    cands_.clear();
+    first_.fill(Range{});
+    std::vector<int> order(entries_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      return static_cast<uint8_t>(entries_[static_cast<size_t>(a)].key[0]) <
+             static_cast<uint8_t>(entries_[static_cast<size_t>(b)].key[0]);
+    });
+    for (int idx : order) {
+      const std::string& key = entries_[static_cast<size_t>(idx)].key;
+      Cand x;
+      char padded[16] = {};
+      std::memcpy(padded, key.data(), std::min<size_t>(key.size(), 16));
+      std::memcpy(&x.w0, padded, 8);
+      std::memcpy(&x.w1, padded + 8, 8);
+      x.m0 = Mask(key.size(), 0);
+      x.m1 = Mask(key.size(), 8);
+      x.len = static_cast<uint32_t>(key.size());
+      x.rest = key.size() > 16 ? key.data() + 16 : nullptr;
+      x.entry = idx;
+      uint8_t c = static_cast<uint8_t>(key[0]);
+      if (first_[c].count == 0) first_[c].begin = static_cast<uint32_t>(cands_.size());
+      ++first_[c].count;
+      cands_.push_back(x);
+    }
   }
   const Slot& slot(int i) const { return entries_[static_cast<size_t>(i)].slot; }
   Slot& slot(int i) { return entries_[static_cast<size_t>(i)].slot; }
   size_t size() const { return entries_.size(); }
 
  private:
-  static uint32_t Hash(const char* k, size_t len) {
-    return (static_cast<uint32_t>(len) * 31 + static_cast<uint8_t>(k[0]) * 7 +
-            static_cast<uint8_t>(k[len - 1])) &
-           63;
+  static uint64_t Load8(const char* p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  }
+  static uint64_t Mask(size_t len, size_t at) {
+    if (len <= at) return 0;
+    size_t valid = len - at;
+    return valid >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * valid)) - 1;
   }
   struct Entry {
     std::string key;
-    int16_t next;
     Slot slot;
   };
-  std::array<int16_t, 64> head_;
+  struct Cand {
+    uint64_t w0 = 0, m0 = 0, w1 = 0, m1 = 0;
+    uint32_t len = 0;
+    int entry = -1;
+    const char* rest = nullptr;  // key bytes past 16 (points into entries_[entry].key)
+  };
+  struct Range {
+    uint32_t begin = 0, count = 0;
+  };
   std::vector<Entry> entries_;
+  std::vector<Cand> cands_;
+  std::array<Range, 256> first_{};
 };
 
 class Schema {
  public:
   Schema() : nodes_(1) {}
 
-  // `path` is dotted; a segment written "name[]" descends into the first object of an array.
+  // `path` is dotted; a segment written "name[]" descends into the first object of an array;
+  // "\." is a dot inside a key name (Zeek's "id.orig_h" is written "id\.orig_h").
   absl::Status Add(std::string_view path, Target target, FieldId field, bool is_operator) {
-    std::vector<std::string_view> segs = Split(path, '.');
+    std::vector<std::string> owned = SplitPath(path);
+    std::vector<std::string_view> segs(owned.begin(), owned.end());
     for (std::string_view s : segs) {
       if (s.empty() || s == "[]") {
         return absl::InvalidArgumentError(StrCat("JSON path '", path, "' has an empty segment"));
+      }
+      if (s.size() > kMaxKeyBytes) {
+        return absl::InvalidArgumentError(StrCat("JSON path '", path, "' has a key longer than ",
+                                                 kMaxKeyBytes, " bytes"));
       }
     }
     if (EndsWith(segs.back(), "[]")) {
@@ -132,7 +197,7 @@ class Schema {
       std::string_view seg = segs[i];
       bool array = EndsWith(seg, "[]");
       if (array) seg.remove_suffix(2);
-      int idx = nodes_[node].Find(seg.data(), seg.size());
+      int idx = nodes_[node].FindText(seg);
       if (idx < 0) {
         if (nodes_.size() >= 0xffff) return absl::InvalidArgumentError("too many JSON paths");
         uint16_t child = static_cast<uint16_t>(nodes_.size());
@@ -152,7 +217,7 @@ class Schema {
       node = nodes_[node].slot(idx).child;
     }
     std::string_view last = segs.back();
-    int idx = nodes_[node].Find(last.data(), last.size());
+    int idx = nodes_[node].FindText(last);
     if (idx < 0) {
       idx = nodes_[node].Add(last);
       Slot& s = nodes_[node].slot(idx);
@@ -179,18 +244,36 @@ class Schema {
   }
 
   // Gives each slot a duplicate-detection bit (the first 64; more are not checked).
-  void AssignBits() {
+  // Gives each slot a duplicate-detection bit (the first 64; more are not checked) and builds
+  // the lookup tables. Call once, after the last Add().
+  void Compile() {
     uint8_t next = 0;
     for (Node& n : nodes_) {
       for (size_t i = 0; i < n.size(); ++i) {
         n.slot(static_cast<int>(i)).bit = next < 64 ? next++ : kNoBit;
       }
+      n.Compile();
     }
   }
 
   const Node& node(size_t i) const { return nodes_[i]; }
 
  private:
+  static std::vector<std::string> SplitPath(std::string_view path) {
+    std::vector<std::string> out(1);
+    for (size_t i = 0; i < path.size(); ++i) {
+      if (path[i] == '\\' && i + 1 < path.size() && path[i + 1] == '.') {
+        out.back() += '.';
+        ++i;
+      } else if (path[i] == '.') {
+        out.emplace_back();
+      } else {
+        out.back() += path[i];
+      }
+    }
+    return out;
+  }
+
   std::vector<Node> nodes_;
 };
 
@@ -334,7 +417,31 @@ bool ParseEpoch(std::string_view s, int64_t unit_ns, int64_t* out, bool* overflo
 
 // ---- The decoder -------------------------------------------------------------------------
 
-enum class ValueKind : uint8_t { kString, kNumber, kBool, kNull, kContainer };
+enum class ValueKind : uint8_t { kString, kNumber, kBool, kNull };
+
+DeadLetterReason ReasonOf(RawStatus r) {
+  switch (r) {
+    case RawStatus::kOk:
+    case RawStatus::kMalformed: return DeadLetterReason::kMalformed;
+    case RawStatus::kTruncated: return DeadLetterReason::kTruncated;
+    case RawStatus::kTooDeep: return DeadLetterReason::kTooDeep;
+    case RawStatus::kControlChar:
+    case RawStatus::kBadEscape: return DeadLetterReason::kMalformed;
+  }
+  return DeadLetterReason::kMalformed;
+}
+
+const char* DetailOf(RawStatus r) {
+  switch (r) {
+    case RawStatus::kOk: return "";
+    case RawStatus::kMalformed: return "invalid JSON value";
+    case RawStatus::kTruncated: return "record ends inside a JSON value";
+    case RawStatus::kTooDeep: return "JSON nesting deeper than max_depth";
+    case RawStatus::kControlChar: return "unescaped control character in a JSON string";
+    case RawStatus::kBadEscape: return "invalid escape in a JSON string";
+  }
+  return "";
+}
 
 // Thread contract: Decoder's (one thread at a time); the schema is immutable after construction.
 class JsonDecoder final : public Decoder {
@@ -367,6 +474,7 @@ class JsonDecoder final : public Decoder {
   struct State {
     Event* e = nullptr;
     Arena* arena = nullptr;
+    const char* end = nullptr;  // end of the record
     uint64_t seen = 0;
     std::string_view time;
     bool have_time = false;
@@ -384,6 +492,7 @@ class JsonDecoder final : public Decoder {
       return false;
     }
     bool Fail(simdjson::error_code err) { return Fail(ReasonOf(err), simdjson::error_message(err)); }
+    bool Fail(RawStatus r) { return Fail(ReasonOf(r), DetailOf(r)); }
   };
 
   void DecodeOne(Batch& batch, uint32_t idx) {
@@ -395,6 +504,7 @@ class JsonDecoder final : public Decoder {
     }
     State st;
     st.arena = &batch.arena;
+    st.end = rec.value.data() + rec.value.size();
     Event& e = internal::StartEvent(batch, idx);
     st.e = &e;
     Walk(rec.value, st);
@@ -420,6 +530,7 @@ class JsonDecoder final : public Decoder {
       } else {
         st.Fail(err);
       }
+      Reclassify(value, st);
       return;
     }
     if (!WalkObject(root, 0, 1, st)) {
@@ -432,16 +543,13 @@ class JsonDecoder final : public Decoder {
     }
   }
 
-  // simdjson reports a record cut short as a structural error at the point where it notices;
-  // a record that does not end with its closing brace was truncated.
+  // simdjson reports a record cut short as a structural error where it notices; a record that
+  // does not end with its closing brace was truncated.
   static void Reclassify(std::string_view value, State& st) {
     if (st.reason != DeadLetterReason::kMalformed) return;
     std::string_view v = value;
-    while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ' ||
-                          v.back() == '\t')) {
-      v.remove_suffix(1);
-    }
-    if (v.empty() || v.back() != '}') {
+    while (!v.empty() && internal::JsonSpace(v.back())) v.remove_suffix(1);
+    if (!v.empty() && v.front() == '{' && v.back() != '}') {
       st.reason = DeadLetterReason::kTruncated;
       st.detail = "record ends before its JSON object is closed";
     }
@@ -453,19 +561,40 @@ class JsonDecoder final : public Decoder {
       od::field f;
       if (auto err = std::move(fr).get(f)) return st.Fail(err);
       const char* k = f.key().raw();
-      bool escaped;
-      size_t len = internal::RawKeyLength(k, &escaped);
-      int idx;
-      if (!escaped) {
-        idx = node.Find(k, len);
+      size_t len;
+      int idx = node.FindRaw(k, &len);
+      const char* kend;  // the key's closing quote
+      if (idx >= 0) {
+        kend = k + len;
       } else {
-        std::string_view uk;
-        if (auto err = f.unescaped_key().get(uk)) return st.Fail(err);
-        idx = node.Find(uk.data(), uk.size());
+        bool escaped;
+        len = internal::RawKeyLength(k, &escaped);
+        kend = k + len;
+        if (escaped) {
+          // Rare: a key with escapes ("\u0074imestamp") is matched after unescaping, so it
+          // cannot hide a second copy of a key kizashi reads.
+          std::string_view uk;
+          const char* after;
+          RawStatus r = internal::ReadString(k - 1, st.end, st.arena, &uk, &after);
+          if (r != RawStatus::kOk) return st.Fail(r);
+          kend = after - 1;
+          idx = node.FindText(uk);
+        }
       }
-      od::value& v = f.value();
+      // The value starts after `"key" :` (simdjson checked the colon).
+      const char* vp = kend + 1;
+      if (*vp == ':' && !internal::JsonSpace(vp[1])) {
+        ++vp;  // compact JSON (every EVE writer): no whitespace around the colon
+      } else {
+        vp = internal::SkipSpace(vp, st.end);
+        if (vp < st.end && *vp == ':') vp = internal::SkipSpace(vp + 1, st.end);
+      }
+      if (vp >= st.end) return st.Fail(RawStatus::kTruncated);
       if (idx < 0) {
-        if (!SkipValue(v, depth + 1, st)) return false;
+        // Not read: validated in one scan; simdjson's iterator then steps over it.
+        const char* after;
+        RawStatus r = internal::ScanValue(vp, st.end, depth + 1, max_depth_, &after);
+        if (r != RawStatus::kOk) return st.Fail(r);
         continue;
       }
       const Slot& s = node.slot(idx);
@@ -476,100 +605,9 @@ class JsonDecoder final : public Decoder {
         }
         st.seen |= b;
       }
-      if (!Apply(s, v, depth + 1, st)) return false;
+      if (!Apply(s, f, vp, depth + 1, st)) return false;
     }
     return true;
-  }
-
-  // Skips a value kizashi does not read, walking containers to validate their structure.
-  bool SkipValue(od::value& v, int depth, State& st) {
-    od::json_type t;
-    if (auto err = v.type().get(t)) return st.Fail(err);
-    switch (t) {
-      case od::json_type::object: {
-        if (depth > max_depth_) return st.Fail(DeadLetterReason::kTooDeep, "nesting > max_depth");
-        od::object o;
-        if (auto err = v.get_object().get(o)) return st.Fail(err);
-        for (auto fr : o) {
-          od::field f;
-          if (auto err = std::move(fr).get(f)) return st.Fail(err);
-          if (!SkipValue(f.value(), depth + 1, st)) return false;
-        }
-        return true;
-      }
-      case od::json_type::array: {
-        if (depth > max_depth_) return st.Fail(DeadLetterReason::kTooDeep, "nesting > max_depth");
-        od::array a;
-        if (auto err = v.get_array().get(a)) return st.Fail(err);
-        for (auto er : a) {
-          od::value ev;
-          if (auto err = std::move(er).get(ev)) return st.Fail(err);
-          if (!SkipValue(ev, depth + 1, st)) return false;
-        }
-        return true;
-      }
-      case od::json_type::boolean: {
-        bool b;
-        if (auto err = v.get_bool().get(b)) return st.Fail(err);
-        return true;
-      }
-      case od::json_type::null: {
-        bool is_null;
-        if (auto err = v.is_null().get(is_null)) return st.Fail(err);
-        if (!is_null) return st.Fail(DeadLetterReason::kMalformed, "invalid literal");
-        return true;
-      }
-      default:
-        return true;  // strings and numbers: the iterator steps over them
-    }
-  }
-
-  // Reads a scalar as text: strings unescaped, numbers and literals as written.
-  bool ReadScalar(od::value& v, State& st, std::string_view* text, ValueKind* kind) {
-    std::string_view tok = v.raw_json_token();
-    if (tok.empty()) return st.Fail(DeadLetterReason::kMalformed, "empty JSON value");
-    char c = tok[0];
-    if (c == '"') {
-      switch (DecodeJsonString(tok, st.arena, text)) {
-        case JsonStringStatus::kOk: *kind = ValueKind::kString; return true;
-        case JsonStringStatus::kBadEscape:
-          return st.Fail(DeadLetterReason::kMalformed, "invalid escape in a JSON string");
-        case JsonStringStatus::kControlChar:
-          return st.Fail(DeadLetterReason::kMalformed, "unescaped control character in a string");
-        case JsonStringStatus::kNotString:
-          return st.Fail(DeadLetterReason::kMalformed, "invalid JSON string");
-      }
-    }
-    if (c == '{' || c == '[') {
-      *kind = ValueKind::kContainer;
-      return true;
-    }
-    while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' ||
-                            tok.back() == '\t')) {
-      tok.remove_suffix(1);
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      for (char d : tok) {
-        if (!((d >= '0' && d <= '9') || d == '-' || d == '+' || d == '.' || d == 'e' ||
-              d == 'E')) {
-          return st.Fail(DeadLetterReason::kMalformed, "invalid JSON number");
-        }
-      }
-      *text = tok;
-      *kind = ValueKind::kNumber;
-      return true;
-    }
-    if (tok == "true" || tok == "false") {
-      *text = tok;
-      *kind = ValueKind::kBool;
-      return true;
-    }
-    if (tok == "null") {
-      *text = {};
-      *kind = ValueKind::kNull;
-      return true;
-    }
-    return st.Fail(DeadLetterReason::kMalformed, "invalid JSON value");
   }
 
   // Integer from a JSON number or a string of digits, within [min, max]; `present` is false
@@ -599,8 +637,7 @@ class JsonDecoder final : public Decoder {
       v = static_cast<int64_t>(0 - u);
     } else if (u > static_cast<uint64_t>(INT64_MAX)) {
       if (!bits64) return st.Fail(DeadLetterReason::kNumberOutOfRange, "integer overflows");
-      v = static_cast<int64_t>(u);
-      *out = v;
+      *out = static_cast<int64_t>(u);
       *present = true;
       return true;
     } else {
@@ -614,53 +651,82 @@ class JsonDecoder final : public Decoder {
     return true;
   }
 
-  bool Apply(const Slot& s, od::value& v, int depth, State& st) {
-    if (s.target == Target::kObject || s.target == Target::kArrayFirst) {
-      od::json_type t;
-      if (auto err = v.type().get(t)) return st.Fail(err);
-      if (depth > max_depth_ &&
-          (t == od::json_type::object || t == od::json_type::array)) {
-        return st.Fail(DeadLetterReason::kTooDeep, "nesting > max_depth");
-      }
-      if (t == od::json_type::object) {
-        od::object o;
-        if (auto err = v.get_object().get(o)) return st.Fail(err);
-        return WalkObject(o, s.child, depth, st);
-      }
-      if (t == od::json_type::array && s.target == Target::kArrayFirst) {
-        od::array a;
-        if (auto err = v.get_array().get(a)) return st.Fail(err);
-        bool first = true;
-        for (auto er : a) {
-          od::value ev;
-          if (auto err = std::move(er).get(ev)) return st.Fail(err);
-          od::json_type et;
-          if (auto err = ev.type().get(et)) return st.Fail(err);
-          if (first && et == od::json_type::object) {
-            first = false;
-            if (depth + 1 > max_depth_) {
-              return st.Fail(DeadLetterReason::kTooDeep, "nesting > max_depth");
-            }
-            od::object o;
-            if (auto err = ev.get_object().get(o)) return st.Fail(err);
-            if (!WalkObject(o, s.child, depth + 1, st)) return false;
-          } else if (!SkipValue(ev, depth + 1, st)) {
-            return false;
-          }
-        }
-        return true;
-      }
-      return SkipValue(v, depth, st);  // a scalar where an object was expected: ignored
+  // Descends into an object (or the first object of an array) through simdjson.
+  bool Descend(const Slot& s, od::field& f, const char* vp, int depth, State& st) {
+    if (*vp != '{' && *vp != '[') {
+      // A scalar where an object was expected: not usable; still validated.
+      const char* after;
+      RawStatus r = internal::ScanValue(vp, st.end, depth, max_depth_, &after);
+      return r == RawStatus::kOk || st.Fail(r);
     }
+    if (depth > max_depth_) return st.Fail(DeadLetterReason::kTooDeep, "nesting > max_depth");
+    if (*vp == '{') {
+      od::object o;
+      if (auto err = f.value().get_object().get(o)) return st.Fail(err);
+      return WalkObject(o, s.child, depth, st);
+    }
+    if (s.target != Target::kArrayFirst) {
+      const char* after;
+      RawStatus r = internal::ScanValue(vp, st.end, depth, max_depth_, &after);
+      return r == RawStatus::kOk || st.Fail(r);
+    }
+    od::array a;
+    if (auto err = f.value().get_array().get(a)) return st.Fail(err);
+    bool first = true;
+    for (auto er : a) {
+      od::value ev;
+      if (auto err = std::move(er).get(ev)) return st.Fail(err);
+      std::string_view tok = ev.raw_json_token();
+      if (tok.empty()) return st.Fail(DeadLetterReason::kMalformed, "empty JSON value");
+      if (first && tok[0] == '{') {
+        first = false;
+        if (depth + 1 > max_depth_) {
+          return st.Fail(DeadLetterReason::kTooDeep, "nesting > max_depth");
+        }
+        od::object o;
+        if (auto err = ev.get_object().get(o)) return st.Fail(err);
+        if (!WalkObject(o, s.child, depth + 1, st)) return false;
+      } else {
+        const char* after;
+        RawStatus r = internal::ScanValue(tok.data(), st.end, depth + 1, max_depth_, &after);
+        if (r != RawStatus::kOk) return st.Fail(r);
+      }
+    }
+    return true;
+  }
 
+  bool Apply(const Slot& s, od::field& f, const char* vp, int depth, State& st) {
+    if (s.target == Target::kObject || s.target == Target::kArrayFirst) {
+      return Descend(s, f, vp, depth, st);
+    }
     std::string_view text;
     ValueKind kind;
-    if (!ReadScalar(v, st, &text, &kind)) return false;
-    if (kind == ValueKind::kContainer) {
-      // An object/array where a value was expected: not a value kizashi can use; still
-      // validated.
-      return SkipValue(v, depth, st);
+    const char* after;
+    RawStatus r;
+    switch (*vp) {
+      case '"':
+        r = internal::ReadString(vp, st.end, st.arena, &text, &after);
+        kind = ValueKind::kString;
+        break;
+      case '{':
+      case '[':
+        // An object/array where a value was expected: not a value kizashi can use; still
+        // validated.
+        r = internal::ScanValue(vp, st.end, depth, max_depth_, &after);
+        return r == RawStatus::kOk || st.Fail(r);
+      case 't':
+      case 'f':
+      case 'n':
+        r = internal::ScanValue(vp, st.end, depth, max_depth_, &after);
+        kind = *vp == 'n' ? ValueKind::kNull : ValueKind::kBool;
+        if (kind == ValueKind::kBool) text = std::string_view(vp, static_cast<size_t>(after - vp));
+        break;
+      default:
+        r = internal::ReadNumber(vp, st.end, &text, &after);
+        kind = ValueKind::kNumber;
+        break;
     }
+    if (r != RawStatus::kOk) return st.Fail(r);
     if (s.is_operator && kind != ValueKind::kNull) st.claim = text;
     Event& e = *st.e;
     int64_t n;
@@ -694,7 +760,9 @@ class JsonDecoder final : public Decoder {
       case Target::kSrcPort:
       case Target::kDstPort:
         if (!ReadInt(text, kind, st, 0, 65535, false, &n, &present)) return false;
-        if (present) (s.target == Target::kSrcPort ? e.src_port : e.dst_port) = static_cast<uint16_t>(n);
+        if (present) {
+          (s.target == Target::kSrcPort ? e.src_port : e.dst_port) = static_cast<uint16_t>(n);
+        }
         return true;
       case Target::kProto:
         e.proto = text;
@@ -811,7 +879,7 @@ absl::StatusOr<std::unique_ptr<Decoder>> NewEveDecoder(const DecodeOptions& o) {
     if (!s.ok()) return s;  // a bug in the table; tests construct the decoder
   }
   KZ_RETURN_IF_ERROR(AddOperatorPath(o, rule, &schema));
-  schema.AssignBits();
+  schema.Compile();
   return std::unique_ptr<Decoder>(
       new JsonDecoder(o, std::move(rule), std::move(schema), true, TimeFormat::kIso8601, tz));
 }
@@ -865,7 +933,7 @@ absl::StatusOr<std::unique_ptr<Decoder>> NewJsonDecoder(const DecodeOptions& o) 
         "json_fields needs a `time` entry: the JSON path of each record's event time");
   }
   KZ_RETURN_IF_ERROR(AddOperatorPath(o, rule, &schema));
-  schema.AssignBits();
+  schema.Compile();
   return std::unique_ptr<Decoder>(
       new JsonDecoder(o, std::move(rule), std::move(schema), false, tf, tz));
 }

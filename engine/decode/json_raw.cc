@@ -1,0 +1,337 @@
+#include "engine/decode/json_raw.h"
+
+#include <bit>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace kizashi::decode::internal {
+
+static_assert(std::endian::native == std::endian::little,
+              "the scanners assume a little-endian machine");
+
+namespace {
+
+// Bit i set = byte i of the 16 bytes at p is '\\' or < 0x20 (and '"' when `quote`).
+template <bool quote>
+inline uint32_t Mask16(const char* p) {
+#if defined(__SSE2__)
+  __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i m = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+  // x <= 0x1f (unsigned) <=> max(x, 0x1f) == 0x1f
+  m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f)));
+  if constexpr (quote) m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+  return static_cast<uint32_t>(_mm_movemask_epi8(m));
+#else
+  uint32_t m = 0;
+  for (int i = 0; i < 16; ++i) {
+    unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c == '\\' || c < 0x20 || (quote && c == '"')) m |= 1u << i;
+  }
+  return m;
+#endif
+}
+
+int Hex4(const char* p) {
+  int v = 0;
+  for (int i = 0; i < 4; ++i) {
+    char c = p[i];
+    int d;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    } else {
+      return -1;
+    }
+    v = v << 4 | d;
+  }
+  return v;
+}
+
+size_t EncodeUtf8(uint32_t cp, char* out) {
+  if (cp < 0x80) {
+    out[0] = static_cast<char>(cp);
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = static_cast<char>(0xC0 | cp >> 6);
+    out[1] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = static_cast<char>(0xE0 | cp >> 12);
+    out[1] = static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+    out[2] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = static_cast<char>(0xF0 | cp >> 18);
+  out[1] = static_cast<char>(0x80 | (cp >> 12 & 0x3F));
+  out[2] = static_cast<char>(0x80 | (cp >> 6 & 0x3F));
+  out[3] = static_cast<char>(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+bool EscapeChar(char c) {
+  return c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' ||
+         c == 't' || c == 'u';
+}
+
+// From just after an opening quote: the position of the closing quote, validating escapes
+// and control bytes. `*escaped` says whether a backslash was seen.
+RawStatus FindStringEnd(const char* s, const char* end, const char** close, bool* escaped) {
+  *escaped = false;
+  const char* q = s;
+  while (true) {
+    if (q >= end) return RawStatus::kTruncated;
+    uint32_t m = Mask16<true>(q);
+    if (m == 0) {
+      q += 16;
+      continue;
+    }
+    q += __builtin_ctz(m);
+    if (q >= end) return RawStatus::kTruncated;
+    char c = *q;
+    if (c == '"') {
+      *close = q;
+      return RawStatus::kOk;
+    }
+    if (c != '\\') return RawStatus::kControlChar;
+    *escaped = true;
+    if (q + 1 >= end) return RawStatus::kTruncated;
+    if (!EscapeChar(q[1])) return RawStatus::kBadEscape;
+    if (q[1] == 'u') {
+      if (q + 6 > end || Hex4(q + 2) < 0) return RawStatus::kBadEscape;
+      q += 6;
+    } else {
+      q += 2;
+    }
+  }
+}
+
+// Unescapes [s, s+len) (escapes already validated) into dst (room for len + 16 bytes).
+size_t Unescape(const char* s, size_t len, char* dst) {
+  size_t i = 0, o = 0;
+  while (i < len) {
+    uint32_t m = Mask16<false>(s + i);
+    std::memcpy(dst + o, s + i, 16);
+    size_t k = m == 0 ? 16 : static_cast<size_t>(__builtin_ctz(m));
+    if (i + k >= len) {
+      o += len - i;
+      break;
+    }
+    if (m == 0) {
+      i += 16;
+      o += 16;
+      continue;
+    }
+    i += k;
+    o += k;
+    char c = s[i + 1];
+    i += 2;
+    switch (c) {
+      case 'b': dst[o++] = '\b'; break;
+      case 'f': dst[o++] = '\f'; break;
+      case 'n': dst[o++] = '\n'; break;
+      case 'r': dst[o++] = '\r'; break;
+      case 't': dst[o++] = '\t'; break;
+      case 'u': {
+        uint32_t code = static_cast<uint32_t>(Hex4(s + i));
+        i += 4;
+        if (code >= 0xD800 && code <= 0xDBFF) {
+          // A high surrogate needs a following \uDC00..\uDFFF; a lone surrogate becomes
+          // U+FFFD (producers never write one, only hostile input does).
+          int lo = (i + 6 <= len && s[i] == '\\' && s[i + 1] == 'u') ? Hex4(s + i + 2) : -1;
+          if (lo >= 0xDC00 && lo <= 0xDFFF) {
+            code = 0x10000 + ((code - 0xD800) << 10) + (static_cast<uint32_t>(lo) - 0xDC00);
+            i += 6;
+          } else {
+            code = 0xFFFD;
+          }
+        } else if (code >= 0xDC00 && code <= 0xDFFF) {
+          code = 0xFFFD;
+        }
+        // 6 input bytes give at most 3 output bytes, a 12-byte pair 4: never grows.
+        o += EncodeUtf8(code, dst + o);
+        break;
+      }
+      default: dst[o++] = c; break;  // " \ /
+    }
+  }
+  return o;
+}
+
+bool Digit(char c) { return c >= '0' && c <= '9'; }
+
+RawStatus ScanNumber(const char* p, const char* end, const char** after) {
+  const char* q = p;
+  if (q < end && *q == '-') ++q;
+  if (q >= end) return RawStatus::kTruncated;
+  if (*q == '0') {
+    ++q;
+  } else if (Digit(*q)) {
+    while (q < end && Digit(*q)) ++q;
+  } else {
+    return RawStatus::kMalformed;
+  }
+  if (q < end && *q == '.') {
+    ++q;
+    if (q >= end || !Digit(*q)) return q >= end ? RawStatus::kTruncated : RawStatus::kMalformed;
+    while (q < end && Digit(*q)) ++q;
+  }
+  if (q < end && (*q == 'e' || *q == 'E')) {
+    ++q;
+    if (q < end && (*q == '+' || *q == '-')) ++q;
+    if (q >= end || !Digit(*q)) return q >= end ? RawStatus::kTruncated : RawStatus::kMalformed;
+    while (q < end && Digit(*q)) ++q;
+  }
+  if (!ScalarEnds(q, end)) return RawStatus::kMalformed;
+  *after = q;
+  return RawStatus::kOk;
+}
+
+RawStatus ScanLiteral(const char* p, const char* end, const char* lit, size_t n,
+                      const char** after) {
+  if (static_cast<size_t>(end - p) < n) return RawStatus::kTruncated;
+  if (std::memcmp(p, lit, n) != 0 || !ScalarEnds(p + n, end)) return RawStatus::kMalformed;
+  *after = p + n;
+  return RawStatus::kOk;
+}
+
+}  // namespace
+
+RawStatus ReadString(const char* p, const char* end, Arena* arena, std::string_view* out,
+                     const char** after) {
+  const char* s = p + 1;
+  // Fast path: no escape before the closing quote.
+  const char* q = s;
+  while (true) {
+    if (q >= end) return RawStatus::kTruncated;
+    uint32_t m = Mask16<true>(q);
+    if (m == 0) {
+      q += 16;
+      continue;
+    }
+    q += __builtin_ctz(m);
+    if (q >= end) return RawStatus::kTruncated;
+    if (*q == '"') {
+      *out = std::string_view(s, static_cast<size_t>(q - s));
+      *after = q + 1;
+      return RawStatus::kOk;
+    }
+    if (*q != '\\') return RawStatus::kControlChar;
+    break;
+  }
+  const char* close;
+  bool escaped;
+  RawStatus st = FindStringEnd(q, end, &close, &escaped);
+  if (st != RawStatus::kOk) return st;
+  size_t len = static_cast<size_t>(close - s);
+  char* dst = arena->Allocate(len + 16);
+  *out = std::string_view(dst, Unescape(s, len, dst));
+  *after = close + 1;
+  return RawStatus::kOk;
+}
+
+RawStatus ReadNumber(const char* p, const char* end, std::string_view* out, const char** after) {
+  RawStatus st = ScanNumber(p, end, after);
+  if (st == RawStatus::kOk) *out = std::string_view(p, static_cast<size_t>(*after - p));
+  return st;
+}
+
+RawStatus ScanValue(const char* p, const char* end, int depth, int max_depth,
+                    const char** after) {
+  // A pushdown automaton over the bytes; the stack holds one bit per open container
+  // (1 = array), so nesting is limited to 64 below `depth` (max_depth is at most 64).
+  enum class St : uint8_t { kValue, kFirstKeyOrClose, kKey, kColon, kFirstValueOrClose, kNext };
+  uint64_t stack = 0;
+  int open = 0;
+  St st = St::kValue;
+  const char* q = p;
+  RawStatus r = RawStatus::kOk;
+  while (true) {
+    q = SkipSpace(q, end);
+    if (q >= end) return RawStatus::kTruncated;
+    char c = *q;
+    switch (st) {
+      case St::kFirstValueOrClose:
+        if (c == ']') goto close;
+        st = St::kValue;
+        [[fallthrough]];
+      case St::kValue:
+        switch (c) {
+          case '{':
+          case '[':
+            if (depth + open > max_depth || open >= 64) return RawStatus::kTooDeep;
+            stack = stack << 1 | (c == '[' ? 1 : 0);
+            ++open;
+            ++q;
+            st = c == '[' ? St::kFirstValueOrClose : St::kFirstKeyOrClose;
+            continue;
+          case '"': {
+            const char* close;
+            bool escaped;
+            if ((r = FindStringEnd(q + 1, end, &close, &escaped)) != RawStatus::kOk) return r;
+            q = close + 1;
+            break;
+          }
+
+          case 't': r = ScanLiteral(q, end, "true", 4, &q); break;
+          case 'f': r = ScanLiteral(q, end, "false", 5, &q); break;
+          case 'n': r = ScanLiteral(q, end, "null", 4, &q); break;
+          default:
+            if (c != '-' && !Digit(c)) return RawStatus::kMalformed;
+            r = ScanNumber(q, end, &q);
+            break;
+        }
+        if (r != RawStatus::kOk) return r;
+        if (open == 0) {
+          *after = q;
+          return RawStatus::kOk;
+        }
+        st = St::kNext;
+        continue;
+      case St::kFirstKeyOrClose:
+        if (c == '}') goto close;
+        [[fallthrough]];
+      case St::kKey: {
+        if (c != '"') return RawStatus::kMalformed;
+        const char* close;
+        bool escaped;
+        if ((r = FindStringEnd(q + 1, end, &close, &escaped)) != RawStatus::kOk) return r;
+        q = close + 1;
+        st = St::kColon;
+        continue;
+      }
+      case St::kColon:
+        if (c != ':') return RawStatus::kMalformed;
+        ++q;
+        st = St::kValue;
+        continue;
+      case St::kNext:
+        if (c == ',') {
+          ++q;
+          st = (stack & 1) ? St::kValue : St::kKey;
+          continue;
+        }
+        if (c == '}' || c == ']') goto close;
+        return RawStatus::kMalformed;
+    }
+  close:
+    if ((c == ']') != ((stack & 1) != 0)) return RawStatus::kMalformed;
+    stack >>= 1;
+    --open;
+    ++q;
+    if (open == 0) {
+      *after = q;
+      return RawStatus::kOk;
+    }
+    st = St::kNext;
+  }
+}
+
+}  // namespace kizashi::decode::internal
