@@ -148,6 +148,55 @@ bool ParseHms(const char* p, int64_t* sod) {
 }
 }  // namespace
 
+bool ParseTimestamp(std::string_view s, int32_t default_tz, int64_t* out_ns) {
+  const char* p = s.data();
+  size_t n = s.size();
+  // Fast path: YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+hhmm|+hh:mm)
+  if (n >= 20 && p[4] == '-' && p[7] == '-' && p[10] == 'T' && p[13] == ':' && p[16] == ':') {
+    bool digits = true;
+    for (int i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) digits &= Digit(p[i]);
+    if (digits) {
+      int y = D2(p) * 100 + D2(p + 2), mo = D2(p + 5), d = D2(p + 8);
+      int h = D2(p + 11), mi = D2(p + 14), sec = D2(p + 17);
+      size_t i = 19;
+      int64_t frac = 0;
+      int nd = 0;
+      if (i < n && p[i] == '.') {
+        ++i;
+        while (i < n && Digit(p[i]) && nd < 9) {
+          frac = frac * 10 + (p[i] - '0');
+          ++nd;
+          ++i;
+        }
+        if (nd == 0 || (i < n && Digit(p[i]))) return ParseIso8601(s, out_ns, default_tz);
+        for (int k = nd; k < 9; ++k) frac *= 10;
+      }
+      int32_t off;
+      bool zone_ok = false;
+      if (i + 1 == n && p[i] == 'Z') {
+        off = 0;
+        zone_ok = true;
+      } else if (i + 5 == n && (p[i] == '+' || p[i] == '-') && Digit(p[i + 1]) &&
+                 Digit(p[i + 2]) && Digit(p[i + 3]) && Digit(p[i + 4])) {
+        off = (D2(p + i + 1) * 3600 + D2(p + i + 3) * 60) * (p[i] == '-' ? -1 : 1);
+        zone_ok = D2(p + i + 1) <= 23 && D2(p + i + 3) <= 59;
+      } else if (i + 6 == n && (p[i] == '+' || p[i] == '-') && Digit(p[i + 1]) &&
+                 Digit(p[i + 2]) && p[i + 3] == ':' && Digit(p[i + 4]) && Digit(p[i + 5])) {
+        off = (D2(p + i + 1) * 3600 + D2(p + i + 4) * 60) * (p[i] == '-' ? -1 : 1);
+        zone_ok = D2(p + i + 1) <= 23 && D2(p + i + 4) <= 59;
+      }
+      if (zone_ok) {
+        if (!ValidDate(y, mo, d) || h > 23 || mi > 59 || sec > 60) return false;
+        if (sec == 60) sec = 59;
+        int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+        *out_ns = (days * 86400 + h * 3600 + mi * 60 + sec - off) * kNanosPerSecond + frac;
+        return true;
+      }
+    }
+  }
+  return ParseIso8601(s, out_ns, default_tz);
+}
+
 bool ParseBsdTime(std::string_view s, BsdTime* t, size_t* consumed) {
   if (s.size() < 14) return false;
   const char* p = s.data();
@@ -304,12 +353,13 @@ bool ParsePort(std::string_view s, uint16_t* out) {
 bool ParseIp(std::string_view s, IpAddr* out) {
   size_t n = s.size();
   if (n >= 7 && n <= 15) {
-    // Dotted quad without leading zeros (as inet_pton and IpAddr::Parse accept).
-    uint32_t v = 0;
+    // Dotted quad without leading zeros (as inet_pton and IpAddr::Parse accept), written
+    // straight into the v4-mapped form.
     const char* p = s.data();
     const char* end = p + n;
+    uint8_t q[4];
     int parts = 0;
-    while (true) {
+    while (parts < 4) {
       if (p == end) break;
       unsigned d0 = static_cast<unsigned char>(*p) - '0';
       if (d0 > 9) break;
@@ -319,19 +369,20 @@ bool ParseIp(std::string_view s, IpAddr* out) {
         part = part * 10 + static_cast<unsigned>(*p - '0');
         ++p;
       }
-      size_t len = static_cast<size_t>(p - start);
-      if (len > 3 || part > 255 || (len > 1 && d0 == 0)) break;
-      v = v << 8 | part;
-      ++parts;
-      if (parts == 4) {
-        if (p != end) break;
-        *out = IpAddr::V4(v);
-        return true;
-      }
+      if (p - start > 3 || part > 255 || (p - start > 1 && d0 == 0)) break;
+      q[parts++] = static_cast<uint8_t>(part);
+      if (parts == 4) break;
       if (p == end || *p != '.') break;
       ++p;
     }
-    if (s.find(':') == std::string_view::npos) {
+    if (parts == 4 && p == end) {
+      static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+      std::memcpy(out->bytes, kMapped, 12);
+      std::memcpy(out->bytes + 12, q, 4);
+      out->valid = true;
+      return true;
+    }
+    if (std::memchr(s.data(), ':', n) == nullptr) {
       *out = IpAddr{};
       return false;
     }

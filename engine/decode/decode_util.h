@@ -65,6 +65,11 @@ struct LocalTimeRule {
 
 bool ValidDate(int64_t year, int month, int day);
 
+// ISO 8601 / RFC 3339 as ParseIso8601 (engine/common/time.h) accepts it, with a fast path for
+// the fixed layout sensors write ("2024-03-01T12:00:05.250000+0900"). A missing zone means
+// `default_tz_seconds`.
+bool ParseTimestamp(std::string_view s, int32_t default_tz_seconds, int64_t* out_ns);
+
 // A BSD-style civil time: "Mmm dd hh:mm:ss[.frac]" or "Mmm dd yyyy hh:mm:ss[.frac]" (the day
 // space-padded "Jan  5", unpadded "Jan 5" or zero-padded "Jan 05").
 struct BsdTime {

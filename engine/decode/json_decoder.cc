@@ -695,9 +695,73 @@ class JsonDecoder final : public Decoder {
     return true;
   }
 
+  // Fast path for an integer field written as a plain JSON integer (the EVE case): parsed in
+  // place, one pass. Returns false when the value needs the general path (`*handled` false).
+  bool FastInt(const char* vp, State& st, int64_t min, int64_t max, int64_t* out,
+               bool* handled) {
+    *handled = false;
+    const char* q = vp;
+    bool neg = *q == '-';
+    q += neg;
+    uint64_t v = 0;
+    const char* first = q;
+    while (q < st.end && static_cast<unsigned>(*q - '0') <= 9 && q - first < 18) {
+      v = v * 10 + static_cast<unsigned>(*q - '0');
+      ++q;
+    }
+    size_t nd = static_cast<size_t>(q - first);
+    if (nd == 0 || q - first >= 18 || (nd > 1 && *first == '0') || !internal::ScalarEnds(q, st.end)) {
+      return true;  // long, fractional, exponent, junk: the general path decides
+    }
+    *handled = true;
+    int64_t x = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+    if (x < min || x > max) {
+      return st.Fail(DeadLetterReason::kNumberOutOfRange, "integer out of range for its field");
+    }
+    *out = x;
+    return true;
+  }
+
   bool Apply(const Slot& s, od::field& f, const char* vp, int depth, State& st) {
     if (s.target == Target::kObject || s.target == Target::kArrayFirst) {
       return Descend(s, f, vp, depth, st);
+    }
+    if (!s.is_operator && (*vp == '-' || static_cast<unsigned>(*vp - '0') <= 9)) {
+      int64_t n;
+      bool handled = false;
+      Event& e = *st.e;
+      switch (s.target) {
+        case Target::kSrcPort:
+        case Target::kDstPort:
+          if (!FastInt(vp, st, 0, 65535, &n, &handled)) return false;
+          if (handled) {
+            (s.target == Target::kSrcPort ? e.src_port : e.dst_port) = static_cast<uint16_t>(n);
+          }
+          break;
+        case Target::kFlowId:
+          if (!FastInt(vp, st, INT64_MIN, INT64_MAX, &n, &handled)) return false;
+          if (handled) e.flow_id = n;
+          break;
+        case Target::kSigId:
+          if (!FastInt(vp, st, 0, INT64_MAX, &n, &handled)) return false;
+          if (handled) e.sig_id = n;
+          break;
+        case Target::kSigRev:
+          if (!FastInt(vp, st, 0, INT32_MAX, &n, &handled)) return false;
+          if (handled) e.sig_rev = static_cast<int32_t>(n);
+          break;
+        case Target::kSeverity:
+          if (!FastInt(vp, st, 0, 255, &n, &handled)) return false;
+          if (handled) e.ids_severity = static_cast<uint8_t>(n);
+          break;
+        case Target::kPid:
+          if (!FastInt(vp, st, 0, INT32_MAX, &n, &handled)) return false;
+          if (handled) e.pid = static_cast<int32_t>(n);
+          break;
+        default:
+          break;
+      }
+      if (handled) return true;
     }
     std::string_view text;
     ValueKind kind;
@@ -824,7 +888,7 @@ class JsonDecoder final : public Decoder {
 
   bool ParseTime(std::string_view t, int64_t* out, State& st) {
     if (time_format_ == TimeFormat::kIso8601) {
-      if (!ParseIso8601(t, out, tz_seconds_)) {
+      if (!internal::ParseTimestamp(t, tz_seconds_, out)) {
         return st.Fail(DeadLetterReason::kBadTimestamp, "timestamp is not ISO 8601");
       }
       return true;

@@ -113,58 +113,6 @@ RawStatus FindStringEnd(const char* s, const char* end, const char** close, bool
   }
 }
 
-// Unescapes [s, s+len) (escapes already validated) into dst (room for len + 16 bytes).
-size_t Unescape(const char* s, size_t len, char* dst) {
-  size_t i = 0, o = 0;
-  while (i < len) {
-    uint32_t m = Mask16<false>(s + i);
-    std::memcpy(dst + o, s + i, 16);
-    size_t k = m == 0 ? 16 : static_cast<size_t>(__builtin_ctz(m));
-    if (i + k >= len) {
-      o += len - i;
-      break;
-    }
-    if (m == 0) {
-      i += 16;
-      o += 16;
-      continue;
-    }
-    i += k;
-    o += k;
-    char c = s[i + 1];
-    i += 2;
-    switch (c) {
-      case 'b': dst[o++] = '\b'; break;
-      case 'f': dst[o++] = '\f'; break;
-      case 'n': dst[o++] = '\n'; break;
-      case 'r': dst[o++] = '\r'; break;
-      case 't': dst[o++] = '\t'; break;
-      case 'u': {
-        uint32_t code = static_cast<uint32_t>(Hex4(s + i));
-        i += 4;
-        if (code >= 0xD800 && code <= 0xDBFF) {
-          // A high surrogate needs a following \uDC00..\uDFFF; a lone surrogate becomes
-          // U+FFFD (producers never write one, only hostile input does).
-          int lo = (i + 6 <= len && s[i] == '\\' && s[i + 1] == 'u') ? Hex4(s + i + 2) : -1;
-          if (lo >= 0xDC00 && lo <= 0xDFFF) {
-            code = 0x10000 + ((code - 0xD800) << 10) + (static_cast<uint32_t>(lo) - 0xDC00);
-            i += 6;
-          } else {
-            code = 0xFFFD;
-          }
-        } else if (code >= 0xDC00 && code <= 0xDFFF) {
-          code = 0xFFFD;
-        }
-        // 6 input bytes give at most 3 output bytes, a 12-byte pair 4: never grows.
-        o += EncodeUtf8(code, dst + o);
-        break;
-      }
-      default: dst[o++] = c; break;  // " \ /
-    }
-  }
-  return o;
-}
-
 bool Digit(char c) { return c >= '0' && c <= '9'; }
 
 RawStatus ScanNumber(const char* p, const char* end, const char** after) {
@@ -207,33 +155,86 @@ RawStatus ScanLiteral(const char* p, const char* end, const char* lit, size_t n,
 RawStatus ReadString(const char* p, const char* end, Arena* arena, std::string_view* out,
                      const char** after) {
   const char* s = p + 1;
-  // Fast path: no escape before the closing quote.
+  // Fast path: no escape before the closing quote -> a view into the record.
   const char* q = s;
+  uint32_t m;
   while (true) {
     if (q >= end) return RawStatus::kTruncated;
-    uint32_t m = Mask16<true>(q);
-    if (m == 0) {
-      q += 16;
-      continue;
-    }
-    q += __builtin_ctz(m);
-    if (q >= end) return RawStatus::kTruncated;
-    if (*q == '"') {
-      *out = std::string_view(s, static_cast<size_t>(q - s));
-      *after = q + 1;
-      return RawStatus::kOk;
-    }
-    if (*q != '\\') return RawStatus::kControlChar;
-    break;
+    m = Mask16<true>(q);
+    if (m != 0) break;
+    q += 16;
   }
-  const char* close;
-  bool escaped;
-  RawStatus st = FindStringEnd(q, end, &close, &escaped);
-  if (st != RawStatus::kOk) return st;
-  size_t len = static_cast<size_t>(close - s);
-  char* dst = arena->Allocate(len + 16);
-  *out = std::string_view(dst, Unescape(s, len, dst));
-  *after = close + 1;
+  q += __builtin_ctz(m);
+  if (q >= end) return RawStatus::kTruncated;
+  if (*q == '"') {
+    *out = std::string_view(s, static_cast<size_t>(q - s));
+    *after = q + 1;
+    return RawStatus::kOk;
+  }
+  if (*q != '\\') return RawStatus::kControlChar;
+  // Slow path, one pass: unescape into the arena. The output is never longer than what is
+  // left of the record, so that much is reserved and the unused tail handed back.
+  size_t room = static_cast<size_t>(end - s) + 16;
+  char* dst = arena->Allocate(room);
+  size_t o = static_cast<size_t>(q - s);
+  std::memcpy(dst, s, o);
+  while (true) {
+    // q is at '\\' here.
+    if (q + 1 >= end) return RawStatus::kTruncated;
+    char c = q[1];
+    switch (c) {
+      case '"': dst[o++] = '"'; q += 2; break;
+      case '\\': dst[o++] = '\\'; q += 2; break;
+      case '/': dst[o++] = '/'; q += 2; break;
+      case 'b': dst[o++] = '\b'; q += 2; break;
+      case 'f': dst[o++] = '\f'; q += 2; break;
+      case 'n': dst[o++] = '\n'; q += 2; break;
+      case 'r': dst[o++] = '\r'; q += 2; break;
+      case 't': dst[o++] = '\t'; q += 2; break;
+      case 'u': {
+        if (q + 6 > end) return RawStatus::kTruncated;
+        int cp = Hex4(q + 2);
+        if (cp < 0) return RawStatus::kBadEscape;
+        uint32_t code = static_cast<uint32_t>(cp);
+        q += 6;
+        if (code >= 0xD800 && code <= 0xDBFF) {
+          // A high surrogate needs a following \uDC00..\uDFFF; a lone surrogate becomes
+          // U+FFFD (producers never write one, only hostile input does).
+          int lo = (q + 6 <= end && q[0] == '\\' && q[1] == 'u') ? Hex4(q + 2) : -1;
+          if (lo >= 0xDC00 && lo <= 0xDFFF) {
+            code = 0x10000 + ((code - 0xD800) << 10) + (static_cast<uint32_t>(lo) - 0xDC00);
+            q += 6;
+          } else {
+            code = 0xFFFD;
+          }
+        } else if (code >= 0xDC00 && code <= 0xDFFF) {
+          code = 0xFFFD;
+        }
+        o += EncodeUtf8(code, dst + o);
+        break;
+      }
+      default:
+        return RawStatus::kBadEscape;
+    }
+    // Copy up to the next special byte, 16 at a time.
+    while (true) {
+      if (q >= end) return RawStatus::kTruncated;
+      m = Mask16<true>(q);
+      std::memcpy(dst + o, q, 16);
+      if (m != 0) break;
+      q += 16;
+      o += 16;
+    }
+    size_t k = static_cast<size_t>(__builtin_ctz(m));
+    q += k;
+    o += k;
+    if (q >= end) return RawStatus::kTruncated;
+    if (*q == '"') break;
+    if (*q != '\\') return RawStatus::kControlChar;
+  }
+  arena->GiveBack(dst + o, room - o);
+  *out = std::string_view(dst, o);
+  *after = q + 1;
   return RawStatus::kOk;
 }
 
