@@ -591,7 +591,11 @@ class JsonDecoder final : public Decoder {
       }
       if (vp >= st.end) return st.Fail(RawStatus::kTruncated);
       if (idx < 0) {
-        // Not read: validated in one scan; simdjson's iterator then steps over it.
+        // Not read. A string needs nothing more than stage 1 gave it (UTF-8, closing quote;
+        // NUL bytes were refused for the whole record): the long ones (rule text, payloads)
+        // are never scanned. Anything else is validated in one scan (containers: grammar,
+        // nesting, bracket kinds); simdjson's iterator then steps over it.
+        if (*vp == '"') continue;
         const char* after;
         RawStatus r = internal::ScanValue(vp, st.end, depth + 1, max_depth_, &after);
         if (r != RawStatus::kOk) return st.Fail(r);
