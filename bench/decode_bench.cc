@@ -272,8 +272,10 @@ Corpus* CefOwnSamples() {
       TargetBytes());
   return c.get();
 }
+bool IsZeekHttp(const std::string& l) { return l.rfind("{\"http\":", 0) == 0; }
+
 Corpus* BroJson() {
-  static auto c = Build(Lines("metron-samples/bro_json.log", Any), TargetBytes());
+  static auto c = Build(Lines("metron-samples/bro_json.log", IsZeekHttp), TargetBytes());
   return c.get();
 }
 

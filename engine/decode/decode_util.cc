@@ -3,6 +3,10 @@
 #include <arpa/inet.h>
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
 
@@ -258,14 +262,19 @@ bool LocalTimeRule::Resolve(int month, int day, int64_t sod, int64_t nanos, int6
   if (ingest_ns <= 0) return false;
   // The year that puts the stamp nearest to the ingest time: a December line read on 1 January
   // belongs to the previous year, a 1 January line read on 31 December (device clock slightly
-  // ahead) to the next.
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays((ingest_ns / kNanosPerSecond + tz_seconds) / 86400, &y, &m, &d);
+  // ahead) to the next. The ingest time's own year is nearest whenever it lands within half a
+  // year, which is nearly always: the neighbours are tried only otherwise.
+  int64_t y = YearOf(ingest_ns / kNanosPerSecond + tz_seconds);
+  constexpr int64_t kHalfYear = 183LL * 86400 * kNanosPerSecond;
+  int64_t t;
+  if (ResolveWithYear(y, month, day, sod, nanos, &t) &&
+      (t > ingest_ns ? t - ingest_ns : ingest_ns - t) <= kHalfYear) {
+    *out_ns = t;
+    return true;
+  }
   bool found = false;
   int64_t best = 0, best_dist = 0;
   for (int64_t cand = y - 1; cand <= y + 1; ++cand) {
-    int64_t t;
     if (!ResolveWithYear(cand, month, day, sod, nanos, &t)) continue;
     int64_t dist = t > ingest_ns ? t - ingest_ns : ingest_ns - t;
     if (!found || dist < best_dist) {
@@ -276,6 +285,17 @@ bool LocalTimeRule::Resolve(int month, int day, int64_t sod, int64_t nanos, int6
   }
   if (found) *out_ns = best;
   return found;
+}
+
+int64_t LocalTimeRule::YearOf(int64_t local_seconds) const {
+  int64_t day = local_seconds / 86400;
+  if (day == cached_day_) return cached_year_;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(day, &y, &m, &d);
+  cached_day_ = day;
+  cached_year_ = y;
+  return y;
 }
 
 // ---- Bytes -------------------------------------------------------------------------------
@@ -296,6 +316,37 @@ bool ValidUtf8(std::string_view s) {
   return simdjson::validate_utf8(p + i, n - i);
 }
 
+namespace {
+// One pass over a record (reading whole 16-byte blocks: records are padded): is there a NUL,
+// is there any byte >= 0x80 (then UTF-8 needs the full validator)?
+void ScanBytes(std::string_view s, bool* nul, bool* high) {
+  const char* p = s.data();
+  size_t n = s.size();
+#if defined(__SSE2__)
+  uint32_t zero_bits = 0, high_bits = 0;
+  for (size_t i = 0; i < n; i += 16) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    uint32_t z = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_setzero_si128())));
+    uint32_t h = static_cast<uint32_t>(_mm_movemask_epi8(x));
+    if (n - i < 16) {
+      uint32_t keep = (1u << (n - i)) - 1;
+      z &= keep;
+      h &= keep;
+    }
+    zero_bits |= z;
+    high_bits |= h;
+    if (zero_bits) break;
+  }
+  *nul = zero_bits != 0;
+  *high = high_bits != 0;
+#else
+  *nul = std::memchr(p, 0, n) != nullptr;
+  *high = false;
+  for (size_t i = 0; i < n; ++i) *high |= static_cast<unsigned char>(p[i]) >= 0x80;
+#endif
+}
+}  // namespace
+
 bool Precheck(std::string_view value, int64_t max_bytes, bool utf8, DeadLetterReason* reason,
               const char** detail) {
   if (static_cast<int64_t>(value.size()) > max_bytes) {
@@ -303,12 +354,14 @@ bool Precheck(std::string_view value, int64_t max_bytes, bool utf8, DeadLetterRe
     *detail = "record longer than max_event_bytes";
     return false;
   }
-  if (HasNul(value)) {
+  bool nul, high;
+  ScanBytes(value, &nul, &high);
+  if (nul) {
     *reason = DeadLetterReason::kNulByte;
     *detail = "NUL byte in record";
     return false;
   }
-  if (utf8 && !ValidUtf8(value)) {
+  if (utf8 && high && !simdjson::validate_utf8(value.data(), value.size())) {
     *reason = DeadLetterReason::kInvalidUtf8;
     *detail = "record is not valid UTF-8";
     return false;

@@ -49,7 +49,8 @@ class OperatorRule {
 // "+09:00", "-0700", "+09", "Z", "UTC" -> seconds east of UTC.
 bool ParseUtcOffset(std::string_view s, int32_t* out_seconds);
 
-// Rule for timestamps without a year and/or zone (DecodeOptions::year / timezone).
+// Rule for timestamps without a year and/or zone (DecodeOptions::year / timezone). Thread
+// contract: owned by one decoder (it caches the last ingest day's year).
 struct LocalTimeRule {
   int64_t fixed_year = 0;  // 0 = nearest to the ingest time
   int32_t tz_seconds = 0;
@@ -61,6 +62,13 @@ struct LocalTimeRule {
   // Local civil time with a year -> UTC ns (false if the date does not exist).
   bool ResolveWithYear(int64_t year, int month, int day, int64_t seconds_of_day, int64_t nanos,
                        int64_t* out_ns) const;
+
+ private:
+  // The civil year of a local day, cached (consecutive records share their ingest day). The
+  // cache makes a rule object single-threaded: each decoder owns its own copy.
+  int64_t YearOf(int64_t local_seconds) const;
+  mutable int64_t cached_day_ = INT64_MIN;
+  mutable int64_t cached_year_ = 0;
 };
 
 bool ValidDate(int64_t year, int month, int day);

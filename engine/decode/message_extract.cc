@@ -21,14 +21,16 @@ struct Tokens {
 
 void Tokenize(std::string_view s, Tokens* out) {
   out->n = 0;
-  size_t i = 0;
-  while (i <= s.size() && out->n < kMaxTokens) {
-    const void* sp = std::memchr(s.data() + i, ' ', s.size() - i);
-    size_t end = sp == nullptr ? s.size() : static_cast<size_t>(static_cast<const char*>(sp) - s.data());
-    out->t[out->n++] = s.substr(i, end - i);
-    if (sp == nullptr) break;
-    i = end + 1;
+  const char* p = s.data();
+  size_t n = s.size(), start = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] == ' ') {
+      out->t[out->n++] = std::string_view(p + start, i - start);
+      start = i + 1;
+      if (out->n == kMaxTokens) return;
+    }
   }
+  out->t[out->n++] = std::string_view(p + start, n - start);
 }
 
 bool IsKeyChar(char c) {
@@ -192,8 +194,8 @@ void ExtractKeyValues(std::string_view msg, Arena* arena, Event* e, KvTime* time
       ++vs;
       next = j + 1;
     } else {
-      const void* sp = std::memchr(p + vs, ' ', n - vs);
-      ve = sp == nullptr ? n : static_cast<size_t>(static_cast<const char*>(sp) - p);
+      ve = vs;
+      while (ve < n && p[ve] != ' ') ++ve;
       next = ve;
     }
     bool key_ok = ks < eq && (ks == 0 || p[ks - 1] == ' ' || p[ks - 1] == ',' ||

@@ -37,15 +37,12 @@ struct Failure {
 
 // Next space-delimited token of `s`; advances `s` past it and one space.
 std::string_view Token(std::string_view* s) {
-  const void* sp = std::memchr(s->data(), ' ', s->size());
-  if (sp == nullptr) {
-    std::string_view t = *s;
-    *s = {};
-    return t;
-  }
-  size_t n = static_cast<size_t>(static_cast<const char*>(sp) - s->data());
-  std::string_view t = s->substr(0, n);
-  s->remove_prefix(n + 1);
+  // Header tokens are short: a plain loop beats a memchr call.
+  const char* p = s->data();
+  size_t n = s->size(), i = 0;
+  while (i < n && p[i] != ' ') ++i;
+  std::string_view t(p, i);
+  *s = i < n ? std::string_view(p + i + 1, n - i - 1) : std::string_view();
   return t;
 }
 
