@@ -320,9 +320,11 @@ void ExtractSshd(std::string_view msg, Arena* arena, Event* e) {
 void ExtractSudo(std::string_view msg, Arena* arena, Event* e) {
   // "alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls" (or "3 incorrect
   // password attempts ;" after the first separator).
-  size_t sep = msg.find(" : ");
-  if (sep != std::string_view::npos && sep > 0 && msg.substr(0, sep).find(' ') == msg.npos) {
-    e->set_field(FieldId::kUser, msg.substr(0, sep));
+  std::string_view m = msg;
+  while (!m.empty() && m[0] == ' ') m.remove_prefix(1);  // sudo pads after "sudo:"
+  size_t sep = m.find(" : ");
+  if (sep != std::string_view::npos && sep > 0 && m.substr(0, sep).find(' ') == m.npos) {
+    e->set_field(FieldId::kUser, m.substr(0, sep));
   }
   ExtractKeyValues(msg, arena, e);
 }
@@ -397,7 +399,8 @@ bool AsaAddress(std::string_view t, IpAddr* ip, uint16_t* port) {
     // inside/10.0.0.1(443)
     size_t rp = t.find(')', lp);
     if (ParseIp(t.substr(slash + 1, lp - slash - 1), ip)) {
-      if (rp != std::string_view::npos) ParsePort(t.substr(lp + 1, rp - lp - 1), port);
+      // StripPunct may have taken the closing parenthesis already.
+      ParsePort(t.substr(lp + 1, rp == std::string_view::npos ? t.npos : rp - lp - 1), port);
       return true;
     }
     return false;
