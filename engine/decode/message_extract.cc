@@ -234,7 +234,7 @@ void ExtractKeyValues(std::string_view msg, Arena* arena, Event* e, KvTime* time
           if (val.size() >= 2 && val.front() == '<' && val.back() == '>') {
             val = val.substr(1, val.size() - 2);
           }
-          if (e->field(FieldId::kUser).empty() && !val.empty() && val != "N/A") {
+          if (e->field(FieldId::kUser).empty() && !val.empty()) {
             e->set_field(FieldId::kUser, val);
           }
           break;
@@ -262,31 +262,48 @@ void ExtractKeyValues(std::string_view msg, Arena* arena, Event* e, KvTime* time
 void ExtractSshd(std::string_view msg, Arena* arena, Event* e) {
   Tokens tk;
   Tokenize(msg, &tk);
-  // Source: the address after the last "from" (sshd always ends with "from A port P"; a user
-  // name containing "from 1.2.3.4" cannot move it), else the first address followed by "port",
-  // else the first address not named as a local one ("on A port P").
+  // Source, in order of trust (OpenSSH writes "from A port P" after the user-controlled user
+  // name, and may append user-influenced text after "ssh2:"):
+  //   1. "from A port P ssh2" where ssh2 ends the line or opens the appendix ("ssh2: ...");
+  //      a user name cannot fake that position
+  //   2. the last "from A port P"      (a user name "x from B port 1" comes before the real one)
+  //   3. the last "A port P"           ("Connection closed by authenticating user X A port P")
+  //   4. the last "from A"             ("PAM: Authentication failure for X from A")
+  //   5. the first address not named as local ("on A") or as a user name.
   int src = -1;
-  for (size_t j = 0; j + 1 < tk.n; ++j) {
-    IpAddr a;
-    if (tk.t[j] == "from" && AddressToken(tk.t[j + 1], &a)) {
-      src = static_cast<int>(j + 1);
-      e->src = a;
+  IpAddr a;
+  auto ends_sshd_part = [&](size_t j) {
+    if (j >= tk.n) return true;
+    std::string_view t = tk.t[j];
+    bool colon = !t.empty() && t.back() == ':';
+    if (colon) t.remove_suffix(1);
+    return (t == "ssh1" || t == "ssh2") && (colon || j + 1 == tk.n);
+  };
+  int last_from_port = -1;
+  for (size_t j = 0; j + 3 < tk.n && src < 0; ++j) {
+    if (tk.t[j] == "from" && tk.t[j + 2] == "port" && AddressToken(tk.t[j + 1], &a)) {
+      last_from_port = static_cast<int>(j + 1);
+      if (ends_sshd_part(j + 4)) src = static_cast<int>(j + 1);
     }
   }
-  if (src < 0) {
-    for (size_t j = 0; j < tk.n; ++j) {
-      IpAddr a;
-      if (j > 0 && (tk.t[j - 1] == "on" || tk.t[j - 1] == "user")) continue;
-      if (AddressToken(tk.t[j], &a)) {
-        bool has_port = j + 1 < tk.n && tk.t[j + 1] == "port";
-        if (src < 0 || has_port) {
-          src = static_cast<int>(j);
-          e->src = a;
-          if (has_port) break;
-        }
-      }
+  if (src < 0 && last_from_port >= 0) {
+    src = last_from_port;
+    AddressToken(tk.t[src], &a);
+  }
+  for (size_t j = tk.n; src < 0 && j-- > 0;) {
+    if (j + 1 < tk.n && tk.t[j + 1] == "port" && !(j > 0 && tk.t[j - 1] == "on") &&
+        AddressToken(tk.t[j], &a)) {
+      src = static_cast<int>(j);
     }
   }
+  for (size_t j = tk.n; src < 0 && j-- > 1;) {
+    if (tk.t[j - 1] == "from" && AddressToken(tk.t[j], &a)) src = static_cast<int>(j);
+  }
+  for (size_t j = 0; src < 0 && j < tk.n; ++j) {
+    if (j > 0 && (tk.t[j - 1] == "on" || tk.t[j - 1] == "user")) continue;
+    if (AddressToken(tk.t[j], &a)) src = static_cast<int>(j);
+  }
+  if (src >= 0) e->src = a;
   if (src >= 0 && static_cast<size_t>(src) + 2 < tk.n && tk.t[src + 1] == "port") {
     ParsePort(StripPunct(tk.t[src + 2]), &e->src_port);
   }
@@ -464,9 +481,38 @@ void ExtractCiscoAsa(std::string_view tag, std::string_view msg, Event* e) {
   }
 }
 
+namespace {
+// "1.2.3.4:5678" (IPv4 with port) or a bare address.
+bool Endpoint(std::string_view t, IpAddr* ip, uint16_t* port) {
+  size_t colon = t.rfind(':');
+  if (colon != std::string_view::npos && t.find(':') == colon &&
+      ParseIp(t.substr(0, colon), ip)) {
+    return ParsePort(t.substr(colon + 1), port);
+  }
+  return ParseIp(t, ip);
+}
+}  // namespace
+
 void ExtractGeneric(std::string_view msg, Arena* arena, Event* e) {
   Tokens tk;
   Tokenize(msg, &tk);
+  // "src:port->dst:port" (MikroTik and others).
+  for (size_t j = 0; j < tk.n; ++j) {
+    std::string_view t = StripPunct(tk.t[j]);
+    size_t arrow = t.find("->");
+    if (arrow == std::string_view::npos || arrow == 0) continue;
+    IpAddr s, d;
+    uint16_t sp = 0, dp = 0;
+    if (Endpoint(t.substr(0, arrow), &s, &sp) && Endpoint(t.substr(arrow + 2), &d, &dp)) {
+      e->src = s;
+      e->src_port = sp;
+      e->dst = d;
+      e->dst_port = dp;
+      if (e->proto.empty() && j > 0) e->proto = ProtoWord(StripPunct(tk.t[j - 1]));
+      if (e->proto.empty() && j > 1) e->proto = ProtoWord(tk.t[j - 2]);
+      return;
+    }
+  }
   for (size_t j = 0; j + 1 < tk.n; ++j) {
     IpAddr a;
     if (tk.t[j] == "from" && AddressToken(tk.t[j + 1], &a)) {

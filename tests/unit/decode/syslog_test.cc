@@ -258,7 +258,7 @@ TEST(Extract, FortiGateKeyValue) {
   EXPECT_EQ(r.event.dst_port, 443);
   EXPECT_EQ(r.event.proto, "TCP");
   EXPECT_EQ(r.event.field(FieldId::kAction), "deny");
-  EXPECT_EQ(r.event.field(FieldId::kUser), "");  // N/A is no user
+  EXPECT_EQ(r.event.field(FieldId::kUser), "N/A");  // kept as written
   // Without tz the configured zone applies.
   DecodeOptions o = Syslog();
   o.timezone = "+09:00";
