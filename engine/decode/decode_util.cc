@@ -101,7 +101,8 @@ bool ParseUtcOffset(std::string_view s, int32_t* out) {
 
 bool ValidDate(int64_t y, int month, int day) {
   static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (y < 1970 || y > 9999 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) {
+  // 2261: the last whole year int64 nanoseconds since 1970 can hold.
+  if (y < 1970 || y > 2261 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) {
     return false;
   }
   if (month == 2 && day == 29) return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;

@@ -40,7 +40,7 @@ void DecodeOptions::Declare(config::Schema& s, DecodeOptions* c) {
         "Year of timestamps that carry none (RFC 3164, fast.log without year). 0 = the year "
         "that puts the timestamp nearest to the record's ingest time (records without one are "
         "dead-lettered bad_timestamp); otherwise that year.",
-        0, 9999);
+        0, 2261);
   s.String("timezone", &c->timezone,
            "UTC offset of timestamps that carry no zone (RFC 3164, fast.log, CEF and FortiGate "
            "text dates), e.g. +09:00.");

@@ -81,9 +81,10 @@ struct Slot {
 // by its unescaped text instead (FindText).
 class Node {
  public:
-  // Entry index, or -1. `k` points just after the key's opening quote and must be followed by
-  // 24 readable bytes (record padding guarantees it). Sets `*len` on a match.
-  int FindRaw(const char* k, size_t* len) const {
+  // Entry index, or -1. `k` points just after the key's opening quote, inside a record that
+  // ends at `end` and is followed by 24+ readable bytes (record padding). Sets `*len` on a
+  // match.
+  int FindRaw(const char* k, const char* end, size_t* len) const {
     uint8_t c = static_cast<uint8_t>(k[0]);
     uint32_t b = first_[c].begin, e = b + first_[c].count;
     if (b == e) return -1;
@@ -92,7 +93,9 @@ class Node {
       const Cand& x = cands_[i];
       if (((w0 ^ x.w0) & x.m0) != 0) continue;
       if (x.len > 8 && ((Load8(k + 8) ^ x.w1) & x.m1) != 0) continue;
-      if (x.len > 16 && std::memcmp(k + 16, x.rest, x.len - 16) != 0) continue;
+      if (x.len > 16 && (k + x.len >= end || std::memcmp(k + 16, x.rest, x.len - 16) != 0)) {
+        continue;
+      }
       if (k[x.len] != '"') continue;
       *len = x.len;
       return x.entry;
@@ -409,7 +412,12 @@ bool ParseEpoch(std::string_view s, int64_t unit_ns, int64_t* out, bool* overflo
         scale *= 10;
       }
     }
-    ns += frac * unit_ns / scale;
+    int64_t add = frac * unit_ns / scale;
+    if (ns > INT64_MAX - add) {
+      *overflow = true;
+      return false;
+    }
+    ns += add;
   }
   *out = ns;
   return true;
@@ -576,7 +584,7 @@ class JsonDecoder final : public Decoder {
       if (auto err = std::move(fr).get(f)) return st.Fail(err);
       const char* k = f.key().raw();
       size_t len;
-      int idx = node.FindRaw(k, &len);
+      int idx = node.FindRaw(k, st.end, &len);
       const char* kend;  // the key's closing quote
       if (idx >= 0) {
         kend = k + len;
