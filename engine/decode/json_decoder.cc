@@ -1,23 +1,20 @@
-// Suricata EVE and generic JSON -> Event, in one simdjson On-Demand pass per record.
+// Suricata EVE and generic JSON -> Event, in one pass over each record's bytes.
 //
 // Both decoders compile the paths they extract into a small tree of key tables (Schema): EVE
 // from the built-in table below, generic JSON from the configured `json_fields`; the input's
-// operator_field is added to the same tree. Decoding walks the record's objects once; a key is
-// matched on its raw bytes (no unescaped copy: keys with escapes take a slow path), values are
-// taken from simdjson's raw token (strings as views into the record, unescaped into the batch
-// arena only when they hold escapes). Values the tree does not name are skipped — containers
-// are still walked so that nesting depth and bracket structure are validated, which simdjson's
-// own skip does not do.
+// operator_field is added to the same tree. Decoding walks the record once: keys are matched
+// on their raw bytes (no unescaped copy; keys with escapes take a slow path), values are read
+// in place (strings as views into the record, unescaped into the batch arena only when they
+// hold escapes; integers parsed where they stand), and values the tree does not name are
+// validated and stepped over by one scan (json_raw.h).
 //
-// What is validated: the whole record's UTF-8 and string termination (simdjson stage 1), the
-// structure of every object and array (brackets, commas, colons, depth <= max_depth), the
-// first byte of every value and the literals true/false/null, and fully every value kizashi
-// reads (escapes, control characters, numbers and their ranges, timestamps, addresses). A key
-// kizashi reads that appears twice in the same object is a duplicate_key; duplicates among
-// keys it skips cannot change the event and are not looked for.
+// What is validated: UTF-8 of the whole record (Precheck) and NUL bytes; the JSON grammar of
+// everything - objects and arrays (brackets, commas, colons, depth <= max_depth), strings
+// (escapes, no raw control bytes), numbers, literals; and fully every value kizashi reads
+// (integer ranges, addresses, timestamps). A key kizashi reads that appears twice in the same
+// object is a duplicate_key; duplicates among keys it skips cannot change the event and are
+// not looked for.
 #include "engine/decode/json_decoder.h"
-
-#include <simdjson.h>
 
 #include <algorithm>
 #include <array>
@@ -34,7 +31,6 @@ namespace kizashi::decode {
 
 namespace {
 
-namespace od = simdjson::ondemand;
 using internal::RawStatus;
 using internal::OperatorRule;
 
@@ -374,17 +370,6 @@ constexpr NamedTarget kNamedTargets[] = {
 
 enum class TimeFormat : uint8_t { kIso8601, kEpochS, kEpochMs, kEpochUs, kEpochNs };
 
-DeadLetterReason ReasonOf(simdjson::error_code e) {
-  switch (e) {
-    case simdjson::UTF8_ERROR: return DeadLetterReason::kInvalidUtf8;
-    case simdjson::DEPTH_ERROR: return DeadLetterReason::kTooDeep;
-    case simdjson::NUMBER_OUT_OF_RANGE: return DeadLetterReason::kNumberOutOfRange;
-    case simdjson::CAPACITY: return DeadLetterReason::kTooLarge;
-    case simdjson::UNCLOSED_STRING:
-    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT: return DeadLetterReason::kTruncated;
-    default: return DeadLetterReason::kMalformed;
-  }
-}
 
 // "1402307733.473" (unit = ns per unit of the integer part) -> ns. False on junk or overflow.
 bool ParseEpoch(std::string_view s, int64_t unit_ns, int64_t* out, bool* overflow) {
@@ -449,6 +434,7 @@ DeadLetterReason ReasonOf(RawStatus r) {
     case RawStatus::kTooDeep: return DeadLetterReason::kTooDeep;
     case RawStatus::kControlChar:
     case RawStatus::kBadEscape: return DeadLetterReason::kMalformed;
+    case RawStatus::kInvalidUtf8: return DeadLetterReason::kInvalidUtf8;
   }
   return DeadLetterReason::kMalformed;
 }
@@ -461,6 +447,7 @@ const char* DetailOf(RawStatus r) {
     case RawStatus::kTooDeep: return "JSON nesting deeper than max_depth";
     case RawStatus::kControlChar: return "unescaped control character in a JSON string";
     case RawStatus::kBadEscape: return "invalid escape in a JSON string";
+    case RawStatus::kInvalidUtf8: return "record is not valid UTF-8";
   }
   return "";
 }
@@ -477,13 +464,7 @@ class JsonDecoder final : public Decoder {
         tz_seconds_(tz),
         max_bytes_(o.max_event_bytes),
         max_depth_(static_cast<int>(o.max_depth)),
-        max_future_skew_ns_(o.max_future_skew_ns),
-        parser_(static_cast<size_t>(o.max_event_bytes)) {
-    // Allocate once for the largest record we accept: no allocation while decoding. On
-    // failure simdjson allocates on the first record instead (and reports MEMALLOC there).
-    simdjson::error_code err = parser_.allocate(static_cast<size_t>(o.max_event_bytes));
-    (void)err;
-  }
+        max_future_skew_ns_(o.max_future_skew_ns) {}
 
  protected:
   void DecodeRecords(Batch& batch) override {
@@ -513,16 +494,14 @@ class JsonDecoder final : public Decoder {
       }
       return false;
     }
-    bool Fail(simdjson::error_code err) { return Fail(ReasonOf(err), simdjson::error_message(err)); }
     bool Fail(RawStatus r) { return Fail(ReasonOf(r), DetailOf(r)); }
   };
 
   void DecodeOne(Batch& batch, uint32_t idx) {
     const RawRecord& rec = batch.records[idx];
-    DeadLetterReason reason;
-    const char* detail;
-    if (!internal::Precheck(rec.value, max_bytes_, /*utf8=*/false, &reason, &detail)) {
-      return internal::DeadLetterRecord(batch, idx, reason, detail);
+    if (static_cast<int64_t>(rec.value.size()) > max_bytes_) {
+      return internal::DeadLetterRecord(batch, idx, DeadLetterReason::kTooLarge,
+                                        "record longer than max_event_bytes");
     }
     State st;
     st.arena = &batch.arena;
@@ -533,107 +512,121 @@ class JsonDecoder final : public Decoder {
     if (!st.failed) Finish(rec, st);
     if (st.failed) {
       batch.events.pop_back();
+      // The walk visits every byte and fails on a NUL (a control byte in a string, or junk
+      // outside one) or on bytes that are not UTF-8; the record-level reasons take precedence,
+      // as for the text formats: they say what is wrong with the record as a whole.
+      if (internal::HasNul(rec.value)) {
+        st.reason = DeadLetterReason::kNulByte;
+        st.detail = "NUL byte in record";
+      } else if (st.reason != DeadLetterReason::kInvalidUtf8 && !internal::ValidUtf8(rec.value)) {
+        st.reason = DeadLetterReason::kInvalidUtf8;
+        st.detail = "record is not valid UTF-8";
+      }
       internal::DeadLetterRecord(batch, idx, st.reason, st.detail);
     }
   }
 
+  // The record is walked straight over its bytes (json_raw.h): an object at a time, keys
+  // matched raw, values read or validated in place. An earlier version iterated objects
+  // through simdjson On-Demand; on real EVE alerts its per-field iterator cost about as much
+  // as everything else together, and its stage 1 (structural indexing) is not needed when
+  // every byte is visited once anyway. UTF-8 is checked up front (Precheck; the SIMD
+  // validator runs only for records with non-ASCII bytes).
   void Walk(std::string_view value, State& st) {
-    od::document doc;
-    simdjson::error_code err =
-        parser_.iterate(value.data(), value.size(), value.size() + kRecordPadding).get(doc);
-    if (err) {
-      st.Fail(err);
+    const char* q = internal::SkipSpace(value.data(), st.end);
+    if (q >= st.end) {
+      st.Fail(DeadLetterReason::kMalformed, "empty record");
       return;
     }
-    od::object root;
-    if ((err = doc.get_object().get(root))) {
-      if (err == simdjson::INCORRECT_TYPE) {
-        st.Fail(DeadLetterReason::kMalformed, "record is not a JSON object");
-      } else {
-        st.Fail(err);
-      }
-      Reclassify(value, st);
+    if (*q != '{') {
+      const char* after;
+      RawStatus r = internal::ScanValue(q, st.end, 1, max_depth_, &after);
+      st.Fail(r == RawStatus::kOk ? DeadLetterReason::kMalformed : ReasonOf(r),
+              r == RawStatus::kOk ? "record is not a JSON object" : DetailOf(r));
       return;
     }
-    if (!WalkObject(root, 0, 1, st)) {
-      Reclassify(value, st);
-      return;
-    }
-    const char* trailing;
-    if (doc.current_location().get(trailing) == simdjson::SUCCESS) {
-      st.Fail(DeadLetterReason::kMalformed, "content after the JSON object");
-    }
+    if (!WalkObject(q, 0, 1, st, &q)) return;
+    q = internal::SkipSpace(q, st.end);
+    if (q < st.end) st.Fail(DeadLetterReason::kMalformed, "content after the JSON object");
   }
 
-  // simdjson reports a record cut short as a structural error where it notices; a record that
-  // does not end with its closing brace was truncated.
-  static void Reclassify(std::string_view value, State& st) {
-    if (st.reason != DeadLetterReason::kMalformed) return;
-    std::string_view v = value;
-    while (!v.empty() && internal::JsonSpace(v.back())) v.remove_suffix(1);
-    if (!v.empty() && v.front() == '{' && v.back() != '}') {
-      st.reason = DeadLetterReason::kTruncated;
-      st.detail = "record ends before its JSON object is closed";
-    }
-  }
-
-  bool WalkObject(od::object obj, size_t node_idx, int depth, State& st) {
+  // The object whose '{' is at `p`, at nesting `depth`; `*after` is past its '}'.
+  bool WalkObject(const char* p, size_t node_idx, int depth, State& st, const char** after) {
+    if (depth > max_depth_) return st.Fail(DeadLetterReason::kTooDeep, "nesting > max_depth");
     const Node& node = schema_.node(node_idx);
-    for (auto fr : obj) {
-      od::field f;
-      if (auto err = std::move(fr).get(f)) return st.Fail(err);
-      const char* k = f.key().raw();
+    const char* end = st.end;
+    const char* q = internal::SkipSpace(p + 1, end);
+    if (q >= end) return st.Fail(RawStatus::kTruncated);
+    if (*q == '}') {
+      *after = q + 1;
+      return true;
+    }
+    while (true) {
+      if (*q != '"') return st.Fail(DeadLetterReason::kMalformed, "expected a key");
+      const char* k = q + 1;
       size_t len;
-      int idx = node.FindRaw(k, st.end, &len);
+      int idx = node.FindRaw(k, end, &len);
       const char* kend;  // the key's closing quote
       if (idx >= 0) {
         kend = k + len;
       } else {
         bool escaped;
-        len = internal::RawKeyLength(k, &escaped);
-        kend = k + len;
+        RawStatus r = internal::FindStringEnd(k, end, &kend, &escaped);
+        if (r != RawStatus::kOk) return st.Fail(r);
         if (escaped) {
           // Rare: a key with escapes ("\u0074imestamp") is matched after unescaping, so it
           // cannot hide a second copy of a key kizashi reads.
           std::string_view uk;
-          const char* after;
-          RawStatus r = internal::ReadString(k - 1, st.end, st.arena, &uk, &after);
+          const char* a2;
+          r = internal::ReadString(q, end, st.arena, &uk, &a2);
           if (r != RawStatus::kOk) return st.Fail(r);
-          kend = after - 1;
           idx = node.FindText(uk);
         }
       }
-      // The value starts after `"key" :` (simdjson checked the colon).
       const char* vp = kend + 1;
-      if (*vp == ':' && !internal::JsonSpace(vp[1])) {
-        ++vp;  // compact JSON (every EVE writer): no whitespace around the colon
+      if (vp < end && *vp == ':') {
+        ++vp;  // compact JSON (every EVE writer): no whitespace before the colon
       } else {
-        vp = internal::SkipSpace(vp, st.end);
-        if (vp < st.end && *vp == ':') vp = internal::SkipSpace(vp + 1, st.end);
+        vp = internal::SkipSpace(vp, end);
+        if (vp >= end) return st.Fail(RawStatus::kTruncated);
+        if (*vp != ':') return st.Fail(DeadLetterReason::kMalformed, "expected ':' after a key");
+        ++vp;
       }
-      if (vp >= st.end) return st.Fail(RawStatus::kTruncated);
+      if (vp < end && internal::JsonSpace(*vp)) vp = internal::SkipSpace(vp, end);
+      if (vp >= end) return st.Fail(RawStatus::kTruncated);
       if (idx < 0) {
-        // Not read. A string needs nothing more than stage 1 gave it (UTF-8, closing quote;
-        // NUL bytes were refused for the whole record): the long ones (rule text, payloads)
-        // are never scanned. Anything else is validated in one scan (containers: grammar,
-        // nesting, bracket kinds); simdjson's iterator then steps over it.
-        if (*vp == '"') continue;
-        const char* after;
-        RawStatus r = internal::ScanValue(vp, st.end, depth + 1, max_depth_, &after);
-        if (r != RawStatus::kOk) return st.Fail(r);
-        continue;
-      }
-      const Slot& s = node.slot(idx);
-      if (s.bit != kNoBit) {
-        uint64_t b = uint64_t{1} << s.bit;
-        if (st.seen & b) {
-          return st.Fail(DeadLetterReason::kDuplicateKey, "a key kizashi reads appears twice");
+        // Not read: validated and stepped over in one scan.
+        RawStatus r;
+        if (*vp == '"') {
+          bool escaped;
+          r = internal::FindStringEnd(vp + 1, end, &q, &escaped);
+          ++q;
+        } else {
+          r = internal::ScanValue(vp, end, depth + 1, max_depth_, &q);
         }
-        st.seen |= b;
+        if (r != RawStatus::kOk) return st.Fail(r);
+      } else {
+        const Slot& s = node.slot(idx);
+        if (s.bit != kNoBit) {
+          uint64_t b = uint64_t{1} << s.bit;
+          if (st.seen & b) {
+            return st.Fail(DeadLetterReason::kDuplicateKey, "a key kizashi reads appears twice");
+          }
+          st.seen |= b;
+        }
+        if (!Apply(s, vp, depth + 1, st, &q)) return false;
       }
-      if (!Apply(s, f, vp, depth + 1, st)) return false;
+      // ',' or '}'
+      if (q < end && *q != ',' && *q != '}') q = internal::SkipSpace(q, end);
+      if (q >= end) return st.Fail(RawStatus::kTruncated);
+      if (*q == '}') {
+        *after = q + 1;
+        return true;
+      }
+      if (*q != ',') return st.Fail(DeadLetterReason::kMalformed, "expected ',' or '}'");
+      q = internal::SkipSpace(q + 1, end);
+      if (q >= end) return st.Fail(RawStatus::kTruncated);
     }
-    return true;
   }
 
   // Integer from a JSON number or a string of digits, within [min, max]; `present` is false
@@ -677,54 +670,47 @@ class JsonDecoder final : public Decoder {
     return true;
   }
 
-  // Descends into an object (or the first object of an array) through simdjson.
-  bool Descend(const Slot& s, od::field& f, const char* vp, int depth, State& st) {
-    if (*vp != '{' && *vp != '[') {
-      // A scalar where an object was expected: not usable; still validated.
-      const char* after;
-      RawStatus r = internal::ScanValue(vp, st.end, depth, max_depth_, &after);
+  // Descends into an object, or into the first object of an array.
+  bool Descend(const Slot& s, const char* vp, int depth, State& st, const char** after) {
+    if (*vp == '{') return WalkObject(vp, s.child, depth, st, after);
+    if (*vp != '[' || s.target != Target::kArrayFirst) {
+      // Not the container the path expects: not usable; still validated.
+      RawStatus r = internal::ScanValue(vp, st.end, depth, max_depth_, after);
       return r == RawStatus::kOk || st.Fail(r);
     }
     if (depth > max_depth_) return st.Fail(DeadLetterReason::kTooDeep, "nesting > max_depth");
-    if (*vp == '{') {
-      od::object o;
-      if (auto err = f.value().get_object().get(o)) return st.Fail(err);
-      return WalkObject(o, s.child, depth, st);
+    const char* end = st.end;
+    const char* q = internal::SkipSpace(vp + 1, end);
+    if (q >= end) return st.Fail(RawStatus::kTruncated);
+    if (*q == ']') {
+      *after = q + 1;
+      return true;
     }
-    if (s.target != Target::kArrayFirst) {
-      const char* after;
-      RawStatus r = internal::ScanValue(vp, st.end, depth, max_depth_, &after);
-      return r == RawStatus::kOk || st.Fail(r);
-    }
-    od::array a;
-    if (auto err = f.value().get_array().get(a)) return st.Fail(err);
     bool first = true;
-    for (auto er : a) {
-      od::value ev;
-      if (auto err = std::move(er).get(ev)) return st.Fail(err);
-      std::string_view tok = ev.raw_json_token();
-      if (tok.empty()) return st.Fail(DeadLetterReason::kMalformed, "empty JSON value");
-      if (first && tok[0] == '{') {
+    while (true) {
+      if (first && *q == '{') {
         first = false;
-        if (depth + 1 > max_depth_) {
-          return st.Fail(DeadLetterReason::kTooDeep, "nesting > max_depth");
-        }
-        od::object o;
-        if (auto err = ev.get_object().get(o)) return st.Fail(err);
-        if (!WalkObject(o, s.child, depth + 1, st)) return false;
+        if (!WalkObject(q, s.child, depth + 1, st, &q)) return false;
       } else {
-        const char* after;
-        RawStatus r = internal::ScanValue(tok.data(), st.end, depth + 1, max_depth_, &after);
+        RawStatus r = internal::ScanValue(q, end, depth + 1, max_depth_, &q);
         if (r != RawStatus::kOk) return st.Fail(r);
       }
+      q = internal::SkipSpace(q, end);
+      if (q >= end) return st.Fail(RawStatus::kTruncated);
+      if (*q == ']') {
+        *after = q + 1;
+        return true;
+      }
+      if (*q != ',') return st.Fail(DeadLetterReason::kMalformed, "expected ',' or ']'");
+      q = internal::SkipSpace(q + 1, end);
+      if (q >= end) return st.Fail(RawStatus::kTruncated);
     }
-    return true;
   }
 
   // Fast path for an integer field written as a plain JSON integer (the EVE case): parsed in
   // place, one pass. Returns false when the value needs the general path (`*handled` false).
   bool FastInt(const char* vp, State& st, int64_t min, int64_t max, int64_t* out,
-               bool* handled) {
+               bool* handled, const char** after) {
     *handled = false;
     const char* q = vp;
     bool neg = *q == '-';
@@ -757,6 +743,7 @@ class JsonDecoder final : public Decoder {
       return true;  // long, fractional, exponent, junk: the general path decides
     }
     *handled = true;
+    *after = q;
     int64_t x = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
     if (x < min || x > max) {
       return st.Fail(DeadLetterReason::kNumberOutOfRange, "integer out of range for its field");
@@ -765,9 +752,10 @@ class JsonDecoder final : public Decoder {
     return true;
   }
 
-  bool Apply(const Slot& s, od::field& f, const char* vp, int depth, State& st) {
+  // Reads the value at `vp` into the slot's target; `*after` is past the value.
+  bool Apply(const Slot& s, const char* vp, int depth, State& st, const char** after) {
     if (s.target == Target::kObject || s.target == Target::kArrayFirst) {
-      return Descend(s, f, vp, depth, st);
+      return Descend(s, vp, depth, st, after);
     }
     if (!s.is_operator && (*vp == '-' || static_cast<unsigned>(*vp - '0') <= 9)) {
       int64_t n;
@@ -776,29 +764,29 @@ class JsonDecoder final : public Decoder {
       switch (s.target) {
         case Target::kSrcPort:
         case Target::kDstPort:
-          if (!FastInt(vp, st, 0, 65535, &n, &handled)) return false;
+          if (!FastInt(vp, st, 0, 65535, &n, &handled, after)) return false;
           if (handled) {
             (s.target == Target::kSrcPort ? e.src_port : e.dst_port) = static_cast<uint16_t>(n);
           }
           break;
         case Target::kFlowId:
-          if (!FastInt(vp, st, INT64_MIN, INT64_MAX, &n, &handled)) return false;
+          if (!FastInt(vp, st, INT64_MIN, INT64_MAX, &n, &handled, after)) return false;
           if (handled) e.flow_id = n;
           break;
         case Target::kSigId:
-          if (!FastInt(vp, st, 0, INT64_MAX, &n, &handled)) return false;
+          if (!FastInt(vp, st, 0, INT64_MAX, &n, &handled, after)) return false;
           if (handled) e.sig_id = n;
           break;
         case Target::kSigRev:
-          if (!FastInt(vp, st, 0, INT32_MAX, &n, &handled)) return false;
+          if (!FastInt(vp, st, 0, INT32_MAX, &n, &handled, after)) return false;
           if (handled) e.sig_rev = static_cast<int32_t>(n);
           break;
         case Target::kSeverity:
-          if (!FastInt(vp, st, 0, 255, &n, &handled)) return false;
+          if (!FastInt(vp, st, 0, 255, &n, &handled, after)) return false;
           if (handled) e.ids_severity = static_cast<uint8_t>(n);
           break;
         case Target::kPid:
-          if (!FastInt(vp, st, 0, INT32_MAX, &n, &handled)) return false;
+          if (!FastInt(vp, st, 0, INT32_MAX, &n, &handled, after)) return false;
           if (handled) e.pid = static_cast<int32_t>(n);
           break;
         default:
@@ -808,28 +796,29 @@ class JsonDecoder final : public Decoder {
     }
     std::string_view text;
     ValueKind kind;
-    const char* after;
     RawStatus r;
     switch (*vp) {
       case '"':
-        r = internal::ReadString(vp, st.end, st.arena, &text, &after);
+        r = internal::ReadString(vp, st.end, st.arena, &text, after);
         kind = ValueKind::kString;
         break;
       case '{':
       case '[':
         // An object/array where a value was expected: not a value kizashi can use; still
         // validated.
-        r = internal::ScanValue(vp, st.end, depth, max_depth_, &after);
+        r = internal::ScanValue(vp, st.end, depth, max_depth_, after);
         return r == RawStatus::kOk || st.Fail(r);
       case 't':
       case 'f':
       case 'n':
-        r = internal::ScanValue(vp, st.end, depth, max_depth_, &after);
+        r = internal::ScanValue(vp, st.end, depth, max_depth_, after);
         kind = *vp == 'n' ? ValueKind::kNull : ValueKind::kBool;
-        if (kind == ValueKind::kBool) text = std::string_view(vp, static_cast<size_t>(after - vp));
+        if (kind == ValueKind::kBool && r == RawStatus::kOk) {
+          text = std::string_view(vp, static_cast<size_t>(*after - vp));
+        }
         break;
       default:
-        r = internal::ReadNumber(vp, st.end, &text, &after);
+        r = internal::ReadNumber(vp, st.end, &text, after);
         kind = ValueKind::kNumber;
         break;
     }
@@ -956,7 +945,6 @@ class JsonDecoder final : public Decoder {
   int64_t max_bytes_;
   int max_depth_;
   int64_t max_future_skew_ns_;
-  od::parser parser_;
 };
 
 absl::Status AddOperatorPath(const DecodeOptions& o, const OperatorRule& rule, Schema* schema) {

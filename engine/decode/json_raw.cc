@@ -23,12 +23,15 @@ inline uint32_t Mask16(const char* p) {
   // x <= 0x1f (unsigned) <=> max(x, 0x1f) == 0x1f
   m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f)));
   if constexpr (quote) m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+  // With `quote`, bytes >= 0x80 stop the scan too (high bit = the sign bit movemask reads):
+  // ASCII strings never see them, non-ASCII ones are UTF-8-checked by the caller.
+  if constexpr (quote) m = _mm_or_si128(m, x);
   return static_cast<uint32_t>(_mm_movemask_epi8(m));
 #else
   uint32_t m = 0;
   for (int i = 0; i < 16; ++i) {
     unsigned char c = static_cast<unsigned char>(p[i]);
-    if (c == '\\' || c < 0x20 || (quote && c == '"')) m |= 1u << i;
+    if (c == '\\' || c < 0x20 || (quote && (c == '"' || c >= 0x80))) m |= 1u << i;
   }
   return m;
 #endif
@@ -76,41 +79,28 @@ size_t EncodeUtf8(uint32_t cp, char* out) {
   return 4;
 }
 
+// Length of the valid UTF-8 sequence starting with the non-ASCII byte at q (2..4), or 0
+// (overlong forms, surrogates, > U+10FFFF, truncated and stray bytes are invalid).
+size_t Utf8SeqLen(const char* q, const char* end) {
+  auto u = [&](int i) { return static_cast<unsigned char>(q[i]); };
+  auto cont = [&](int i) { return (u(i) & 0xC0) == 0x80; };
+  unsigned c = u(0);
+  size_t avail = static_cast<size_t>(end - q);
+  if (c < 0xC2 || c > 0xF4) return 0;
+  if (c < 0xE0) return avail >= 2 && cont(1) ? 2 : 0;
+  if (c < 0xF0) {
+    if (avail < 3 || !cont(1) || !cont(2)) return 0;
+    if ((c == 0xE0 && u(1) < 0xA0) || (c == 0xED && u(1) > 0x9F)) return 0;
+    return 3;
+  }
+  if (avail < 4 || !cont(1) || !cont(2) || !cont(3)) return 0;
+  if ((c == 0xF0 && u(1) < 0x90) || (c == 0xF4 && u(1) > 0x8F)) return 0;
+  return 4;
+}
+
 bool EscapeChar(char c) {
   return c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' ||
          c == 't' || c == 'u';
-}
-
-// From just after an opening quote: the position of the closing quote, validating escapes
-// and control bytes. `*escaped` says whether a backslash was seen.
-RawStatus FindStringEnd(const char* s, const char* end, const char** close, bool* escaped) {
-  *escaped = false;
-  const char* q = s;
-  while (true) {
-    if (q >= end) return RawStatus::kTruncated;
-    uint32_t m = Mask16<true>(q);
-    if (m == 0) {
-      q += 16;
-      continue;
-    }
-    q += __builtin_ctz(m);
-    if (q >= end) return RawStatus::kTruncated;
-    char c = *q;
-    if (c == '"') {
-      *close = q;
-      return RawStatus::kOk;
-    }
-    if (c != '\\') return RawStatus::kControlChar;
-    *escaped = true;
-    if (q + 1 >= end) return RawStatus::kTruncated;
-    if (!EscapeChar(q[1])) return RawStatus::kBadEscape;
-    if (q[1] == 'u') {
-      if (q + 6 > end || Hex4(q + 2) < 0) return RawStatus::kBadEscape;
-      q += 6;
-    } else {
-      q += 2;
-    }
-  }
 }
 
 bool Digit(char c) { return c >= '0' && c <= '9'; }
@@ -152,6 +142,44 @@ RawStatus ScanLiteral(const char* p, const char* end, const char* lit, size_t n,
 
 }  // namespace
 
+// From just after an opening quote: the position of the closing quote, validating escapes
+// and control bytes. `*escaped` says whether a backslash was seen.
+RawStatus FindStringEnd(const char* s, const char* end, const char** close, bool* escaped) {
+  *escaped = false;
+  const char* q = s;
+  while (true) {
+    if (q >= end) return RawStatus::kTruncated;
+    uint32_t m = Mask16<true>(q);
+    if (m == 0) {
+      q += 16;
+      continue;
+    }
+    q += __builtin_ctz(m);
+    if (q >= end) return RawStatus::kTruncated;
+    char c = *q;
+    if (c == '"') {
+      *close = q;
+      return RawStatus::kOk;
+    }
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      size_t n = Utf8SeqLen(q, end);
+      if (n == 0) return RawStatus::kInvalidUtf8;
+      q += n;
+      continue;
+    }
+    if (c != '\\') return RawStatus::kControlChar;
+    *escaped = true;
+    if (q + 1 >= end) return RawStatus::kTruncated;
+    if (!EscapeChar(q[1])) return RawStatus::kBadEscape;
+    if (q[1] == 'u') {
+      if (q + 6 > end || Hex4(q + 2) < 0) return RawStatus::kBadEscape;
+      q += 6;
+    } else {
+      q += 2;
+    }
+  }
+}
+
 RawStatus ReadString(const char* p, const char* end, Arena* arena, std::string_view* out,
                      const char** after) {
   const char* s = p + 1;
@@ -161,15 +189,21 @@ RawStatus ReadString(const char* p, const char* end, Arena* arena, std::string_v
   while (true) {
     if (q >= end) return RawStatus::kTruncated;
     m = Mask16<true>(q);
-    if (m != 0) break;
-    q += 16;
-  }
-  q += __builtin_ctz(m);
-  if (q >= end) return RawStatus::kTruncated;
-  if (*q == '"') {
-    *out = std::string_view(s, static_cast<size_t>(q - s));
-    *after = q + 1;
-    return RawStatus::kOk;
+    if (m == 0) {
+      q += 16;
+      continue;
+    }
+    q += __builtin_ctz(m);
+    if (q >= end) return RawStatus::kTruncated;
+    if (*q == '"') {
+      *out = std::string_view(s, static_cast<size_t>(q - s));
+      *after = q + 1;
+      return RawStatus::kOk;
+    }
+    if (static_cast<unsigned char>(*q) < 0x80) break;
+    size_t n = Utf8SeqLen(q, end);  // non-ASCII: validated here, the view stays
+    if (n == 0) return RawStatus::kInvalidUtf8;
+    q += n;
   }
   if (*q != '\\') return RawStatus::kControlChar;
   // Slow path, one pass: unescape into the arena. The output is never longer than what is
@@ -216,19 +250,28 @@ RawStatus ReadString(const char* p, const char* end, Arena* arena, std::string_v
       default:
         return RawStatus::kBadEscape;
     }
-    // Copy up to the next special byte, 16 at a time.
+    // Copy up to the next escape or the closing quote, 16 bytes at a time (non-ASCII
+    // sequences are validated and copied as they come).
     while (true) {
       if (q >= end) return RawStatus::kTruncated;
       m = Mask16<true>(q);
       std::memcpy(dst + o, q, 16);
-      if (m != 0) break;
-      q += 16;
-      o += 16;
+      if (m == 0) {
+        q += 16;
+        o += 16;
+        continue;
+      }
+      size_t k = static_cast<size_t>(__builtin_ctz(m));
+      q += k;
+      o += k;
+      if (q >= end) return RawStatus::kTruncated;
+      if (static_cast<unsigned char>(*q) < 0x80) break;
+      size_t n = Utf8SeqLen(q, end);
+      if (n == 0) return RawStatus::kInvalidUtf8;
+      std::memcpy(dst + o, q, n);
+      q += n;
+      o += n;
     }
-    size_t k = static_cast<size_t>(__builtin_ctz(m));
-    q += k;
-    o += k;
-    if (q >= end) return RawStatus::kTruncated;
     if (*q == '"') break;
     if (*q != '\\') return RawStatus::kControlChar;
   }

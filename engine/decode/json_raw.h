@@ -1,12 +1,11 @@
 // Reading and validating JSON values straight from the record bytes (internal to
 // engine/decode).
 //
-// The JSON decoders let simdjson index the record (stage 1: UTF-8, string boundaries,
-// structural characters) and iterate the objects they model, but read every value themselves
-// from the bytes at its position: a string is a view into the record (unescaped into the arena
-// only when it holds escapes), an integer is parsed in place, and a value kizashi does not
-// read is validated by one forward scan (ScanValue) instead of one simdjson API call per
-// nested value, which measured 2x slower on real EVE records.
+// The JSON decoders walk each record once over its bytes: a string is a view into the record
+// (unescaped into the arena only when it holds escapes; its UTF-8 validated as it is scanned),
+// an integer is parsed in place, and a value kizashi does not read is validated by one forward
+// scan (ScanValue). Every byte of a record is visited once: bytes outside strings are JSON
+// grammar (ASCII), so UTF-8 and NUL checks need no separate pass.
 //
 // Every function is bounded by `end` (the end of the record) and may read up to 16 bytes past
 // a position < end: records are followed by decode::kRecordPadding readable bytes.
@@ -27,6 +26,7 @@ enum class RawStatus : uint8_t {
   kTooDeep,      // containers nested deeper than the limit
   kControlChar,  // a raw byte < 0x20 inside a string
   kBadEscape,
+  kInvalidUtf8,  // a string holds bytes that are not UTF-8
 };
 
 inline bool JsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
@@ -72,6 +72,10 @@ inline size_t RawKeyLength(const char* k, bool* escaped) {
     i += 8;
   }
 }
+
+// From just after a string's opening quote: its closing quote (`*close`), validating escapes
+// and refusing raw control bytes; `*escaped` says whether it holds a backslash.
+RawStatus FindStringEnd(const char* s, const char* end, const char** close, bool* escaped);
 
 // The number at `p` as written (validated against the JSON grammar); `*after` past it.
 RawStatus ReadNumber(const char* p, const char* end, std::string_view* out, const char** after);

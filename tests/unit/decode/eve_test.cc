@@ -170,6 +170,29 @@ TEST(Eve, UnicodeEscapesAndIpv6) {
   EXPECT_EQ(Ip(r.event.dst), "::1");
 }
 
+TEST(Eve, RawUtf8IsValidatedWhereItStands) {
+  auto d = MustMake(Eve());
+  Batch b;
+  // Raw (unescaped) UTF-8 stays a view into the record: é, 日本, U+1F600.
+  auto r = DecodeOne(*d, b,
+      "{\"timestamp\":\"2024-03-01T00:00:00Z\",\"event_type\":\"alert\","
+      "\"alert\":{\"signature\":\"caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80\\/x\"},"
+      "\"x\":\"\xE6\x97\xA5\"}");
+  ASSERT_TRUE(r.ok) << r.detail;
+  EXPECT_EQ(r.event.field(FieldId::kSignature),
+            "caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80/x");
+  for (const char* bad : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE6\x97",
+                          "\x80", "\xF8\x88\x80\x80\x80"}) {
+    for (const char* where : {"signature", "skipped"}) {
+      std::string rec = std::string("{\"timestamp\":\"2024-03-01T00:00:00Z\",\"event_type\":\"alert\",") +
+                        (std::string(where) == "signature" ? "\"alert\":{\"signature\":\"" : "\"y\":\"") +
+                        bad + "\"" + (std::string(where) == "signature" ? "}" : "") + "}";
+      auto x = DecodeOne(*d, b, rec);
+      EXPECT_EQ(x.reason, DeadLetterReason::kInvalidUtf8) << where;
+    }
+  }
+}
+
 TEST(Eve, EscapedKeysAreMatchedAfterUnescaping) {
   auto d = MustMake(Eve());
   Batch b;
