@@ -32,9 +32,9 @@
 
 namespace kizashi::decode {
 
-// Bytes of readable padding a source must leave after every record value (simdjson reads
-// up to 64 bytes past the end; the text decoders read whole 16-byte blocks). The padding
-// bytes may hold anything (they are never interpreted).
+// Bytes of readable padding a source must leave after every record value (the scanners read
+// whole 16-byte blocks and key matching 8-byte words past a value; 64 also leaves room for a
+// simdjson-based reader). The padding bytes may hold anything (they are never interpreted).
 inline constexpr size_t kRecordPadding = 64;
 
 struct DecodeOptions {

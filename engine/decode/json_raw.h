@@ -50,31 +50,8 @@ RawStatus ScanValue(const char* p, const char* end, int depth, int max_depth,
 RawStatus ReadString(const char* p, const char* end, Arena* arena, std::string_view* out,
                      const char** after);
 
-// Length of an object key whose text starts at `k` (just after its opening quote) when it has
-// no escapes; `*escaped` = true (length not computed) when a backslash comes first: the
-// caller then reads the key with ReadString. Relies on the key being closed (simdjson's
-// stage 1 checked it) and on the padding after the record.
-inline size_t RawKeyLength(const char* k, bool* escaped) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHigh = 0x8080808080808080ULL;
-  size_t i = 0;
-  while (true) {
-    uint64_t w;
-    std::memcpy(&w, k + i, 8);
-    uint64_t q = w ^ (kOnes * '"');
-    uint64_t b = w ^ (kOnes * '\\');
-    uint64_t m = ((q - kOnes) & ~q & kHigh) | ((b - kOnes) & ~b & kHigh);
-    if (m != 0) {
-      size_t pos = i + static_cast<size_t>(__builtin_ctzll(m)) / 8;
-      *escaped = k[pos] == '\\';
-      return pos;
-    }
-    i += 8;
-  }
-}
-
-// From just after a string's opening quote: its closing quote (`*close`), validating escapes
-// and refusing raw control bytes; `*escaped` says whether it holds a backslash.
+// From just after a string's opening quote: its closing quote (`*close`), validating escapes,
+// UTF-8 and refusing raw control bytes; `*escaped` says whether it holds a backslash.
 RawStatus FindStringEnd(const char* s, const char* end, const char** close, bool* escaped);
 
 // The number at `p` as written (validated against the JSON grammar); `*after` past it.
