@@ -180,12 +180,11 @@ RawStatus FindStringEnd(const char* s, const char* end, const char** close, bool
   }
 }
 
-RawStatus ReadString(const char* p, const char* end, Arena* arena, std::string_view* out,
-                     const char** after) {
+RawStatus ReadStringSlow(const char* p, const char* q, const char* end, Arena* arena,
+                         std::string_view* out, const char** after) {
   const char* s = p + 1;
-  // Fast path: no escape before the closing quote -> a view into the record.
-  const char* q = s;
   uint32_t m;
+  // Up to the first escape: non-ASCII is validated and the string may still be a view.
   while (true) {
     if (q >= end) return RawStatus::kTruncated;
     m = Mask16<true>(q);
@@ -201,7 +200,7 @@ RawStatus ReadString(const char* p, const char* end, Arena* arena, std::string_v
       return RawStatus::kOk;
     }
     if (static_cast<unsigned char>(*q) < 0x80) break;
-    size_t n = Utf8SeqLen(q, end);  // non-ASCII: validated here, the view stays
+    size_t n = Utf8SeqLen(q, end);
     if (n == 0) return RawStatus::kInvalidUtf8;
     q += n;
   }

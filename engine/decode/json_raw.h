@@ -17,6 +17,10 @@
 
 #include "engine/common/arena.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace kizashi::decode::internal {
 
 enum class RawStatus : uint8_t {
@@ -46,9 +50,47 @@ RawStatus ScanValue(const char* p, const char* end, int depth, int max_depth,
                     const char** after);
 
 // The string whose opening quote is at `p`: a view into the record, or an unescaped copy in
-// `arena`. `*after` is just past the closing quote.
-RawStatus ReadString(const char* p, const char* end, Arena* arena, std::string_view* out,
-                     const char** after);
+// `arena`. `*after` is just past the closing quote. The common case (no escape, ASCII) is
+// inline so that `out` stays in registers: returning it through memory cost a store-forwarding
+// stall per string on real EVE records.
+RawStatus ReadStringSlow(const char* p, const char* q, const char* end, Arena* arena,
+                         std::string_view* out, const char** after);
+inline uint32_t StringStopMask16(const char* p) {
+#if defined(__SSE2__)
+  __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')),
+                           _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+  m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f)));
+  return static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(m, x)));
+#else
+  uint32_t m = 0;
+  for (int i = 0; i < 16; ++i) {
+    unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c == '\\' || c < 0x20 || c == '"' || c >= 0x80) m |= 1u << i;
+  }
+  return m;
+#endif
+}
+inline RawStatus ReadString(const char* p, const char* end, Arena* arena, std::string_view* out,
+                            const char** after) {
+  const char* s = p + 1;
+  const char* q = s;
+  while (q < end) {
+    uint32_t m = StringStopMask16(q);
+    if (m == 0) {
+      q += 16;
+      continue;
+    }
+    q += __builtin_ctz(m);
+    if (q < end && *q == '"') {
+      *out = std::string_view(s, static_cast<size_t>(q - s));
+      *after = q + 1;
+      return RawStatus::kOk;
+    }
+    break;
+  }
+  return ReadStringSlow(p, s, end, arena, out, after);
+}
 
 // From just after a string's opening quote: its closing quote (`*close`), validating escapes,
 // UTF-8 and refusing raw control bytes; `*escaped` says whether it holds a backslash.
