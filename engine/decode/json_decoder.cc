@@ -794,12 +794,13 @@ class JsonDecoder final : public Decoder {
       }
       if (handled) return true;
     }
-    std::string_view text;
+    const char* data = nullptr;
+    size_t size = 0;
     ValueKind kind;
     RawStatus r;
     switch (*vp) {
       case '"':
-        r = internal::ReadString(vp, st.end, st.arena, &text, after);
+        r = internal::ReadString(vp, st.end, st.arena, &data, &size, after);
         kind = ValueKind::kString;
         break;
       case '{':
@@ -814,14 +815,16 @@ class JsonDecoder final : public Decoder {
         r = internal::ScanValue(vp, st.end, depth, max_depth_, after);
         kind = *vp == 'n' ? ValueKind::kNull : ValueKind::kBool;
         if (kind == ValueKind::kBool && r == RawStatus::kOk) {
-          text = std::string_view(vp, static_cast<size_t>(*after - vp));
+          data = vp;
+          size = static_cast<size_t>(*after - vp);
         }
         break;
       default:
-        r = internal::ReadNumber(vp, st.end, &text, after);
+        r = internal::ReadNumber(vp, st.end, &data, &size, after);
         kind = ValueKind::kNumber;
         break;
     }
+    std::string_view text(data, size);
     if (r != RawStatus::kOk) return st.Fail(r);
     if (s.is_operator && kind != ValueKind::kNull) st.claim = text;
     Event& e = *st.e;

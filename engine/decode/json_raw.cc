@@ -105,6 +105,16 @@ bool EscapeChar(char c) {
 
 bool Digit(char c) { return c >= '0' && c <= '9'; }
 
+RawStatus ScanLiteral(const char* p, const char* end, const char* lit, size_t n,
+                      const char** after) {
+  if (static_cast<size_t>(end - p) < n) return RawStatus::kTruncated;
+  if (std::memcmp(p, lit, n) != 0 || !ScalarEnds(p + n, end)) return RawStatus::kMalformed;
+  *after = p + n;
+  return RawStatus::kOk;
+}
+
+}  // namespace
+
 RawStatus ScanNumber(const char* p, const char* end, const char** after) {
   const char* q = p;
   if (q < end && *q == '-') ++q;
@@ -132,15 +142,6 @@ RawStatus ScanNumber(const char* p, const char* end, const char** after) {
   return RawStatus::kOk;
 }
 
-RawStatus ScanLiteral(const char* p, const char* end, const char* lit, size_t n,
-                      const char** after) {
-  if (static_cast<size_t>(end - p) < n) return RawStatus::kTruncated;
-  if (std::memcmp(p, lit, n) != 0 || !ScalarEnds(p + n, end)) return RawStatus::kMalformed;
-  *after = p + n;
-  return RawStatus::kOk;
-}
-
-}  // namespace
 
 // From just after an opening quote: the position of the closing quote, validating escapes
 // and control bytes. `*escaped` says whether a backslash was seen.
@@ -181,7 +182,7 @@ RawStatus FindStringEnd(const char* s, const char* end, const char** close, bool
 }
 
 RawStatus ReadStringSlow(const char* p, const char* q, const char* end, Arena* arena,
-                         std::string_view* out, const char** after) {
+                         const char** data, size_t* size, const char** after) {
   const char* s = p + 1;
   uint32_t m;
   // Up to the first escape: non-ASCII is validated and the string may still be a view.
@@ -195,7 +196,8 @@ RawStatus ReadStringSlow(const char* p, const char* q, const char* end, Arena* a
     q += __builtin_ctz(m);
     if (q >= end) return RawStatus::kTruncated;
     if (*q == '"') {
-      *out = std::string_view(s, static_cast<size_t>(q - s));
+      *data = s;
+      *size = static_cast<size_t>(q - s);
       *after = q + 1;
       return RawStatus::kOk;
     }
@@ -275,16 +277,12 @@ RawStatus ReadStringSlow(const char* p, const char* q, const char* end, Arena* a
     if (*q != '\\') return RawStatus::kControlChar;
   }
   arena->GiveBack(dst + o, room - o);
-  *out = std::string_view(dst, o);
+  *data = dst;
+  *size = o;
   *after = q + 1;
   return RawStatus::kOk;
 }
 
-RawStatus ReadNumber(const char* p, const char* end, std::string_view* out, const char** after) {
-  RawStatus st = ScanNumber(p, end, after);
-  if (st == RawStatus::kOk) *out = std::string_view(p, static_cast<size_t>(*after - p));
-  return st;
-}
 
 RawStatus ScanValue(const char* p, const char* end, int depth, int max_depth,
                     const char** after) {

@@ -54,7 +54,7 @@ RawStatus ScanValue(const char* p, const char* end, int depth, int max_depth,
 // inline so that `out` stays in registers: returning it through memory cost a store-forwarding
 // stall per string on real EVE records.
 RawStatus ReadStringSlow(const char* p, const char* q, const char* end, Arena* arena,
-                         std::string_view* out, const char** after);
+                         const char** data, size_t* size, const char** after);
 inline uint32_t StringStopMask16(const char* p) {
 #if defined(__SSE2__)
   __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -71,8 +71,9 @@ inline uint32_t StringStopMask16(const char* p) {
   return m;
 #endif
 }
-inline RawStatus ReadString(const char* p, const char* end, Arena* arena, std::string_view* out,
-                            const char** after) {
+// `data`/`size` rather than a string_view: two 8-byte outputs the caller reads back as such.
+inline RawStatus ReadString(const char* p, const char* end, Arena* arena, const char** data,
+                            size_t* size, const char** after) {
   const char* s = p + 1;
   const char* q = s;
   while (q < end) {
@@ -83,13 +84,22 @@ inline RawStatus ReadString(const char* p, const char* end, Arena* arena, std::s
     }
     q += __builtin_ctz(m);
     if (q < end && *q == '"') {
-      *out = std::string_view(s, static_cast<size_t>(q - s));
+      *data = s;
+      *size = static_cast<size_t>(q - s);
       *after = q + 1;
       return RawStatus::kOk;
     }
     break;
   }
-  return ReadStringSlow(p, s, end, arena, out, after);
+  return ReadStringSlow(p, s, end, arena, data, size, after);
+}
+inline RawStatus ReadString(const char* p, const char* end, Arena* arena, std::string_view* out,
+                            const char** after) {
+  const char* d;
+  size_t n;
+  RawStatus r = ReadString(p, end, arena, &d, &n, after);
+  if (r == RawStatus::kOk) *out = std::string_view(d, n);
+  return r;
 }
 
 // From just after a string's opening quote: its closing quote (`*close`), validating escapes,
@@ -97,6 +107,13 @@ inline RawStatus ReadString(const char* p, const char* end, Arena* arena, std::s
 RawStatus FindStringEnd(const char* s, const char* end, const char** close, bool* escaped);
 
 // The number at `p` as written (validated against the JSON grammar); `*after` past it.
-RawStatus ReadNumber(const char* p, const char* end, std::string_view* out, const char** after);
+RawStatus ScanNumber(const char* p, const char* end, const char** after);
+inline RawStatus ReadNumber(const char* p, const char* end, const char** data, size_t* size,
+                            const char** after) {
+  RawStatus r = ScanNumber(p, end, after);
+  *data = p;
+  *size = static_cast<size_t>(*after - p);
+  return r;
+}
 
 }  // namespace kizashi::decode::internal
