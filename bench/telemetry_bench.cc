@@ -85,8 +85,8 @@ struct Pipeline {
     std::ofstream(dir + "/kizashi.yaml")
         << "inputs:\n  - {name: sensors, type: file, path: eve.jsonl, format: eve,\n"
            "     operator_from: field, operator_field: operator}\n"
-        << "registry: [" << root << "/deploy/registry/framework-2005.yaml, " << root
-        << "/deploy/demo/registry]\npacks: [" << root << "/patterns/packs/demo.yaml]\nrules: ["
+        << "registry: {paths: [" << root << "/deploy/registry/framework-2005.yaml, " << root
+        << "/deploy/demo/registry]}\npacks: [" << root << "/patterns/packs/demo.yaml]\nrules: ["
         << root << "/deploy/demo/rules.yaml]\nstate: {dir: state}\n"
         << "destinations:\n"
            "  - {name: ministry.fsa, type: discard}\n  - {name: ministry.mlit, type: discard}\n"

@@ -16,7 +16,9 @@
 #include "engine/app/service.h"
 #include "engine/common/log.h"
 #include "engine/common/strings.h"
+#include "engine/common/time.h"
 #include "engine/config/schema.h"
+#include "engine/evidence/evidence.h"
 #include "engine/runtime/engine_config.h"
 #include "engine/runtime/snapshot.h"
 
@@ -178,6 +180,82 @@ int CmdConfig(int argc, char** argv) {
   return kExitOk;
 }
 
+int CmdIncidents(int argc, char** argv) {
+  Args a = ConfigArgs("incidents list|show [ID]",
+                      "List incidents in the state store, or show one incident's revisions "
+                      "(verdicts, reasons) and preserved evidence. Reads the store read-only, "
+                      "so it works while the engine runs.");
+  a.Positional("action", "list or show").Positional("id", "incident id (show)", false);
+  a.Option("operator", "ID", "list: only this operator's incidents.");
+  a.Flag("json", "Print the stored documents as JSON lines.");
+  std::string err;
+  if (!a.Parse(argc, argv, 2, &err) || a.help()) return Usage(a, err);
+  runtime::EngineConfig cfg;
+  if (!LoadConfig(a, &cfg)) return kExitInvalid;
+  auto store = state::StateStore::OpenReadOnly(cfg.state);
+  if (!store.ok()) {
+    std::fprintf(stderr, "kizashi: %s\n", std::string(store.status().message()).c_str());
+    return kExitFailure;
+  }
+  auto incidents = evidence::ListIncidents(**store);
+  if (!incidents.ok()) {
+    std::fprintf(stderr, "kizashi: %s\n", std::string(incidents.status().message()).c_str());
+    return kExitFailure;
+  }
+  std::string action = a.Get("action");
+  if (action == "list") {
+    std::printf("%-32s %-10s %-16s %-22s %-28s %-6s %4s  %s\n", "INCIDENT", "OPERATOR",
+                "TARGET", "RULE", "FIRST SEEN (JST)", "STATE", "REV", "EVENTS");
+    for (const auto& i : *incidents) {
+      if (a.Has("operator") && i.operator_id != a.Get("operator")) continue;
+      std::printf("%-32s %-10s %-16s %-22s %-28s %-6s %4u  %llu\n", i.id.c_str(),
+                  i.operator_id.c_str(), i.target_id.c_str(), i.rule_id.c_str(),
+                  FormatJst(i.first_seen_ns).c_str(),
+                  i.state == correlate::IncidentState::kOpen ? "open" : "closed", i.revision,
+                  static_cast<unsigned long long>(i.event_count));
+    }
+    return kExitOk;
+  }
+  if (action != "show" || a.Get("id").empty()) return Usage(a, "expected: list, or show ID");
+  for (const auto& i : *incidents) {
+    if (i.id != a.Get("id")) continue;
+    auto revs = evidence::Revisions(**store, i.partition, i.id);
+    auto ev = evidence::Evidence(**store, i.partition, i.id);
+    if (!revs.ok() || !ev.ok()) {
+      std::fprintf(stderr, "kizashi: corrupt history or evidence for %s\n", i.id.c_str());
+      return kExitFailure;
+    }
+    if (a.Has("json")) {
+      for (const auto& r : *revs) std::printf("%s\n", r.document.c_str());
+      return kExitOk;
+    }
+    std::printf("incident %s (partition %d)\n  operator %s, target %s (%s), rule %s\n"
+                "  %s, revision %u, %llu event(s), %s .. %s\n",
+                i.id.c_str(), i.partition, i.operator_id.c_str(), i.target_id.c_str(),
+                std::string(correlate::TargetKindName(i.target_kind)).c_str(), i.rule_id.c_str(),
+                i.state == correlate::IncidentState::kOpen ? "open" : "closed", i.revision,
+                static_cast<unsigned long long>(i.event_count), FormatJst(i.first_seen_ns).c_str(),
+                FormatJst(i.last_seen_ns).c_str());
+    std::printf("\nrevisions:\n");
+    for (const auto& r : *revs) {
+      // The summary line is the last field of the document (see route/router.cc).
+      std::string_view doc = r.document;
+      size_t p = doc.rfind("\"summary\":");
+      std::string summary = p == std::string_view::npos ? "" : std::string(doc.substr(p + 10));
+      if (!summary.empty()) summary = summary.substr(1, summary.size() > 3 ? summary.size() - 3 : 0);
+      std::printf("  r%u  %s\n", r.revision, summary.c_str());
+    }
+    std::printf("\nevidence (%zu record(s) preserved):\n", ev->size());
+    for (const auto& e : *ev) {
+      std::printf("  %s:%lld  %s\n", e.source.c_str(), static_cast<long long>(e.offset),
+                  e.record.c_str());
+    }
+    return kExitOk;
+  }
+  std::fprintf(stderr, "kizashi: no incident %s in %s\n", a.Get("id").c_str(), cfg.state.dir.c_str());
+  return kExitFailure;
+}
+
 int Main(int argc, char** argv) {
   const char* top =
       "usage: kizashi <command> [options]\n\n"
@@ -185,6 +263,7 @@ int Main(int argc, char** argv) {
       "  run        run the pipeline (file replay or Kafka)\n"
       "  check      validate configuration, registry, packs and rules\n"
       "  config     print the configuration reference\n"
+      "  incidents  list incidents, show one incident's revisions and evidence\n"
       "  version    print versions of kizashi and its libraries\n"
       "\n`kizashi <command> --help` describes each command.\n";
   if (argc < 2) {
@@ -203,6 +282,7 @@ int Main(int argc, char** argv) {
   if (cmd == "run") return CmdRun(argc, argv);
   if (cmd == "check") return CmdCheck(argc, argv);
   if (cmd == "config") return CmdConfig(argc, argv);
+  if (cmd == "incidents") return CmdIncidents(argc, argv);
   std::fprintf(stderr, "kizashi: unknown command '%s'\n\n%s", cmd.c_str(), top);
   return kExitUsage;
 }

@@ -181,20 +181,30 @@ int RunService(const runtime::EngineConfig& cfg, const std::string& config_path,
       lock.lock();
     }
   });
-  std::unique_ptr<runtime::FileWatcher> watcher;
+  auto request_reload = [&control](const char* trigger) {
+    std::lock_guard<std::mutex> lock(control.mu);
+    control.reload_requested = true;
+    control.reload_trigger = trigger;
+    control.cv.notify_all();
+  };
+  // lifecycle.watch: every file a snapshot is built from. registry.watch_interval: the
+  // registry's files alone (the registry's own setting, on by default). Either change
+  // reloads the whole snapshot through the same Reloader.
+  std::unique_ptr<runtime::FileWatcher> watcher, registry_watcher;
   if (cfg.lifecycle.watch) {
     watcher = std::make_unique<runtime::FileWatcher>(
         [&reloader]() { return reloader.WatchedPaths(); },
-        [&control]() {
-          std::lock_guard<std::mutex> lock(control.mu);
-          control.reload_requested = true;
-          control.reload_trigger = "watch";
-          control.cv.notify_all();
-        });
+        [request_reload]() { request_reload("watch"); });
     watcher->Start(cfg.lifecycle.watch_interval_ns);
+  } else if (cfg.registry.watch_interval_ns > 0) {
+    registry_watcher = std::make_unique<runtime::FileWatcher>(
+        [&reloader]() { return reloader.RegistryPaths(); },
+        [request_reload]() { request_reload("registry-watch"); });
+    registry_watcher->Start(cfg.registry.watch_interval_ns);
   }
   auto shutdown = [&](int code) {
     if (watcher) watcher->Stop();
+    if (registry_watcher) registry_watcher->Stop();
     {
       std::lock_guard<std::mutex> lock(control.mu);
       control.finished = true;

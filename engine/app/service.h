@@ -12,9 +12,9 @@
 //                flight finish, flush and commit, and returns; a watchdog exits with status 1
 //                if that takes longer than lifecycle.drain_timeout; a second signal exits at
 //                once (status 128+signal).
-// SIGHUP (and, with lifecycle.watch, a change of the watched files) asks the reload thread
-// for a reload (runtime::Reloader); requests arriving during one reload are coalesced into
-// the next.
+// SIGHUP (and a change of the watched files: every snapshot input with lifecycle.watch, else
+// the registry's files every registry.watch_interval) asks the reload thread for a reload
+// (runtime::Reloader); requests arriving during one reload are coalesced into the next.
 //
 // Under systemd (Type=notify) the process reports READY=1 once ready, RELOADING=1/READY=1
 // around reloads and STOPPING=1 when draining.

@@ -50,9 +50,7 @@ void EngineConfig::Declare(config::Schema& s, EngineConfig* c) {
   s.List("inputs", &c->inputs, "Where records come from.", &InputConfig::Declare);
   s.List("destinations", &c->destinations, "Named output destinations.",
          &DestinationConfig::Declare);
-  s.StringList("registry", &c->registry_paths,
-               "Registry YAML files or directories (sectors, ministries, operators).",
-               config::Reload::kLive);
+  s.Section("registry", [&](config::Schema& x) { registry::RegistryConfig::Declare(x, &c->registry); });
   s.StringList("packs", &c->pack_paths, "Pattern pack files or directories.",
                config::Reload::kLive);
   s.StringList("rules", &c->rule_paths, "Correlation rule files or directories.",
@@ -84,6 +82,8 @@ void EngineConfig::Declare(config::Schema& s, EngineConfig* c) {
             [&](config::Schema& x) { telemetry::TelemetryConfig::Declare(x, &c->metrics); });
   s.Section("lifecycle",
             [&](config::Schema& x) { LifecycleConfig::Declare(x, &c->lifecycle); });
+  s.Section("evidence",
+            [&](config::Schema& x) { evidence::EvidenceOptions::Declare(x, &c->evidence); });
 }
 
 EngineConfig EngineConfig::Load(const std::string& path, const std::vector<std::string>& overrides,
@@ -102,7 +102,7 @@ EngineConfig EngineConfig::Load(const std::string& path, const std::vector<std::
   auto abs = [&](std::string& p) {
     if (!p.empty() && p[0] != '/') p = (std::filesystem::path(c.base_dir) / p).lexically_normal().string();
   };
-  for (auto& p : c.registry_paths) abs(p);
+  for (auto& p : c.registry.paths) abs(p);
   for (auto& p : c.pack_paths) abs(p);
   for (auto& p : c.rule_paths) abs(p);
   for (auto& i : c.inputs) abs(i.path);
@@ -143,7 +143,7 @@ void EngineConfig::Validate(Diagnostics* d) const {
       d->Error("config", 0, what, StrCat("destination '", name, "' is not defined in destinations"));
     }
   }
-  if (registry_paths.empty()) d->Error("config", 0, "registry", "no registry files configured");
+  if (registry.paths.empty()) d->Error("config", 0, "registry.paths", "no registry files configured");
   metrics.Validate(d);
 }
 

@@ -12,6 +12,8 @@
 #include "engine/config/schema.h"
 #include "engine/correlate/correlator.h"
 #include "engine/decode/decoder.h"
+#include "engine/evidence/evidence.h"
+#include "engine/registry/loader.h"
 #include "engine/route/router.h"
 #include "engine/state/state_store.h"
 #include "engine/telemetry/endpoint.h"
@@ -57,7 +59,7 @@ struct LifecycleConfig {
 struct EngineConfig {
   std::vector<InputConfig> inputs;
   std::vector<DestinationConfig> destinations;
-  std::vector<std::string> registry_paths;
+  registry::RegistryConfig registry;
   std::vector<std::string> pack_paths;
   std::vector<std::string> rule_paths;
   std::string dead_letter_destination = "dead-letter";
@@ -72,6 +74,7 @@ struct EngineConfig {
   route::RouteOptions route;
   telemetry::TelemetryConfig metrics;
   LifecycleConfig lifecycle;
+  evidence::EvidenceOptions evidence;
 
   // Relative destination paths resolve against this (default: the config file's directory).
   std::string output_dir;

@@ -21,7 +21,6 @@ struct LiveKey {
   void (*apply)(const EngineConfig& from, EngineConfig* to);
 };
 constexpr LiveKey kLiveKeys[] = {
-    {"registry", [](const EngineConfig& f, EngineConfig* t) { t->registry_paths = f.registry_paths; }},
     {"packs", [](const EngineConfig& f, EngineConfig* t) { t->pack_paths = f.pack_paths; }},
     {"rules", [](const EngineConfig& f, EngineConfig* t) { t->rule_paths = f.rule_paths; }},
     {"log.level", [](const EngineConfig& f, EngineConfig* t) { t->log_level = f.log_level; }},
@@ -187,10 +186,18 @@ std::vector<std::string> Reloader::WatchedPaths() const {
   std::vector<std::string> out;
   if (!path_.empty()) out.push_back(path_);
   Diagnostics ignored;  // a missing path is reported by the reload it triggers
-  for (const auto* list : {&c.registry_paths, &c.pack_paths, &c.rule_paths}) {
+  for (const auto* list : {&c.registry.paths, &c.pack_paths, &c.rule_paths}) {
     for (const auto& p : *list) out.push_back(p);
     for (auto& f : ExpandYamlPaths(*list, &ignored)) out.push_back(std::move(f));
   }
+  return out;
+}
+
+std::vector<std::string> Reloader::RegistryPaths() const {
+  EngineConfig c = config();
+  std::vector<std::string> out = c.registry.paths;
+  Diagnostics ignored;
+  for (auto& f : ExpandYamlPaths(c.registry.paths, &ignored)) out.push_back(std::move(f));
   return out;
 }
 

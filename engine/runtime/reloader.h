@@ -3,7 +3,7 @@
 //
 // A reload re-reads the configuration file (with the environment and --set overrides given at
 // start-up) and compares every key with the configuration in effect (config::Schema::Values):
-//   - keys declared Reload::kLive are taken: the registry, packs and rules paths, log.level;
+//   - keys declared Reload::kLive are taken: the packs and rules file lists, log.level;
 //   - keys that need a restart keep their running value; each change is logged as a warning
 //     (reload.restart_required key=...) and kizashi_config_restart_required goes to 1;
 // then registry, packs and rules are loaded, validated and compiled into a new snapshot, which
@@ -72,6 +72,8 @@ class Reloader {
   // What a file watch should look at: the configuration file and every registry, pack and
   // rule file or directory in effect (directories also through their *.yaml files).
   std::vector<std::string> WatchedPaths() const;
+  // The registry's files and directories only (registry.watch_interval).
+  std::vector<std::string> RegistryPaths() const;
 
   // Whether a reload applies this key (a path from config::Schema). Every key declared
   // Reload::kLive must be one: reloader_test checks the whole reference.

@@ -6,6 +6,7 @@
 #include "engine/common/file_util.h"
 #include "engine/common/hash.h"
 #include "engine/common/strings.h"
+#include "engine/registry/loader.h"
 
 namespace kizashi::runtime {
 
@@ -55,12 +56,14 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> BuildSnapshot(const EngineConfig
     diags->Append(d);
   };
   {
+    // The snapshot holds its own registry load; RegistryLoader (hot reload) publishes
+    // through the same validation.
     Diagnostics d;
-    auto reg = registry::Registry::Load(config.registry_paths, &d);
-    if (reg.ok()) snap->registry = *reg;
+    registry::RegistryLoader loader(config.registry, nullptr);
+    auto outcome = loader.Reload(&d);
+    if (outcome.ok()) snap->registry = loader.current();
     collect(d);
-    Diagnostics ignored;  // Registry::Load reports missing paths itself
-    snap->registry_version = FilesVersion(ExpandYamlPaths(config.registry_paths, &ignored));
+    if (snap->registry != nullptr) snap->registry_version = snap->registry->version();
   }
   {
     Diagnostics d;

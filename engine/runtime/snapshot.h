@@ -23,10 +23,9 @@ struct Snapshot {
   std::shared_ptr<const registry::Registry> registry;
   std::shared_ptr<const patterns::PatternSet> patterns;
   std::shared_ptr<const correlate::Rulebook> rules;
-  // Content versions shown in metrics and logs: the first 12 hex digits of a SHA-256 over the
-  // source files (names and bytes, in load order). Equal versions mean identical inputs.
-  std::string registry_version;
-  std::string rules_version;
+  // Content versions shown in metrics and logs; equal versions mean identical inputs.
+  std::string registry_version;  // Registry::version()
+  std::string rules_version;     // FilesVersion of the rule files
 };
 
 // SHA-256 (12 hex digits) over each file's path and bytes, in order; "" when a file cannot be

@@ -16,7 +16,8 @@ Worker::Worker(const EngineConfig& config, state::StateStore* store,
       store_(store),
       destinations_(std::move(destinations)),
       classifier_(config.classify),
-      router_(config.route) {}
+      router_(config.route),
+      evidence_(config.evidence) {}
 
 absl::Status Worker::Init() {
   decoders_.clear();
@@ -53,7 +54,7 @@ absl::StatusOr<std::string> Worker::StoredPosition(int32_t partition) const {
 
 absl::Status Worker::Emit(correlate::PartitionCorrelator& pc, const correlate::CorrelateOutput& co,
                           const Batch* batch, const Snapshot& snap,
-                          std::vector<route::Output>* outputs) {
+                          std::vector<route::Output>* outputs, state::StateDelta* delta) {
   size_t copy = static_cast<size_t>(config_.dead_letter_copy_bytes);
   if (batch != nullptr) {
     for (uint32_t i : co.late) {
@@ -77,8 +78,13 @@ absl::Status Worker::Emit(correlate::PartitionCorrelator& pc, const correlate::C
   for (const auto& inc : co.revisions) {
     classify::Verdict v = classifier_.Classify(inc, *snap.registry);
     auto [it, fresh] = routed.emplace(inc.id, inc.routed);
+    size_t first = outputs->size();
     absl::Status st = router_.Route(inc, v, *snap.registry, destinations_, &it->second, outputs);
     if (!st.ok()) return st;
+    // Evidence preservation and history (processing time only for retention).
+    int64_t now = SystemClock::Get()->NowNs();
+    evidence_.RecordEvidence(inc, now, delta);
+    if (outputs->size() > first) evidence_.RecordRevision(inc, (*outputs)[first].json, now, delta);
     ++stats_.revisions;
     ++(v.reportable ? stats_.reportable : stats_.not_reportable);
     facts_.revisions.push_back({&inc, v.category, v.reportable});
@@ -132,11 +138,12 @@ absl::Status Worker::Process(Batch& batch, const Snapshot& snap,
                                      route::RenderDeadLetter(batch, dl, config_.inputs[r.input].name, copy)});
   }
 
+  evidence_.Remember(batch);
   auto pc = Partition(batch.partition);
   if (!pc.ok()) return pc.status();
   co_.Clear();
   (*pc)->Process(batch, *snap.rules, *snap.patterns, *snap.registry, &co_);
-  st = Emit(**pc, co_, &batch, snap, outputs);
+  st = Emit(**pc, co_, &batch, snap, outputs, delta);
   if (!st.ok()) return st;
   (*pc)->Flush(delta);
   if (!batch.resume.empty()) delta->Put(state::Cf::kPositions, PositionKey(batch.partition), batch.resume);
@@ -154,7 +161,7 @@ absl::Status Worker::AdvanceWatermark(int32_t partition, int64_t watermark_ns,
   if (!pc.ok()) return pc.status();
   co_.Clear();
   (*pc)->AdvanceWatermark(watermark_ns, &co_);
-  absl::Status st = Emit(**pc, co_, nullptr, snap, outputs);
+  absl::Status st = Emit(**pc, co_, nullptr, snap, outputs, delta);
   if (!st.ok()) return st;
   (*pc)->Flush(delta);
   return absl::OkStatus();

@@ -22,6 +22,7 @@
 #include "engine/correlate/correlator.h"
 #include "engine/decode/decoder.h"
 #include "engine/enrich/enricher.h"
+#include "engine/evidence/evidence.h"
 #include "engine/match/matcher.h"
 #include "engine/route/router.h"
 #include "engine/runtime/engine_config.h"
@@ -96,7 +97,8 @@ class Worker {
  private:
   absl::StatusOr<correlate::PartitionCorrelator*> Partition(int32_t p);
   absl::Status Emit(correlate::PartitionCorrelator& pc, const correlate::CorrelateOutput& co,
-                    const Batch* batch, const Snapshot& snap, std::vector<route::Output>* outputs);
+                    const Batch* batch, const Snapshot& snap, std::vector<route::Output>* outputs,
+                    state::StateDelta* delta);
 
   const EngineConfig& config_;
   state::StateStore* store_;
@@ -106,6 +108,7 @@ class Worker {
   match::Matcher matcher_;
   classify::Classifier classifier_;
   route::Router router_;
+  evidence::EvidenceRecorder evidence_;
   std::map<int32_t, std::unique_ptr<correlate::PartitionCorrelator>> partitions_;
   correlate::CorrelateOutput co_;  // reused per batch
   WorkerStats stats_;

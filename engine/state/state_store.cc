@@ -16,7 +16,7 @@ namespace kizashi::state {
 
 namespace {
 constexpr std::string_view kCfNames[] = {"default", "positions", "correlation", "incidents",
-                                         "evidence"};
+                                         "evidence", "history"};
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -86,6 +86,18 @@ StateStore::~StateStore() {
     rocksdb::Status s = db_->Close();
     (void)s;
   }
+}
+
+absl::StatusOr<std::unique_ptr<StateStore>> StateStore::OpenReadOnly(const StateOptions& o) {
+  rocksdb::Options opts;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (auto name : kCfNames) descs.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions(opts));
+  auto store = std::unique_ptr<StateStore>(new StateStore());
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(opts, o.dir, descs, &store->cfs_, &db);
+  if (!s.ok()) return FromRocks(s, StrCat("open state store (read-only) ", o.dir));
+  store->db_.reset(db);
+  return store;
 }
 
 absl::Status StateStore::Commit(const StateDelta& delta) {

@@ -4,7 +4,8 @@
 //   positions    partition | source name           -> resume position of that source
 //   correlation  partition | rule | key ...        -> per-key correlation state
 //   incidents    partition | incident id           -> incident (latest revision)
-//   evidence     incident id | seq                 -> raw record copies cited as evidence
+//   evidence     partition | incident id | position -> raw record copies cited as evidence
+//   history      partition | incident id | revision -> the document each revision produced
 //   meta         free-form                         -> schema version, instance info
 // Every key that belongs to a partition starts with the partition id (4 bytes big-endian), so
 // a partition's state can be enumerated, dropped or moved as a unit.
@@ -35,7 +36,7 @@ class ColumnFamilyHandle;
 
 namespace kizashi::state {
 
-enum class Cf : uint8_t { kMeta = 0, kPositions, kCorrelation, kIncidents, kEvidence, kCount };
+enum class Cf : uint8_t { kMeta = 0, kPositions, kCorrelation, kIncidents, kEvidence, kHistory, kCount };
 std::string_view CfName(Cf cf);
 
 struct StateOptions {
@@ -75,6 +76,8 @@ std::string PartitionPrefix(int32_t partition);
 class StateStore {
  public:
   static absl::StatusOr<std::unique_ptr<StateStore>> Open(const StateOptions& options);
+  // Read-only view for tools (`kizashi incidents`) while an engine may hold the store open.
+  static absl::StatusOr<std::unique_ptr<StateStore>> OpenReadOnly(const StateOptions& options);
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;

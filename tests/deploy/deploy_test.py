@@ -90,7 +90,7 @@ class SystemdTest(unittest.TestCase):
 def check_config(test, config_path, registry=None, packs=None, rules=None):
     """`kizashi check` a deployment configuration, its /etc paths replaced by the repository's
     registry, packs and rules (or the given directories)."""
-    sets = ["--set", "registry=" + (registry or ",".join([
+    sets = ["--set", "registry.paths=" + (registry or ",".join([
                 os.path.join(SOURCE, "deploy/registry/framework-2005.yaml"),
                 os.path.join(SOURCE, "deploy/demo/registry")])),
             "--set", "packs=" + (packs or os.path.join(SOURCE, "patterns/packs")),
@@ -167,7 +167,7 @@ class KubernetesTest(unittest.TestCase):
         self.assertEqual(cm_of(os.path.dirname(config_file)), "kizashi-config")
         self.assertIn(os.path.basename(config_file), self.configmaps["kizashi-config"]["data"])
         for key, cm in [("registry", "kizashi-registry"), ("packs", "kizashi-packs"), ("rules", "kizashi-rules")]:
-            (path,) = self.config[key]
+            (path,) = self.config[key]["paths"] if key == "registry" else self.config[key]
             self.assertEqual(cm_of(path), cm, key)
             self.assertTrue(next(m for m in c["volumeMounts"] if m["mountPath"] == path).get("readOnly"))
 

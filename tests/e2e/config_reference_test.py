@@ -22,6 +22,6 @@ if generated != committed:
 # Every key the code declares is in the document (a sanity check that the table is not empty).
 keys = [l for l in generated.splitlines() if l.startswith("| `")]
 assert len(keys) > 40, len(keys)
-for key in ["metrics.address", "lifecycle.drain_timeout", "registry", "state.dir"]:
+for key in ["metrics.address", "lifecycle.drain_timeout", "registry.paths", "state.dir"]:
     assert f"| `{key}` |" in generated, key
 print(f"ok: {len(keys)} keys, docs/configuration.md is current")

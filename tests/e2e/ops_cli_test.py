@@ -75,8 +75,8 @@ class Workspace:
         config = {
             "inputs": [{"name": "sensors", "type": "file", "path": "eve.jsonl", "format": "eve",
                         "operator_from": "field", "operator_field": "operator"}],
-            "registry": [os.path.join(SOURCE, "deploy/registry/framework-2005.yaml"),
-                         os.path.join(SOURCE, "deploy/demo/registry")],
+            "registry": {"paths": [os.path.join(SOURCE, "deploy/registry/framework-2005.yaml"),
+                                   os.path.join(SOURCE, "deploy/demo/registry")]},
             "packs": ["packs"],
             "rules": ["rules.yaml"],
             "state": {"dir": "state"},
@@ -290,6 +290,31 @@ class OpsCliTest(unittest.TestCase):
         p.signal(signal.SIGTERM)
         self.assertEqual(p.wait(), 0, p.stderr())
 
+    def test_registry_watch_reloads_when_the_registry_changes(self):
+        # registry.watch_interval (the registry's own setting) without lifecycle.watch.
+        ws = self.ws(scan_waves(2), extra={"lifecycle": {"linger": True}})
+        operators = os.path.join(ws.dir, "operators.yaml")
+        shutil.copy(os.path.join(SOURCE, "deploy/demo/registry/operators.yaml"), operators)
+        with open(ws.config) as f:
+            config = yaml.safe_load(f)
+        config["registry"] = {"paths": [os.path.join(SOURCE, "deploy/registry/framework-2005.yaml"),
+                                        operators], "watch_interval": "100ms"}
+        with open(ws.config, "w") as f:
+            yaml.safe_dump(config, f)
+        p = Process(ws)
+        wait_for(lambda: "event=run.lingering" in p.stderr(), "the replay to finish")
+        before = [l for l in p.metrics().splitlines() if l.startswith("kizashi_registry_info{")]
+        self.assertEqual(len(before), 1, before)
+        with open(operators, "a") as f:
+            f.write("\n# edited\n")
+        wait_for(lambda: p.sample('kizashi_snapshot_reloads_total{result="success"}') == 1,
+                 "the registry watch to reload")
+        self.assertIn("event=reload.done trigger=registry-watch", p.stderr())
+        after = [l for l in p.metrics().splitlines() if l.startswith("kizashi_registry_info{")]
+        self.assertNotEqual(before, after)  # the registry version is a hash of its files
+        p.signal(signal.SIGTERM)
+        self.assertEqual(p.wait(), 0, p.stderr())
+
     def test_sigterm_drains_and_a_restart_loses_nothing(self):
         lines = scan_waves(12000)  # 60000 records, 12000 incidents
         ref = self.ws(lines, batch=256)
@@ -353,7 +378,7 @@ class OpsCliTest(unittest.TestCase):
                 "kizashi.yaml": (
                     "inputs:\n"
                     "  - {name: sensors, type: file, path: eve.jsonl, format: eve, operator_from: field, operator_field: operator}\n"
-                    f"registry: [{SOURCE}/deploy/registry/framework-2005.yaml, operators.yaml]\n"
+                    f"registry: {{paths: [{SOURCE}/deploy/registry/framework-2005.yaml, operators.yaml]}}\n"
                     "packs: [pack.yaml]\n"
                     "rules: [rules.yaml]\n"
                     "engine: {batch_max_records: 0}\n"          # line 6: out of bounds
@@ -366,7 +391,8 @@ class OpsCliTest(unittest.TestCase):
                     "  - id: bank-x\n"                            # line 2: unknown sector
                     "    name: Bank X\n"
                     "    sector: no-such-sector\n"
-                    "    contact: {person: P, means: [{type: phone, value: '1'}, {type: email, value: a@b}]}\n"),
+                    "    contact: {person: P, means: [{type: phone, value: '+81-3-5555-0100'},\n"
+                    "                                 {type: email, value: soc@bank-x.example}]}\n"),
                 "pack.yaml": (
                     "pack: {id: broken, version: '1', issuer: test}\n"
                     "entries:\n"

@@ -26,7 +26,7 @@ operators:
     sector: finance
     home_networks: [10.0.0.0/8]
     observation_destination: obs-bank
-    contact: {person: P, means: [{type: phone, value: "1"}, {type: email, value: a@b}]}
+    contact: {person: P, means: [{type: phone, value: "+81-3-0000-0001"}, {type: email, value: soc@bank.example}]}
     critical_systems:
       - {id: core, name: Core, internal_only: true, networks: [10.1.0.0/16], hostnames: [cbs01]}
       - {id: atm, name: ATM network, internal_only: false, networks: [10.2.0.0/16]}
@@ -35,13 +35,13 @@ operators:
   - id: gov
     name: Ministry X
     sector: government
-    contact: {person: P, means: [{type: phone, value: "1"}, {type: fax, value: "2"}]}
+    contact: {person: P, means: [{type: phone, value: "+81-3-0000-0002"}, {type: fax, value: "+81-3-0000-0003"}]}
     critical_systems:
       - {id: portal, name: Portal, internal_only: true, networks: [10.5.0.0/16]}
   - id: rail
     name: Rail
     sector: railway
-    contact: {person: P, means: [{type: phone, value: "1"}, {type: fax, value: "2"}]}
+    contact: {person: P, means: [{type: phone, value: "+81-3-0000-0002"}, {type: fax, value: "+81-3-0000-0003"}]}
     critical_systems:
       - {id: ttc, name: TTC, internal_only: true, networks: [172.20.0.0/16]}
 )";

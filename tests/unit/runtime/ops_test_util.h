@@ -82,7 +82,7 @@ struct OpsFixture {
     out << "inputs:\n"
            "  - {name: sensors, type: file, path: eve.jsonl, format: eve,\n"
            "     operator_from: field, operator_field: operator}\n"
-        << "registry: [" << SourcePath("deploy/registry/framework-2005.yaml") << ", "
+        << "registry:\n  paths: [" << SourcePath("deploy/registry/framework-2005.yaml") << ", "
         << SourcePath("deploy/demo/registry") << "]\n"
         << "packs: [packs]\n"
            "rules: [rules.yaml]\n"
