@@ -9,6 +9,7 @@ constexpr std::string_view kFieldNames[kFieldCount] = {
     "http.method",   "dns.rrname",        "tls.sni",       "tls.ja3",
     "fileinfo.filename", "fileinfo.magic", "fileinfo.md5", "fileinfo.sha256",
     "ssh.client_software", "program",     "user",
+    "src_ip",        "dst_ip",            "fileinfo.sha1",
 };
 }  // namespace
 

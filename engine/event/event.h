@@ -64,6 +64,11 @@ enum class FieldId : uint8_t {
   kSshClient,      // "ssh.client_software"
   kProgram,        // "program": syslog APP-NAME / tag
   kUser,           // "user": account named in the record, when a decoder extracts one
+  // Indicator targets (patterns/): matched by lookup against Event::src/dst and the file
+  // hashes, never scanned as text. kSrcIp/kDstIp name where an IP indicator matched.
+  kSrcIp,          // "src_ip"
+  kDstIp,          // "dst_ip"
+  kFileSha1,       // "fileinfo.sha1"
   kCount
 };
 inline constexpr size_t kFieldCount = static_cast<size_t>(FieldId::kCount);
