@@ -223,6 +223,80 @@ bool ToHyperscanRegex(const PackEntry& e, std::string* regex, std::string* error
   return false;
 }
 
+std::string RequiredLiteral(std::string_view re, bool* caseless) {
+  *caseless = re.find("(?i") != std::string_view::npos;
+  std::string best, run;
+  auto flush = [&]() {
+    if (run.size() > best.size()) best = run;
+    run.clear();
+  };
+  int depth = 0;
+  for (size_t i = 0; i < re.size(); ++i) {
+    char c = re[i];
+    // Quantifier following the atom that ends at i?
+    auto quantifier = [&](size_t next) -> char {
+      if (next >= re.size()) return 0;
+      char q = re[next];
+      if (q == '?' || q == '*' || q == '+') return q;
+      if (q == '{' && next + 1 < re.size() && re[next + 1] >= '0' && re[next + 1] <= '9') {
+        return re[next + 1] == '0' ? '*' : '+';
+      }
+      return 0;
+    };
+    if (c == '[') {  // character class: skip it whole
+      size_t j = i + 1;
+      if (j < re.size() && re[j] == '^') ++j;
+      if (j < re.size() && re[j] == ']') ++j;
+      for (; j < re.size() && re[j] != ']'; ++j) {
+        if (re[j] == '\\') ++j;
+      }
+      i = j;
+      if (depth == 0) flush();
+      continue;
+    }
+    if (c == '(') {
+      ++depth;
+      if (depth == 1) flush();
+      continue;
+    }
+    if (c == ')') {
+      if (depth > 0) --depth;
+      continue;
+    }
+    if (depth > 0) {
+      if (c == '\\') ++i;
+      continue;
+    }
+    if (c == '|') return "";  // top-level alternation: nothing is required
+    std::string lit;
+    size_t end = i;
+    if (c == '\\' && i + 1 < re.size()) {
+      char n = re[i + 1];
+      bool alnum = (n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z') || (n >= '0' && n <= '9');
+      end = i + 1;
+      if (!alnum) lit.push_back(n);  // \. \- \/ ... are literal; \d \s \b \x.. are not
+    } else if (c == '.' || c == '^' || c == '$' || c == '?' || c == '*' || c == '+' ||
+               c == '{' || c == '}') {
+      flush();
+      continue;
+    } else {
+      lit.push_back(c);
+    }
+    char q = quantifier(end + 1);
+    if (lit.empty() || q == '?' || q == '*') {
+      flush();
+    } else if (q == '+') {
+      run += lit;
+      flush();
+    } else {
+      run += lit;
+    }
+    i = end;
+  }
+  flush();
+  return best;
+}
+
 int64_t LargestBoundedRepeat(std::string_view s) {
   int64_t largest = 0;
   for (size_t i = 0; i < s.size(); ++i) {

@@ -31,4 +31,16 @@ bool ToHyperscanRegex(const PackEntry& e, std::string* regex, std::string* error
 // compiler sees it.
 int64_t LargestBoundedRepeat(std::string_view regex);
 
+// The longest run of literal bytes every match of `regex` must contain, found syntactically at
+// the top level (no top-level alternation; groups, classes and quantified atoms break runs).
+// Empty when there is none. `caseless` is set when the regex switches case-insensitivity on
+// anywhere (the literal must then be matched without case). Used to give pcre-only rules a
+// literal fast pattern.
+std::string RequiredLiteral(std::string_view regex, bool* caseless);
+
+// Why Hyperscan would refuse `regex` with `flags` as a direct entry (syntax it does not
+// support, empty match), or "" when it accepts it. Importers use it to decide between a
+// regex entry and a pcre rule (Hyperscan prefilter + PCRE2 confirmation).
+std::string HyperscanRejects(const std::string& regex, const EntryFlags& flags);
+
 }  // namespace kizashi::patterns

@@ -121,6 +121,14 @@ std::string CheckExpression(const std::string& expr, unsigned flags, bool* empty
 
 }  // namespace
 
+std::string HyperscanRejects(const std::string& regex, const EntryFlags& flags) {
+  bool empty = false;
+  unsigned min_width = 0;
+  std::string why = CheckExpression(regex, HsFlags(flags), &empty, &min_width);
+  if (why.empty() && empty) why = "pattern can match the empty string";
+  return why;
+}
+
 // Builds a PatternSet from packs (the cold path) — a friend so it can fill the privates.
 class PatternSetBuilder {
  public:

@@ -1,0 +1,381 @@
+// fail2ban filter.d -> pack entries on the `message` field (the syslog MSG / log text after
+// the timestamp, which is what fail2ban matches once it has cut the date off).
+//
+// The filter is read as fail2ban reads it: INI sections, [INCLUDES] before/after from the
+// same directory, `%(name)s` and `<name>` interpolation (innermost first, section/name
+// references, `known/`), `prefregex` with <F-CONTENT>, then the <HOST>/<ADDR>/<F-...> tags.
+// Each failregex line becomes one entry:
+//   - Hyperscan accepts it exactly              -> `regex` entry (the fast path);
+//   - it needs lookaround, conditionals or backreferences, or the filter has ignoreregex
+//                                               -> `rule` entry: pcre (prefiltered by
+//                                                  Hyperscan in prefilter mode, confirmed
+//                                                  by PCRE2) + one negated pcre per
+//                                                  ignoreregex.
+// Refused with the reason: lines tagged F-NOFAIL / F-MLFGAINED (they mark non-failures used
+// for multi-line tracking), multi-line patterns (<SKIPLINES>, \n).
+#include <map>
+#include <regex>
+#include <set>
+
+#include "engine/common/file_util.h"
+#include "engine/common/strings.h"
+#include "patterns/compile/expression.h"
+#include "patterns/import/import.h"
+
+namespace kizashi::patterns {
+
+namespace {
+
+using Section = std::map<std::string, std::string>;
+using Ini = std::map<std::string, Section>;
+
+void ParseIni(std::string_view text, Ini* ini) {
+  std::string section = "DEFAULT";
+  std::string key;
+  for (std::string_view raw : Split(text, '\n')) {
+    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+    std::string_view line = StripWhitespace(raw);
+    if (line.empty() || line.front() == '#' || line.front() == ';') {
+      // A blank or comment line ends nothing in ConfigParser, but a continuation must be
+      // indented; comments inside continuations are dropped.
+      continue;
+    }
+    bool indented = raw.front() == ' ' || raw.front() == '\t';
+    if (indented && !key.empty()) {
+      std::string& v = (*ini)[section][key];
+      v += "\n";
+      v += std::string(line);
+      continue;
+    }
+    if (line.front() == '[' && line.back() == ']') {
+      section = std::string(line.substr(1, line.size() - 2));
+      key.clear();
+      continue;
+    }
+    size_t eq = line.find('=');
+    size_t colon = line.find(':');
+    size_t sep = std::min(eq, colon);
+    if (sep == std::string_view::npos) continue;
+    key = std::string(StripWhitespace(line.substr(0, sep)));
+    (*ini)[section][key] = std::string(StripWhitespace(line.substr(sep + 1)));
+  }
+}
+
+std::string DirOf(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? "." : std::string(path.substr(0, slash));
+}
+
+std::string StemOf(std::string_view path) {
+  size_t slash = path.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  size_t dot = name.rfind('.');
+  return std::string(dot == std::string_view::npos ? name : name.substr(0, dot));
+}
+
+// Loads `file` with its includes into `ini` (before-files first, after-files last).
+void LoadWithIncludes(const std::string& dir, std::string_view text, Ini* ini, Ini* known,
+                      int depth, std::vector<std::string>* notes) {
+  Ini own;
+  ParseIni(text, &own);
+  auto inc = own.find("INCLUDES");
+  auto load = [&](const std::string& key) {
+    if (inc == own.end()) return;
+    auto it = inc->second.find(key);
+    if (it == inc->second.end()) return;
+    for (std::string_view name : Split(it->second, ' ', true)) {
+      for (std::string_view n : Split(name, '\n', true)) {
+        n = StripWhitespace(n);
+        if (n.empty()) continue;
+        auto body = ReadFile(StrCat(dir, "/", n));
+        if (!body.ok()) {
+          // .local overrides are optional by design.
+          if (!EndsWith(n, ".local")) notes->push_back(StrCat("include ", n, " not found"));
+          continue;
+        }
+        if (depth < 8) LoadWithIncludes(dir, *body, ini, nullptr, depth + 1, notes);
+      }
+    }
+  };
+  load("before");
+  if (known != nullptr) *known = *ini;  // what the includes defined: `known/` lookups
+  for (auto& [sec, kv] : own) {
+    if (sec == "INCLUDES") continue;
+    for (auto& [k, v] : kv) (*ini)[sec][k] = v;
+  }
+  load("after");
+}
+
+// fail2ban's __prefix_line skips the syslog "host daemon[pid]: " header of a raw line. kizashi
+// matches the decoded `message`, where the syslog decoder has already removed that header;
+// what may remain is a kernel timestamp or a Solaris "[ID n facility.level]" tag. Using this
+// instead keeps the meaning on messages and makes Hyperscan compile ~2x faster.
+constexpr std::string_view kMessagePrefix = R"((?:\[ *\d+\.\d+\]:?\s+)?(?:\[ID \d+ \S+\]\s+)?)";
+
+class Interpolator {
+ public:
+  Interpolator(const Ini& ini, const Ini& known, const ImportOptions& o)
+      : ini_(ini), known_(known), o_(o) {}
+
+  bool Lookup(std::string_view name, std::string* out) const {
+    for (const auto& [k, v] : o_.vars) {
+      if (k == name) {
+        *out = v;
+        return true;
+      }
+    }
+    if (StartsWith(name, "known/")) return Find(known_, "Definition", name.substr(6), out);
+    size_t slash = name.find('/');
+    if (slash != std::string_view::npos) {
+      // ConfigParser: every section inherits [DEFAULT].
+      return Find(ini_, std::string(name.substr(0, slash)), name.substr(slash + 1), out) ||
+             Find(ini_, "DEFAULT", name.substr(slash + 1), out);
+    }
+    if (name == "__prefix_line" && !o_.fail2ban_keep_prefix) {
+      *out = std::string(kMessagePrefix);
+      return true;
+    }
+    return Find(ini_, "Init", name, out) || Find(ini_, "Definition", name, out) ||
+           Find(ini_, "DEFAULT", name, out);
+  }
+
+  // Replaces %(name)s and <name> (when `name` is defined) until nothing changes.
+  std::string Expand(std::string s) const {
+    static const std::regex kPct(R"(%\(([^()]+)\)s)");
+    static const std::regex kTag(R"(<([A-Za-z0-9_/\-]+)>)");
+    for (int round = 0; round < 32; ++round) {
+      bool changed = false;
+      for (const std::regex* re : {&kPct, &kTag}) {
+        std::string out;
+        size_t last = 0;
+        for (auto it = std::sregex_iterator(s.begin(), s.end(), *re);
+             it != std::sregex_iterator(); ++it) {
+          std::string value;
+          const std::smatch& m = *it;
+          if (!Lookup(m[1].str(), &value)) continue;
+          out.append(s, last, static_cast<size_t>(m.position(0)) - last);
+          out += value;
+          last = static_cast<size_t>(m.position(0) + m.length(0));
+          changed = true;
+        }
+        if (last > 0) {
+          out.append(s, last, std::string::npos);
+          s = std::move(out);
+        }
+      }
+      if (!changed) break;
+    }
+    return s;
+  }
+
+ private:
+  static bool Find(const Ini& ini, const std::string& sec, std::string_view key,
+                   std::string* out) {
+    auto s = ini.find(sec);
+    if (s == ini.end()) return false;
+    auto k = s->second.find(std::string(key));
+    if (k == s->second.end()) return false;
+    *out = k->second;
+    return true;
+  }
+  const Ini& ini_;
+  const Ini& known_;
+  const ImportOptions& o_;
+};
+
+// fail2ban's host tags, written for both Hyperscan and PCRE2.
+constexpr std::string_view kIp4 = R"((?:\d{1,3}\.){3}\d{1,3})";
+constexpr std::string_view kIp6 = R"((?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4})";
+
+std::string Addr() { return StrCat(R"(\[?(?:(?:::f{4,6}:)?)", kIp4, "|", kIp6, R"()\]?)"); }
+std::string Dns() { return R"([\w\-.^_]*\w)"; }
+
+// Replaces fail2ban's own tags. Returns false with `why` for tags that mark non-failures or
+// multi-line matching.
+bool ReplaceTags(std::string* s, std::string* category, std::string* why) {
+  if (s->find("<F-NOFAIL>") != std::string::npos) {
+    *category = "F-NOFAIL";
+    *why = "the line is tagged F-NOFAIL: it marks a non-failure used for multi-line tracking";
+    return false;
+  }
+  if (s->find("<F-MLFGAINED>") != std::string::npos) {
+    *category = "F-MLFGAINED";
+    *why = "the line is tagged F-MLFGAINED: it marks a successful login";
+    return false;
+  }
+  if (s->find("<SKIPLINES>") != std::string::npos || s->find("\\n") != std::string::npos) {
+    *category = "multi-line";
+    *why = "multi-line pattern (<SKIPLINES> or \\n): events are single lines";
+    return false;
+  }
+  const std::string addr = Addr();
+  const std::string host = StrCat("(?:", addr, "|", Dns(), ")");
+  const std::pair<std::string_view, std::string> tags[] = {
+      {"<HOST>", host},
+      {"<ADDR>", StrCat("(?:", addr, ")")},
+      {"<IP4>", StrCat("(?:", kIp4, ")")},
+      {"<IP6>", StrCat("(?:", kIp6, ")")},
+      {"<DNS>", StrCat("(?:", Dns(), ")")},
+      {"<CIDR>", R"((?:\d+))"},
+      {"<SUBNET>", StrCat("(?:", addr, R"((?:/\d+)?))")},
+  };
+  for (const auto& [tag, re] : tags) {
+    for (size_t p; (p = s->find(tag)) != std::string::npos;) s->replace(p, tag.size(), re);
+  }
+  // <F-NAME/> (empty capture) disappears; <F-NAME> ... </F-NAME> become the named groups
+  // fail2ban makes of them ((?P=user) back-references refer to them).
+  static const std::regex kEmpty(R"(<F-[A-Za-z0-9_]+/>)");
+  *s = std::regex_replace(*s, kEmpty, "");
+  static const std::regex kOpen(R"(<F-([A-Za-z0-9_]+)>)");
+  static const std::regex kClose(R"(</F-[A-Za-z0-9_]+>)");
+  std::string out;
+  size_t last = 0;
+  for (auto it = std::sregex_iterator(s->begin(), s->end(), kOpen); it != std::sregex_iterator();
+       ++it) {
+    out.append(*s, last, static_cast<size_t>(it->position(0)) - last);
+    std::string name = AsciiLower((*it)[1].str());
+    out += name == "id" ? "(?P<fid>" : StrCat("(?P<", name, ">");
+    last = static_cast<size_t>(it->position(0) + it->length(0));
+  }
+  out.append(*s, last, std::string::npos);
+  *s = std::regex_replace(out, kClose, ")");
+  // A <section/name> reference left over is undefined; other <WORD> tags are literal text in
+  // fail2ban too (haproxy's <NOSRV>).
+  static const std::regex kRef(R"(<[A-Za-z_][A-Za-z0-9_\-]*/[A-Za-z0-9_\-]+>)");
+  std::smatch m;
+  if (std::regex_search(*s, m, kRef)) {
+    *category = "undefined reference";
+    *why = StrCat("tag ", m.str(), " is not defined by the filter or its includes");
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> Lines(const std::string& value) {
+  std::vector<std::string> out;
+  for (std::string_view l : Split(value, '\n')) {
+    l = StripWhitespace(l);
+    if (!l.empty()) out.emplace_back(l);
+  }
+  return out;
+}
+
+}  // namespace
+
+void ImportFail2ban(std::string_view text, std::string_view file, const ImportOptions& o,
+                    Pack* pack, ImportReport* report) {
+  if (report->format.empty()) report->format = "fail2ban";
+  const std::string filter = StemOf(file);
+  Ini ini, known;
+  LoadWithIncludes(DirOf(file), text, &ini, &known, 0, &report->notes);
+  Interpolator interp(ini, known, o);
+  std::string failregex, ignoreregex, prefregex, maxlines;
+  interp.Lookup("failregex", &failregex);
+  interp.Lookup("ignoreregex", &ignoreregex);
+  interp.Lookup("prefregex", &prefregex);
+  std::vector<std::string> fails = Lines(interp.Expand(failregex));
+  std::vector<std::string> ignores = Lines(interp.Expand(ignoreregex));
+  prefregex = interp.Expand(prefregex);
+  // prefregex cuts the common prefix; failregex then matches its <F-CONTENT> part.
+  std::string pre_head, pre_tail;
+  bool have_pref = false;
+  if (!prefregex.empty()) {
+    size_t open = prefregex.find("<F-CONTENT>");
+    size_t close = prefregex.find("</F-CONTENT>");
+    if (open != std::string::npos && close != std::string::npos && close > open) {
+      pre_head = prefregex.substr(0, open);
+      pre_tail = prefregex.substr(close + 12);
+      have_pref = true;
+    }
+  }
+  std::vector<std::string> ignore_regexes;
+  for (auto ig : ignores) {
+    std::string category, why;
+    if (!ReplaceTags(&ig, &category, &why)) {
+      report->notes.push_back(StrCat(filter, ": ignoreregex '", ig, "' not usable: ", why));
+      continue;
+    }
+    ignore_regexes.push_back(ig);
+  }
+  std::set<std::string> ids;
+  for (const auto& e : pack->entries) ids.insert(e.id);
+  int n = 0;
+  for (const auto& raw : fails) {
+    ++n;
+    ++report->seen;
+    const std::string id = StrCat(o.id_prefix.empty() ? "f2b-" : o.id_prefix, filter, "-", n);
+    std::string re = raw;
+    if (have_pref) {
+      std::string body = re;
+      if (StartsWith(body, "^")) {
+        body.erase(0, 1);
+      } else {
+        body = "(?:.*?)" + body;
+      }
+      // fail2ban searches the failregex inside the content, which runs to the end of what
+      // prefregex matched: allow the rest of the content before the prefregex tail.
+      re = pre_head + body + (pre_tail.empty() ? "" : "(?:.*)") + pre_tail;
+    }
+    std::string category, why;
+    if (!ReplaceTags(&re, &category, &why)) {
+      report->Refuse(file, 0, id, category, StrCat(why, ": ", raw));
+      continue;
+    }
+    PackEntry e;
+    e.id = id;
+    e.kind = o.actor.empty() ? EntryKind::kAttackPattern : EntryKind::kActorIndicator;
+    e.actor = o.actor;
+    e.attack_type = o.attack_type;
+    e.severity = o.severity;
+    e.title = StrCat("fail2ban ", filter, " failregex ", n);
+    e.tags = {StrCat("fail2ban:", filter)};
+    e.references = {StrCat("fail2ban-filter:", filter)};
+    std::string hs_why = HyperscanRejects(re, EntryFlags{});
+    if (hs_why.empty() && ignore_regexes.empty()) {
+      e.expr_type = ExprType::kRegex;
+      e.expression = re;
+      e.fields = {FieldId::kMessage};
+      ++report->shapes["regex (Hyperscan, exact)"];
+    } else {
+      e.expr_type = ExprType::kRule;
+      // A literal every match contains is a far better prefilter than the pcre in Hyperscan
+      // prefilter mode (and some pcres cannot be prefiltered at all).
+      bool caseless = false;
+      std::string lit = RequiredLiteral(re, &caseless);
+      if (lit.size() >= 3) {
+        RuleStep c;
+        c.kind = StepKind::kContent;
+        c.field = FieldId::kMessage;
+        c.content = lit;
+        c.nocase = caseless;
+        c.fast_pattern = true;
+        e.rule.steps.push_back(c);
+      }
+      RuleStep s;
+      s.kind = StepKind::kPcre;
+      s.field = FieldId::kMessage;
+      s.pcre = re;
+      e.rule.steps.push_back(s);
+      for (const auto& ig : ignore_regexes) {
+        RuleStep neg;
+        neg.kind = StepKind::kPcre;
+        neg.field = FieldId::kMessage;
+        neg.negated = true;
+        neg.pcre = ig;
+        e.rule.steps.push_back(neg);
+      }
+      ++report->shapes[hs_why.empty() ? "pcre rule (filter has ignoreregex)"
+                                      : "pcre rule (Hyperscan prefilter + PCRE2: lookaround, "
+                                        "conditional or backreference)"];
+    }
+    if (!ids.insert(e.id).second) {
+      report->Refuse(file, 0, id, "duplicate id", "an entry with this id already exists");
+      continue;
+    }
+    pack->entries.push_back(std::move(e));
+    ++report->imported;
+  }
+  if (fails.empty()) report->notes.push_back(StrCat(filter, ": no failregex"));
+}
+
+}  // namespace kizashi::patterns
