@@ -192,15 +192,43 @@ std::string Dns() { return R"([\w\-.^_]*\w)"; }
 
 // Replaces fail2ban's own tags. Returns false with `why` for tags that mark non-failures or
 // multi-line matching.
-bool ReplaceTags(std::string* s, std::string* category, std::string* why) {
-  if (s->find("<F-NOFAIL>") != std::string::npos) {
-    *category = "F-NOFAIL";
-    *why = "the line is tagged F-NOFAIL: it marks a non-failure used for multi-line tracking";
-    return false;
+// A <F-NOFAIL> / <F-MLFGAINED> group marks text that makes the line a non-failure (or a
+// success). When that group is one alternative of an enclosing group, the alternative is
+// removed (the other alternatives are still failures, e.g. sshd's "Failed (publickey|\S+)");
+// when it is mandatory, the whole regex describes a non-failure and is refused.
+bool DropNonFailures(std::string* s, std::string_view tag, std::string* category,
+                     std::string* why) {
+  const std::string open = StrCat("<", tag, ">"), close = StrCat("</", tag, ">");
+  for (size_t at; (at = s->find(open)) != std::string::npos;) {
+    size_t end = s->find(close, at);
+    if (end == std::string::npos) {
+      *category = StrCat(tag, " syntax");
+      *why = StrCat("unterminated ", open);
+      return false;
+    }
+    end += close.size();
+    bool bar_before = at > 0 && (*s)[at - 1] == '|';
+    bool bar_after = end < s->size() && (*s)[end] == '|';
+    bool group_before = at > 0 && (*s)[at - 1] == '(' ;
+    bool group_before_nc = at >= 3 && s->compare(at - 3, 3, "(?:") == 0;
+    if (bar_before) {
+      s->erase(at - 1, end - at + 1);
+    } else if ((group_before || group_before_nc) && bar_after) {
+      s->erase(at, end - at + 1);
+    } else {
+      *category = std::string(tag);
+      *why = tag == "F-NOFAIL"
+                 ? "the line is tagged F-NOFAIL: it marks a non-failure used for multi-line tracking"
+                 : "the line is tagged F-MLFGAINED: it marks a successful login";
+      return false;
+    }
   }
-  if (s->find("<F-MLFGAINED>") != std::string::npos) {
-    *category = "F-MLFGAINED";
-    *why = "the line is tagged F-MLFGAINED: it marks a successful login";
+  return true;
+}
+
+bool ReplaceTags(std::string* s, std::string* category, std::string* why) {
+  if (!DropNonFailures(s, "F-NOFAIL", category, why) ||
+      !DropNonFailures(s, "F-MLFGAINED", category, why)) {
     return false;
   }
   if (s->find("<SKIPLINES>") != std::string::npos || s->find("\\n") != std::string::npos) {

@@ -331,6 +331,17 @@ bool ConvertRule(std::string_view rule, const RuleContext& ctx, PackEntry* e,
   for (const auto& [k, v] : options) {
     if (k == "sid") sid = v;
   }
+  if (sid == "?") {
+    // Options did not split (unbalanced quotes): still name the rule if its sid is legible.
+    size_t at = rule.rfind("sid:");
+    if (at != std::string_view::npos) {
+      size_t b = at + 4;
+      while (b < rule.size() && rule[b] == ' ') ++b;
+      size_t e = b;
+      while (e < rule.size() && rule[e] >= '0' && rule[e] <= '9') ++e;
+      if (e > b) sid = std::string(rule.substr(b, e - b));
+    }
+  }
   if (!ok) return refuse("parse error", "unbalanced quotes or an option not ended by ';'");
   if (header.size() < 7) {
     return refuse("parse error", StrCat("header has ", header.size(),
