@@ -1,6 +1,7 @@
 #include "patterns/compile/expression.h"
 
 #include <algorithm>
+#include <cctype>
 #include <vector>
 
 #include "engine/common/strings.h"
@@ -223,75 +224,186 @@ bool ToHyperscanRegex(const PackEntry& e, std::string* regex, std::string* error
   return false;
 }
 
+namespace {
+
+// Length of the escape sequence starting at re[i] == '\\' (including the backslash).
+size_t EscapeLength(std::string_view re, size_t i) {
+  if (i + 1 >= re.size()) return 1;
+  char c = re[i + 1];
+  auto braced = [&](size_t from) -> size_t {
+    size_t close = re.find('}', from);
+    return close == std::string_view::npos ? re.size() - i : close + 1 - i;
+  };
+  switch (c) {
+    case 'x':
+      if (i + 2 < re.size() && re[i + 2] == '{') return braced(i + 2);
+      {
+        size_t n = 2;
+        while (n < 4 && i + n < re.size() && std::isxdigit(static_cast<unsigned char>(re[i + n]))) ++n;
+        return n;
+      }
+    case 'o': case 'N': case 'p': case 'P':
+      if (i + 2 < re.size() && re[i + 2] == '{') return braced(i + 2);
+      return (c == 'p' || c == 'P') ? 3 : 2;
+    case 'c':
+      return 3;
+    case 'k': case 'g': {
+      if (i + 2 >= re.size()) return 2;
+      char open = re[i + 2];
+      char close = open == '<' ? '>' : open == '{' ? '}' : open == '\'' ? '\'' : 0;
+      if (close != 0) {
+        size_t e = re.find(close, i + 3);
+        return e == std::string_view::npos ? re.size() - i : e + 1 - i;
+      }
+      size_t n = 2;
+      if (i + n < re.size() && re[i + n] == '-') ++n;
+      while (i + n < re.size() && re[i + n] >= '0' && re[i + n] <= '9') ++n;
+      return n;
+    }
+    default:
+      if (c >= '0' && c <= '9') {
+        size_t n = 1;
+        while (i + n < re.size() && re[i + n] >= '0' && re[i + n] <= '9') ++n;
+        return n;
+      }
+      return 2;
+  }
+}
+
+// Index just past the character class starting at re[i] == '['.
+size_t SkipClass(std::string_view re, size_t i) {
+  size_t j = i + 1;
+  if (j < re.size() && re[j] == '^') ++j;
+  if (j < re.size() && re[j] == ']') ++j;  // a leading ']' is a member
+  while (j < re.size() && re[j] != ']') {
+    if (re[j] == '\\') {
+      j += EscapeLength(re, j);
+      continue;
+    }
+    if (re[j] == '[' && j + 1 < re.size() && (re[j + 1] == ':' || re[j + 1] == '.' || re[j + 1] == '=')) {
+      char kind = re[j + 1];
+      size_t close = re.find(std::string{kind, ']'}, j + 2);
+      j = close == std::string_view::npos ? re.size() : close + 2;
+      continue;
+    }
+    ++j;
+  }
+  return j < re.size() ? j + 1 : re.size();
+}
+
+// 'o' optional (?, *, {0..}), 'r' required but repeating (+, {n..}), 0 no quantifier.
+char QuantifierAt(std::string_view re, size_t i) {
+  if (i >= re.size()) return 0;
+  char q = re[i];
+  if (q == '?' || q == '*') return 'o';
+  if (q == '+') return 'r';
+  if (q == '{') {
+    if (i + 1 < re.size() && re[i + 1] >= '1' && re[i + 1] <= '9') return 'r';
+    if (i + 1 < re.size() && (re[i + 1] == '0' || re[i + 1] == ',')) return 'o';
+  }
+  return 0;
+}
+
+}  // namespace
+
 std::string RequiredLiteral(std::string_view re, bool* caseless) {
   *caseless = re.find("(?i") != std::string_view::npos;
+  // Extended mode gives whitespace and '#' other meanings, and inline option groups can
+  // switch it on anywhere: find no literal rather than a wrong one.
+  if (re.find("(?x") != std::string_view::npos || re.find("(?^") != std::string_view::npos) {
+    return "";
+  }
+  for (size_t p = re.find("(?"); p != std::string_view::npos; p = re.find("(?", p + 2)) {
+    size_t q = p + 2;
+    while (q < re.size() && std::isalpha(static_cast<unsigned char>(re[q]))) ++q;
+    if (re.substr(p + 2, q - p - 2).find('x') != std::string_view::npos) return "";
+  }
   std::string best, run;
   auto flush = [&]() {
     if (run.size() > best.size()) best = run;
     run.clear();
   };
   int depth = 0;
-  for (size_t i = 0; i < re.size(); ++i) {
+  size_t i = 0;
+  while (i < re.size()) {
     char c = re[i];
-    // Quantifier following the atom that ends at i?
-    auto quantifier = [&](size_t next) -> char {
-      if (next >= re.size()) return 0;
-      char q = re[next];
-      if (q == '?' || q == '*' || q == '+') return q;
-      if (q == '{' && next + 1 < re.size() && re[next + 1] >= '0' && re[next + 1] <= '9') {
-        return re[next + 1] == '0' ? '*' : '+';
+    if (depth > 0) {
+      if (c == '\\') {
+        i += EscapeLength(re, i);
+      } else if (c == '[') {
+        i = SkipClass(re, i);
+      } else {
+        if (c == '(') ++depth;
+        if (c == ')') --depth;
+        ++i;
       }
-      return 0;
-    };
-    if (c == '[') {  // character class: skip it whole
-      size_t j = i + 1;
-      if (j < re.size() && re[j] == '^') ++j;
-      if (j < re.size() && re[j] == ']') ++j;
-      for (; j < re.size() && re[j] != ']'; ++j) {
-        if (re[j] == '\\') ++j;
-      }
-      i = j;
-      if (depth == 0) flush();
       continue;
     }
     if (c == '(') {
+      flush();
       ++depth;
-      if (depth == 1) flush();
+      ++i;
       continue;
     }
-    if (c == ')') {
-      if (depth > 0) --depth;
-      continue;
-    }
-    if (depth > 0) {
-      if (c == '\\') ++i;
-      continue;
+    if (c == ')') {  // unbalanced: give up
+      return "";
     }
     if (c == '|') return "";  // top-level alternation: nothing is required
-    std::string lit;
-    size_t end = i;
-    if (c == '\\' && i + 1 < re.size()) {
-      char n = re[i + 1];
-      bool alnum = (n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z') || (n >= '0' && n <= '9');
-      end = i + 1;
-      if (!alnum) lit.push_back(n);  // \. \- \/ ... are literal; \d \s \b \x.. are not
-    } else if (c == '.' || c == '^' || c == '$' || c == '?' || c == '*' || c == '+' ||
-               c == '{' || c == '}') {
+    if (c == '[') {
       flush();
+      i = SkipClass(re, i);
+      continue;
+    }
+    std::string lit;
+    size_t next = i + 1;
+    if (c == '\\' && i + 1 < re.size() && re[i + 1] == 'Q') {
+      size_t e = re.find("\\E", i + 2);
+      std::string_view quoted = re.substr(i + 2, e == std::string_view::npos ? std::string_view::npos : e - i - 2);
+      next = e == std::string_view::npos ? re.size() : e + 2;
+      if (quoted.empty()) {
+        i = next;
+        continue;
+      }
+      char q = QuantifierAt(re, next);
+      run.append(quoted.substr(0, q ? quoted.size() - 1 : quoted.size()));
+      if (q) flush();
+      if (q == 'r') {
+        run.push_back(quoted.back());
+        flush();
+      }
+      i = next;
+      continue;
+    }
+    if (c == '\\') {
+      size_t len = EscapeLength(re, i);
+      char n = i + 1 < re.size() ? re[i + 1] : 0;
+      bool alnum = std::isalnum(static_cast<unsigned char>(n)) != 0;
+      if (len == 2 && !alnum && n != 0) lit.push_back(n);  // \. \- \/ ...: the character
+      next = i + len;
+    } else if (c == '{' && QuantifierAt(re, i) != 0) {
+      // A quantifier of the previous atom ({n}, {n,}, {n,m}): skip it whole, its digits are
+      // not text.
+      flush();
+      size_t close = re.find('}', i);
+      i = close == std::string_view::npos ? re.size() : close + 1;
+      continue;
+    } else if (c == '.' || c == '^' || c == '$' || c == '?' || c == '*' || c == '+') {
+      flush();
+      ++i;
       continue;
     } else {
       lit.push_back(c);
     }
-    char q = quantifier(end + 1);
-    if (lit.empty() || q == '?' || q == '*') {
+    char q = QuantifierAt(re, next);
+    if (lit.empty() || q == 'o') {
       flush();
-    } else if (q == '+') {
+    } else if (q == 'r') {
       run += lit;
       flush();
     } else {
       run += lit;
     }
-    i = end;
+    i = next;
   }
   flush();
   return best;

@@ -206,20 +206,46 @@ void PatternSetBuilder::AddEntry(const Pack& pack, const PackEntry& e) {
       }
       unsigned flags = HsFlags(e.flags);
       if (e.expr_type == ExprType::kHex) flags |= HS_FLAG_DOTALL;
-      bool empty = false;
-      unsigned min_width = 0;
-      std::string why = CheckExpression(regex, flags, &empty, &min_width);
-      if (!why.empty()) {
-        Error(origin, StrCat("Hyperscan rejects the ", ExprTypeName(e.expr_type), ": ", why));
-        break;
-      }
-      if (empty) {
-        Error(origin, "pattern can match the empty string (it would match every event)");
-        break;
-      }
-      if (min_width == 1 && e.expr_type == ExprType::kRegex) {
-        d_->Warning(pack.file, e.line, e.id,
-                    "pattern can match a single character: expect it to match most events");
+      if (e.expr_type == ExprType::kRegex) {
+        // Escaped literals and translated hex bodies cannot be malformed; regexes are
+        // checked one by one so that every bad entry is named.
+        bool empty = false;
+        unsigned min_width = 0;
+        std::string why = CheckExpression(regex, flags, &empty, &min_width);
+        if (!why.empty()) {
+          Error(origin, StrCat("Hyperscan rejects the regex: ", why));
+          break;
+        }
+        if (empty) {
+          Error(origin, "pattern can match the empty string (it would match every event)");
+          break;
+        }
+        if (min_width == 1) {
+          d_->Warning(pack.file, e.line, e.id,
+                      "pattern can match a single character: expect it to match most events");
+        }
+        bool inline_caseless = false;
+        std::string lit = o_.prefilter_min_literal > 0 && !e.flags.utf8 && !e.flags.ucp
+                              ? RequiredLiteral(regex, &inline_caseless)
+                              : std::string();
+        if (!lit.empty() && static_cast<int64_t>(lit.size()) >= o_.prefilter_min_literal) {
+          PcreFlags pf;
+          pf.caseless = e.flags.caseless;
+          pf.dotall = e.flags.dotall;
+          pf.multiline = e.flags.multiline;
+          std::string perr;
+          Pcre2Code code = CompilePcre2(regex, pf, &perr);
+          if (code) {  // else: compile it into Hyperscan as it is
+            mode = PatternSet::Mode::kConfirmed;
+            rule_index = static_cast<uint32_t>(s.confirm_specs_.size());
+            s.confirm_specs_.push_back({regex, pf});
+            s.confirm_codes_.push_back(std::move(code));
+            unsigned lit_flags = HS_FLAG_SINGLEMATCH;
+            if (e.flags.caseless || inline_caseless) lit_flags |= HS_FLAG_CASELESS;
+            regex = EscapeRegexBytes(lit);
+            flags = lit_flags;
+          }
+        }
       }
       patterns.push_back({regex, flags, idx});
       pattern_fields = e.fields;
@@ -324,6 +350,7 @@ void PatternSetBuilder::AddEntry(const Pack& pack, const PackEntry& e) {
     case PatternSet::Mode::kDirect: ++s.stats_.direct_entries; break;
     case PatternSet::Mode::kRule: ++s.stats_.rule_entries; break;
     case PatternSet::Mode::kIndicator: ++s.stats_.indicator_entries; break;
+    case PatternSet::Mode::kConfirmed: ++s.stats_.confirmed_regex_entries; break;
   }
   for (const auto& p : patterns) {
     for (FieldId f : pattern_fields) s.field_patterns_[static_cast<size_t>(f)].push_back(p);
@@ -497,6 +524,7 @@ absl::Status Scanner::Prepare(const PatternSet& set) {
     }
   }
   stamp_.assign(set.entries().size(), 0);
+  cand_fields_.assign(set.entries().size(), 0);
   generation_ = 0;
   candidates_.clear();
   prepared_serial_ = set.serial();
@@ -506,6 +534,7 @@ absl::Status Scanner::Prepare(const PatternSet& set) {
 struct ScanCallback {
   const uint8_t* mode;
   uint32_t* stamp;
+  uint32_t* cand_fields;
   uint32_t generation;
   std::vector<uint32_t>* candidates;
   std::vector<Match>* out;
@@ -515,9 +544,15 @@ struct ScanCallback {
     auto* c = static_cast<ScanCallback*>(ctx);
     if (c->mode[id] == static_cast<uint8_t>(PatternSet::Mode::kDirect)) {
       c->out->push_back(Match{id, c->field});
-    } else if (c->stamp[id] != c->generation) {
+      return 0;
+    }
+    const uint32_t bit = 1u << static_cast<unsigned>(c->field);
+    if (c->stamp[id] != c->generation) {
       c->stamp[id] = c->generation;
+      c->cand_fields[id] = bit;
       c->candidates->push_back(id);
+    } else {
+      c->cand_fields[id] |= bit;
     }
     return 0;
   }
@@ -532,8 +567,8 @@ absl::Status Scanner::ScanEvent(const PatternSet& set, const Event& event,
     generation_ = 1;
   }
   candidates_.clear();
-  ScanCallback cb{set.mode_.data(), stamp_.data(), generation_, &candidates_, out,
-                  FieldId::kMessage};
+  ScanCallback cb{set.mode_.data(), stamp_.data(), cand_fields_.data(), generation_,
+                  &candidates_, out, FieldId::kMessage};
   for (FieldId f : set.scanned_fields_) {
     std::string_view v = event.fields[static_cast<size_t>(f)];
     if (v.empty()) continue;
@@ -549,24 +584,32 @@ absl::Status Scanner::ScanEvent(const PatternSet& set, const Event& event,
     // Confirm in entry order so the output does not depend on Hyperscan's report order.
     std::sort(candidates_.begin(), candidates_.end());
     for (uint32_t entry : candidates_) {
-      const RuleProgram& rule = set.rules_[set.rule_index_[entry]];
       uint64_t before = confirm_.limit_hits;
-      bool ok;
+      std::chrono::steady_clock::time_point t0;
+      if (profile_ != nullptr) t0 = std::chrono::steady_clock::now();
+      if (set.mode_[entry] == static_cast<uint8_t>(PatternSet::Mode::kRule)) {
+        if (set.rules_[set.rule_index_[entry]].Evaluate(event, confirm_)) {
+          ++stats_.confirmed;
+          out->push_back(Match{entry, set.rule_field_[entry]});
+        }
+      } else {
+        // A regex prefiltered by its literal: run it on each field that nominated it.
+        const Pcre2Code& code = set.confirm_codes_[set.rule_index_[entry]];
+        for (uint32_t bits = cand_fields_[entry]; bits != 0; bits &= bits - 1) {
+          FieldId f = static_cast<FieldId>(__builtin_ctz(bits));
+          if (ConfirmRegex(code, event.field(f), confirm_)) {
+            ++stats_.confirmed;
+            out->push_back(Match{entry, f});
+          }
+        }
+      }
+      stats_.limit_hits += confirm_.limit_hits - before;
       if (profile_ != nullptr) {
-        auto t0 = std::chrono::steady_clock::now();
-        ok = rule.Evaluate(event, confirm_);
         profile_->confirm_ns[entry] += static_cast<uint64_t>(
             std::chrono::duration_cast<std::chrono::nanoseconds>(
                 std::chrono::steady_clock::now() - t0)
                 .count());
         ++profile_->candidates[entry];
-      } else {
-        ok = rule.Evaluate(event, confirm_);
-      }
-      stats_.limit_hits += confirm_.limit_hits - before;
-      if (ok) {
-        ++stats_.confirmed;
-        out->push_back(Match{entry, set.rule_field_[entry]});
       }
     }
   }

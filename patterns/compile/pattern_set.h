@@ -8,6 +8,11 @@
 //   - rule entries (imported IDS rules) put only their fast pattern into the field's database
 //     (prefilter); a hit makes the rule a *candidate*, and its RuleProgram confirms every
 //     content / pcre / isdataat / size step on the fields they name;
+//   - regex entries that contain a selective literal (>= prefilter_min_literal bytes that
+//     every match must contain) are compiled the same way: the literal goes into the
+//     prefilter database and PCRE2 confirms the regex on the field that nominated it. Every
+//     regex is still validated by Hyperscan, so what a pack may say does not depend on this
+//     choice; it keeps cold compiles of log packs with thousands of regexes in seconds;
 //   - indicator entries go to an IndicatorIndex and are matched by lookup, never scanned.
 // Every match carries (pack id, version, entry id) through entries().
 //
@@ -87,10 +92,14 @@ struct CompileOptions {
   // Hyperscan reports one failing expression per compile; it is dropped and the field
   // recompiled up to this many times so that several bad entries are all reported.
   int64_t max_compile_retries = 16;
+  // Regex entries whose required literal is at least this long are prefiltered by the
+  // literal and confirmed by PCRE2 (0 = compile every regex into Hyperscan as is).
+  int64_t prefilter_min_literal = 6;
 };
 
 struct PatternSetStats {
-  uint32_t direct_entries = 0;     // regex / literal / hex
+  uint32_t direct_entries = 0;     // regex / literal / hex compiled as they are
+  uint32_t confirmed_regex_entries = 0;  // regex entries prefiltered by a literal + PCRE2
   uint32_t rule_entries = 0;       // prefilter + confirm
   uint32_t pcre_prefilter_rules = 0;  // rules whose prefilter is a pcre (no usable content)
   uint32_t indicator_entries = 0;
@@ -147,8 +156,12 @@ class PatternSet {
   // Fields that have a database, in FieldId order.
   const std::vector<FieldId>& scanned_fields() const { return scanned_fields_; }
 
-  enum class Mode : uint8_t { kDirect = 0, kRule = 1, kIndicator = 2 };
+  enum class Mode : uint8_t { kDirect = 0, kRule = 1, kIndicator = 2, kConfirmed = 3 };
   Mode mode(uint32_t entry) const { return static_cast<Mode>(mode_[entry]); }
+  // The regex a kConfirmed entry is confirmed with (PCRE2 syntax and modifiers).
+  const std::string& confirm_pattern(uint32_t entry) const {
+    return confirm_specs_[rule_index_[entry]].pattern;
+  }
   // The rule behind a kRule entry.
   const RuleProgram& rule(uint32_t entry) const { return rules_[rule_index_[entry]]; }
   const RuleSpec& rule_spec(uint32_t entry) const { return rule_specs_[rule_index_[entry]]; }
@@ -165,10 +178,17 @@ class PatternSet {
   std::vector<EntryInfo> entries_;
   std::vector<PackInfo> packs_;
   std::vector<uint8_t> mode_;          // per entry: Mode
-  std::vector<uint32_t> rule_index_;   // per entry: index into rule_specs_/rules_ (or kNone)
+  std::vector<uint32_t> rule_index_;   // per entry: index into rule_specs_/rules_ (kRule) or
+                                       // confirm_specs_/confirm_codes_ (kConfirmed), or kNone
   std::vector<FieldId> rule_field_;    // per entry: the field a rule match reports
   std::vector<RuleSpec> rule_specs_;
   std::vector<RuleProgram> rules_;
+  struct ConfirmSpec {
+    std::string pattern;
+    PcreFlags flags;
+  };
+  std::vector<ConfirmSpec> confirm_specs_;
+  std::vector<Pcre2Code> confirm_codes_;
   IndicatorIndex indicators_;
   std::array<std::vector<FieldPattern>, kFieldCount> field_patterns_;
   std::array<hs_database*, kFieldCount> dbs_{};
@@ -224,7 +244,8 @@ class Scanner {
   uint64_t prepared_serial_ = 0;
   ConfirmContext confirm_;
   std::vector<uint32_t> stamp_;       // per entry: generation it last became a candidate
-  std::vector<uint32_t> candidates_;  // rule entries nominated for the current event
+  std::vector<uint32_t> cand_fields_; // per entry: fields that nominated it (bit per FieldId)
+  std::vector<uint32_t> candidates_;  // entries nominated for the current event
   uint32_t generation_ = 0;
   std::string scratch_text_;
   ScanStats stats_;

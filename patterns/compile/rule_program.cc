@@ -36,6 +36,14 @@ Pcre2Code CompilePcre2(const std::string& pattern, const PcreFlags& f, std::stri
   return Pcre2Code(code);
 }
 
+bool ConfirmRegex(const Pcre2Code& code, std::string_view text, ConfirmContext& ctx) {
+  int rc = pcre2_match(code.get(), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0,
+                       ctx.match_data(), ctx.match_context());
+  if (rc >= 0) return true;
+  if (rc != PCRE2_ERROR_NOMATCH) ++ctx.limit_hits;
+  return false;
+}
+
 ConfirmContext::ConfirmContext() {
   match_data_ = pcre2_match_data_create(1, nullptr);
   match_context_ = pcre2_match_context_create(nullptr);

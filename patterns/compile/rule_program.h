@@ -46,6 +46,11 @@ using Pcre2Code = std::unique_ptr<pcre2_real_code_8, Pcre2CodeDeleter>;
 // rejects it (the message names the offset).
 Pcre2Code CompilePcre2(const std::string& pattern, const PcreFlags& flags, std::string* error);
 
+class ConfirmContext;
+// True when the compiled regex matches somewhere in `text` (false on no match and on PCRE2
+// limits, which are counted in ctx.limit_hits).
+bool ConfirmRegex(const Pcre2Code& code, std::string_view text, ConfirmContext& ctx);
+
 // Per-thread PCRE2 match state and confirmation statistics.
 class ConfirmContext {
  public:

@@ -150,6 +150,7 @@ std::string PatternSet::CacheKey(const std::vector<std::string>& pack_hashes,
   b.Add(static_cast<int64_t>(platform.cpu_features)).Add(FieldTable());
   b.Add(o.max_entries).Add(o.max_entries_per_pack).Add(o.max_expression_bytes);
   b.Add(o.max_bounded_repeat).Add(o.max_database_bytes).Add(o.max_compile_retries);
+  b.Add(o.prefilter_min_literal);
   for (const auto& h : pack_hashes) b.Add(h);
   return b.Finish(64);
 }
@@ -221,6 +222,11 @@ std::string PatternSet::Serialize() const {
       w.I64(s.size_b);
     }
   }
+  w.U32(static_cast<uint32_t>(confirm_specs_.size()));
+  for (const auto& c : confirm_specs_) {
+    w.Str(c.pattern);
+    w.U8(PcreBits(c.flags));
+  }
   const auto& items = indicators_.items();
   w.U32(static_cast<uint32_t>(items.size()));
   for (const auto& it : items) {
@@ -248,6 +254,7 @@ std::string PatternSet::Serialize() const {
     free(bytes);
   }
   w.U32(stats_.direct_entries);
+  w.U32(stats_.confirmed_regex_entries);
   w.U32(stats_.rule_entries);
   w.U32(stats_.pcre_prefilter_rules);
   w.U32(stats_.indicator_entries);
@@ -306,7 +313,7 @@ absl::StatusOr<std::shared_ptr<const PatternSet>> PatternSet::Deserialize(std::s
     for (uint32_t k = 0; k < nf && r.ok(); ++k) e.fields.push_back(r.Enum<FieldId>(kFieldCount));
     e.file = r.Str();
     e.line = static_cast<int>(r.I64());
-    s.mode_.push_back(r.Enum<uint8_t>(3));
+    s.mode_.push_back(r.Enum<uint8_t>(4));
     s.rule_index_.push_back(r.U32());
     s.rule_field_.push_back(r.Enum<FieldId>(kFieldCount));
     s.entries_.push_back(std::move(e));
@@ -346,6 +353,13 @@ absl::StatusOr<std::shared_ptr<const PatternSet>> PatternSet::Deserialize(std::s
     }
     s.rule_specs_.push_back(std::move(spec));
   }
+  uint32_t nconfirm = r.Count();
+  for (uint32_t i = 0; i < nconfirm && r.ok(); ++i) {
+    ConfirmSpec c;
+    c.pattern = r.Str();
+    c.flags = PcreFromBits(r.U8());
+    s.confirm_specs_.push_back(std::move(c));
+  }
   uint32_t nitems = r.Count();
   for (uint32_t i = 0; i < nitems && r.ok(); ++i) {
     IndicatorIndex::Item it;
@@ -380,6 +394,7 @@ absl::StatusOr<std::shared_ptr<const PatternSet>> PatternSet::Deserialize(std::s
     s.dbs_[f] = db;
   }
   s.stats_.direct_entries = r.U32();
+  s.stats_.confirmed_regex_entries = r.U32();
   s.stats_.rule_entries = r.U32();
   s.stats_.pcre_prefilter_rules = r.U32();
   s.stats_.indicator_entries = r.U32();
@@ -397,6 +412,15 @@ absl::StatusOr<std::shared_ptr<const PatternSet>> PatternSet::Deserialize(std::s
     if (s.mode_[i] == static_cast<uint8_t>(Mode::kRule) && s.rule_index_[i] >= nrules) {
       return absl::DataLossError("bad rule index");
     }
+    if (s.mode_[i] == static_cast<uint8_t>(Mode::kConfirmed) && s.rule_index_[i] >= nconfirm) {
+      return absl::DataLossError("bad confirm index");
+    }
+  }
+  for (const auto& c : s.confirm_specs_) {
+    std::string error;
+    Pcre2Code code = CompilePcre2(c.pattern, c.flags, &error);
+    if (!code) return absl::DataLossError(StrCat("cached regex no longer compiles: ", error));
+    s.confirm_codes_.push_back(std::move(code));
   }
   // PCRE2 programs are rebuilt (compiled code is not portable across builds).
   for (const auto& spec : s.rule_specs_) {

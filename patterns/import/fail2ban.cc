@@ -359,7 +359,7 @@ void ImportFail2ban(std::string_view text, std::string_view file, const ImportOp
     e.tags = {StrCat("fail2ban:", filter)};
     e.references = {StrCat("fail2ban-filter:", filter)};
     std::string hs_why = HyperscanRejects(re, EntryFlags{});
-    if (hs_why.empty() && ignore_regexes.empty()) {
+    if (hs_why.empty() && ignore_regexes.empty() && !getenv("KZ_F2B_FORCE_RULE")) {
       e.expr_type = ExprType::kRegex;
       e.expression = re;
       e.fields = {FieldId::kMessage};

@@ -44,6 +44,10 @@ void PatternsConfig::Declare(config::Schema& s, PatternsConfig* c) {
   s.Int("max_database_bytes", &c->max_database_bytes,
         "Largest compiled Hyperscan database of one field. Default: 1 GiB.", 1 << 16,
         int64_t{64} << 30);
+  s.Int("prefilter_min_literal", &c->prefilter_min_literal,
+        "Regex entries containing a literal at least this long are prefiltered by it and "
+        "confirmed by PCRE2 (faster compiles of big log packs); 0 compiles every regex into "
+        "Hyperscan as is. Default: 6.", 0, 1024);
 }
 
 CompileOptions PatternsConfig::compile_options() const {
@@ -53,6 +57,7 @@ CompileOptions PatternsConfig::compile_options() const {
   o.max_expression_bytes = max_expression_bytes;
   o.max_bounded_repeat = max_bounded_repeat;
   o.max_database_bytes = max_database_bytes;
+  o.prefilter_min_literal = prefilter_min_literal;
   return o;
 }
 

@@ -878,7 +878,7 @@ std::string WritePackYaml(const Pack& p) {
   if (!p.issued_at.empty()) StrAppend(&out, "  issued_at: ", Q(p.issued_at), "\n");
   StrAppend(&out, "  issuer: ", Q(p.issuer), "\n  format: ", kPackFormatVersion, "\n");
   if (!p.description.empty()) StrAppend(&out, "  description: ", Q(p.description), "\n");
-  StrAppend(&out, "entries:\n");
+  StrAppend(&out, p.entries.empty() ? "entries: []\n" : "entries:\n");
   for (const auto& e : p.entries) {
     StrAppend(&out, "  - id: ", Q(e.id), "\n    kind: ", EntryKindName(e.kind), "\n");
     if (!e.title.empty()) StrAppend(&out, "    title: ", Q(e.title), "\n");

@@ -273,6 +273,58 @@ TEST(Rule, RefusesRulesNothingCanNominate) {
   EXPECT_TRUE(HasDiag(d3, "r", "PCRE2 rejects")) << d3.ToText();
 }
 
+TEST(ConfirmedRegex, LiteralPrefilterThenPcre2OnEachNominatingField) {
+  Diagnostics d;
+  auto set = CompileYaml(Yaml(R"y(  - id: login
+    regex: 'Failed password for (invalid user )?\S+ from \d+\.\d+'
+    fields: [message, payload]
+  - id: short
+    regex: 'ab\d'
+)y"), &d);
+  ASSERT_NE(set, nullptr) << d.ToText();
+  // "Failed password for " (20 bytes) is required: prefilter + confirm. "ab" is too short.
+  EXPECT_EQ(set->mode(0), PatternSet::Mode::kConfirmed);
+  EXPECT_EQ(set->mode(1), PatternSet::Mode::kDirect);
+  EXPECT_EQ(set->field_patterns(FieldId::kMessage)[0].expression,
+            "Failed\\x20password\\x20for\\x20");
+  Event both = MakeEvent({{FieldId::kMessage, "Failed password for root from 10.1.2.3"},
+                          {FieldId::kPayload, "x Failed password for invalid user a from 1.2"}});
+  EXPECT_EQ(Matches(*set, both), V({"login@message", "login@payload"}));
+  Event literal_only = MakeEvent({{FieldId::kMessage, "Failed password for root"}});
+  EXPECT_TRUE(Matches(*set, literal_only).empty());
+  Scanner s;
+  Matches(*set, literal_only, &s);
+  EXPECT_EQ(s.stats().candidates, 1u);
+  EXPECT_EQ(s.stats().confirmed, 0u);
+  // With the prefilter off the same pack is compiled into Hyperscan and behaves the same.
+  Diagnostics d2;
+  CompileOptions o;
+  o.prefilter_min_literal = 0;
+  auto direct = CompileYaml(Yaml("  - id: login\n    regex: 'Failed password for (invalid user )?\\S+ from \\d+\\.\\d+'\n    fields: [message, payload]\n"), &d2, o);
+  ASSERT_NE(direct, nullptr) << d2.ToText();
+  EXPECT_EQ(direct->mode(0), PatternSet::Mode::kDirect);
+  EXPECT_EQ(Matches(*direct, both), V({"login@message", "login@payload"}));
+  EXPECT_TRUE(Matches(*direct, literal_only).empty());
+}
+
+TEST(RequiredLiteral, IsConservative) {
+  bool ci = false;
+  EXPECT_EQ(RequiredLiteral("^Failed (?:password|key) for \\S+ from", &ci), "Failed ");
+  EXPECT_EQ(RequiredLiteral("^foo.{599,600}bar", &ci), "foo");    // {599,600} is no text
+  EXPECT_EQ(RequiredLiteral("ab{2,3}cdef{0}g", &ci), "cde");      // f{0} is optional
+  EXPECT_EQ(RequiredLiteral("abc|defgh", &ci), "");               // top-level alternation
+  EXPECT_EQ(RequiredLiteral("ab?cdef", &ci), "cdef");             // b is optional
+  EXPECT_EQ(RequiredLiteral("x\\x41yz", &ci), "yz");            // \x41 is not "41"
+  EXPECT_EQ(RequiredLiteral("[[:alpha:]]abc", &ci), "abc");       // POSIX class inside a class
+  EXPECT_EQ(RequiredLiteral("[]x]yz", &ci), "yz");                 // leading ']' is a member
+  EXPECT_EQ(RequiredLiteral("\\Qa.b|c\\Ed", &ci), "a.b|cd");  // quoted text is literal
+  EXPECT_EQ(RequiredLiteral("(?x) a b c", &ci), "");              // extended mode
+  EXPECT_EQ(RequiredLiteral("user\\.name=\\d+", &ci), "user.name=");
+  EXPECT_FALSE(ci);
+  EXPECT_EQ(RequiredLiteral("(?i)admin", &ci), "admin");
+  EXPECT_TRUE(ci);
+}
+
 // ---- indicators ------------------------------------------------------------------------
 
 TEST(Indicators, IpCidrDomainUrlHashLookups) {

@@ -155,17 +155,18 @@ TEST(ReloadUnderLoad, NoEventIsLostOrScannedTwice) {
 
   std::atomic<size_t> pinned_a{0}, pinned_b{0};
   std::thread swapper([&] {
-    // Alternate between the sets, moving on only once a worker has pinned the one just
-    // published: both sets are used whatever the scheduling, and swaps happen while other
-    // workers are mid-batch on the previous set.
-    bool to_b = true;
+    // Alternate between the sets, swapping only once a worker has pinned the set in service
+    // (set a at first): both sets are used whatever the scheduling, and swaps happen while
+    // other workers are mid-batch on the previous set.
+    bool b_in_service = false;
+    size_t used_at_store = 0;
     while (!workers_done.load()) {
-      std::atomic<size_t>& used = to_b ? pinned_b : pinned_a;
-      size_t before = used.load();
-      current.store(to_b ? set_b : set_a);
+      std::atomic<size_t>& used = b_in_service ? pinned_b : pinned_a;
+      while (used.load() == used_at_store && !workers_done.load()) std::this_thread::yield();
+      b_in_service = !b_in_service;
+      used_at_store = (b_in_service ? pinned_b : pinned_a).load();
+      current.store(b_in_service ? set_b : set_a);
       swaps.fetch_add(1);
-      while (used.load() == before && !workers_done.load()) std::this_thread::yield();
-      to_b = !to_b;
     }
   });
   std::vector<std::thread> workers;
@@ -177,6 +178,11 @@ TEST(ReloadUnderLoad, NoEventIsLostOrScannedTwice) {
         size_t begin = next.fetch_add(kBatch);
         if (begin >= kEvents) break;
         size_t end = std::min(kEvents, begin + kBatch);
+        // Checkpoint: the second half of the events waits for the first swap, so that set b
+        // is used whatever the scheduling (the swapper leaves b in service until it is used).
+        if (begin >= kEvents / 2) {
+          while (swaps.load() == 0) std::this_thread::yield();
+        }
         std::shared_ptr<const PatternSet> pinned = current.load();  // one set per batch
         (pinned == set_a ? pinned_a : pinned_b).fetch_add(1);
         batch.Clear();
