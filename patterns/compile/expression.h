@@ -42,5 +42,8 @@ std::string RequiredLiteral(std::string_view regex, bool* caseless);
 // support, empty match), or "" when it accepts it. Importers use it to decide between a
 // regex entry and a pcre rule (Hyperscan prefilter + PCRE2 confirmation).
 std::string HyperscanRejects(const std::string& regex, const EntryFlags& flags);
+// Why Hyperscan could not prefilter `pcre` (HS_FLAG_PREFILTER: unsupported constructs
+// over-approximated), or "" when it can.
+std::string HyperscanCannotPrefilter(const std::string& pcre, const PcreFlags& flags);
 
 }  // namespace kizashi::patterns

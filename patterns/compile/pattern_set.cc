@@ -33,6 +33,7 @@ struct Prefilter {
   FieldId field = FieldId::kPayload;
   bool is_pcre = false;
   size_t literal_bytes = 0;
+  int implied_step = -1;  // the content step the prefilter matches in full, if any
 };
 
 // Picks the rule's prefilter the way Suricata picks its multi-pattern-matcher pattern: the
@@ -77,6 +78,9 @@ bool ChoosePrefilter(const RuleSpec& rule, Prefilter* out, std::string* error, i
     out->flags = HS_FLAG_SINGLEMATCH | (best->nocase ? HS_FLAG_CASELESS : 0);
     out->field = best->field;
     out->literal_bytes = lit.size();
+    if (!strip_dot && !best->fast_pattern_offset) {
+      out->implied_step = static_cast<int>(best - rule.steps.data());
+    }
     return true;
   }
   // No positive content: a pcre that is position-independent on its field.
@@ -126,6 +130,16 @@ std::string HyperscanRejects(const std::string& regex, const EntryFlags& flags) 
   unsigned min_width = 0;
   std::string why = CheckExpression(regex, HsFlags(flags), &empty, &min_width);
   if (why.empty() && empty) why = "pattern can match the empty string";
+  return why;
+}
+
+std::string HyperscanCannotPrefilter(const std::string& pcre, const PcreFlags& f) {
+  bool empty = false;
+  unsigned min_width = 0;
+  unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_PREFILTER | (f.caseless ? HS_FLAG_CASELESS : 0) |
+                   (f.dotall ? HS_FLAG_DOTALL : 0) | (f.multiline ? HS_FLAG_MULTILINE : 0);
+  std::string why = CheckExpression(pcre, flags, &empty, &min_width);
+  if (why.empty() && empty) why = "the pcre can match the empty string";
   return why;
 }
 
@@ -270,12 +284,12 @@ void PatternSetBuilder::AddEntry(const Pack& pack, const PackEntry& e) {
       RuleProgram program;
       std::string error;
       int line = 0;
-      if (!RuleProgram::Build(e.rule, &program, &error, &line)) {
+      Prefilter pf;
+      if (!ChoosePrefilter(e.rule, &pf, &error, &line)) {
         Error(origin, error, line);
         break;
       }
-      Prefilter pf;
-      if (!ChoosePrefilter(e.rule, &pf, &error, &line)) {
+      if (!RuleProgram::Build(e.rule, &program, &error, &line, pf.implied_step)) {
         Error(origin, error, line);
         break;
       }
@@ -302,6 +316,7 @@ void PatternSetBuilder::AddEntry(const Pack& pack, const PackEntry& e) {
       rule_index = static_cast<uint32_t>(s.rule_specs_.size());
       rule_field = pf.field;
       s.rule_specs_.push_back(e.rule);
+      s.rule_implied_.push_back(pf.implied_step);
       s.rules_.push_back(std::move(program));
       patterns.push_back({pf.expression, pf.flags, idx});
       pattern_fields = {pf.field};

@@ -94,7 +94,7 @@ struct CompileOptions {
   int64_t max_compile_retries = 16;
   // Regex entries whose required literal is at least this long are prefiltered by the
   // literal and confirmed by PCRE2 (0 = compile every regex into Hyperscan as is).
-  int64_t prefilter_min_literal = 6;
+  int64_t prefilter_min_literal = 8;
 };
 
 struct PatternSetStats {
@@ -182,6 +182,7 @@ class PatternSet {
                                        // confirm_specs_/confirm_codes_ (kConfirmed), or kNone
   std::vector<FieldId> rule_field_;    // per entry: the field a rule match reports
   std::vector<RuleSpec> rule_specs_;
+  std::vector<int32_t> rule_implied_;  // per rule: the step its prefilter matches in full
   std::vector<RuleProgram> rules_;
   struct ConfirmSpec {
     std::string pattern;

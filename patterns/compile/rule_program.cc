@@ -3,6 +3,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <string.h>
+
 #include <algorithm>
 
 #include "engine/common/strings.h"
@@ -69,22 +71,31 @@ inline unsigned char Lower(unsigned char c) {
 size_t Find(std::string_view buf, size_t lo, size_t hi, std::string_view pat, bool nocase) {
   if (hi > buf.size()) hi = buf.size();
   if (lo > hi || hi - lo < pat.size()) return std::string_view::npos;
-  std::string_view win = buf.substr(lo, hi - lo);
+  const char* base = buf.data() + lo;
+  const size_t n = hi - lo;
   if (!nocase) {
-    size_t p = win.find(pat);
-    return p == std::string_view::npos ? p : lo + p;
+    const void* p = memmem(base, n, pat.data(), pat.size());
+    return p == nullptr ? std::string_view::npos
+                        : lo + static_cast<size_t>(static_cast<const char*>(p) - base);
   }
-  // `pat` is stored lowercased.
+  // `pat` is stored lowercased: jump between occurrences of its first byte in either case.
   const unsigned char first = static_cast<unsigned char>(pat[0]);
-  const size_t last = win.size() - pat.size();
-  for (size_t p = 0; p <= last; ++p) {
-    if (Lower(static_cast<unsigned char>(win[p])) != first) continue;
+  const unsigned char upper = (first >= 'a' && first <= 'z') ? first - 32 : first;
+  const size_t last = n - pat.size();
+  size_t p = 0;
+  while (p <= last) {
+    const void* a = memchr(base + p, first, last - p + 1);
+    const void* b = upper != first ? memchr(base + p, upper, last - p + 1) : nullptr;
+    if (a == nullptr && b == nullptr) return std::string_view::npos;
+    const char* hit = static_cast<const char*>(a == nullptr ? b : b == nullptr ? a : std::min(a, b));
+    p = static_cast<size_t>(hit - base);
     size_t k = 1;
     while (k < pat.size() &&
-           Lower(static_cast<unsigned char>(win[p + k])) == static_cast<unsigned char>(pat[k])) {
+           Lower(static_cast<unsigned char>(base[p + k])) == static_cast<unsigned char>(pat[k])) {
       ++k;
     }
     if (k == pat.size()) return lo + p;
+    ++p;
   }
   return std::string_view::npos;
 }
@@ -103,7 +114,8 @@ bool SizeHolds(SizeOp op, int64_t a, int64_t b, int64_t len) {
 
 }  // namespace
 
-bool RuleProgram::Build(const RuleSpec& spec, RuleProgram* out, std::string* error, int* line) {
+bool RuleProgram::Build(const RuleSpec& spec, RuleProgram* out, std::string* error, int* line,
+                        int implied_step) {
   *out = RuleProgram();
   *line = 0;
   out->app_proto_ = spec.app_proto;
@@ -120,10 +132,12 @@ bool RuleProgram::Build(const RuleSpec& spec, RuleProgram* out, std::string* err
     Group g;
     g.field = f;
     g.begin = static_cast<uint32_t>(out->steps_.size());
-    for (const auto& s : spec.steps) {
+    for (size_t si = 0; si < spec.steps.size(); ++si) {
+      const RuleStep& s = spec.steps[si];
       if (s.field != f) continue;
       g.dotprefix = s.dotprefix;
       Step st;
+      st.implied = static_cast<int>(si) == implied_step;
       st.kind = s.kind;
       st.negated = s.negated;
       st.relative = s.is_relative();
@@ -170,6 +184,15 @@ bool RuleProgram::Build(const RuleSpec& spec, RuleProgram* out, std::string* err
     for (uint32_t i = g.begin; i + 1 < g.end; ++i) {
       out->steps_[i].next_relative = out->steps_[i + 1].relative;
     }
+    // The fast pattern was already found by the prefilter: when nothing depends on where it
+    // is, it need not be searched again.
+    for (uint32_t i = g.begin; i < g.end; ++i) {
+      Step& st = out->steps_[i];
+      if (st.implied && (st.next_relative || st.relative || st.depth >= 0 || st.offset > 0 ||
+                         st.startswith || st.endswith || g.dotprefix)) {
+        st.implied = false;
+      }
+    }
     out->groups_.push_back(g);
   }
   if (out->steps_.empty()) {
@@ -190,6 +213,7 @@ RuleProgram::Result RuleProgram::Inspect(const Step* steps, size_t i, size_t n,
   --ctx.budget;
   const Step& s = steps[i];
   const size_t len = buf.size();
+  if (s.implied) return Inspect(steps, i + 1, n, buf, cursor, ctx);
   switch (s.kind) {
     case StepKind::kContent: {
       int64_t lo, hi;

@@ -80,6 +80,7 @@ class RuleProgram {
     bool negated = false;
     bool relative = false;
     bool next_relative = false;  // the following step on the same field depends on this one
+    bool implied = false;        // the fast pattern, already found by the prefilter
     // content
     std::string bytes;  // lowercased when nocase
     bool nocase = false;
@@ -104,8 +105,11 @@ class RuleProgram {
   };
 
   // Builds the program for `spec`. On failure returns false with the reason and the line of
-  // the offending step (0 when the rule as a whole is at fault).
-  static bool Build(const RuleSpec& spec, RuleProgram* out, std::string* error, int* line);
+  // the offending step (0 when the rule as a whole is at fault). `implied_step` (index in
+  // spec.steps, or -1) is the content the prefilter database matches in full: a candidate
+  // already contains it, so it is not searched again unless its position matters.
+  static bool Build(const RuleSpec& spec, RuleProgram* out, std::string* error, int* line,
+                    int implied_step = -1);
 
   // True when every step of the rule holds on `event`. Thread-safe for concurrent callers
   // with distinct contexts.

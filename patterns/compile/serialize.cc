@@ -196,7 +196,9 @@ std::string PatternSet::Serialize() const {
     w.U8(static_cast<uint8_t>(rule_field_[i]));
   }
   w.U32(static_cast<uint32_t>(rule_specs_.size()));
-  for (const auto& r : rule_specs_) {
+  for (size_t ri = 0; ri < rule_specs_.size(); ++ri) {
+    const RuleSpec& r = rule_specs_[ri];
+    w.I64(rule_implied_[ri]);
     w.Str(r.app_proto);
     w.U32(static_cast<uint32_t>(r.steps.size()));
     for (const auto& s : r.steps) {
@@ -321,6 +323,7 @@ absl::StatusOr<std::shared_ptr<const PatternSet>> PatternSet::Deserialize(std::s
   uint32_t nrules = r.Count();
   for (uint32_t i = 0; i < nrules && r.ok(); ++i) {
     RuleSpec spec;
+    int64_t implied = r.I64();
     spec.app_proto = r.Str();
     uint32_t nsteps = r.Count();
     for (uint32_t k = 0; k < nsteps && r.ok(); ++k) {
@@ -351,6 +354,8 @@ absl::StatusOr<std::shared_ptr<const PatternSet>> PatternSet::Deserialize(std::s
       st.size_b = r.I64();
       spec.steps.push_back(std::move(st));
     }
+    if (implied < -1 || implied >= static_cast<int64_t>(spec.steps.size())) r.U32();  // poison
+    s.rule_implied_.push_back(static_cast<int32_t>(implied));
     s.rule_specs_.push_back(std::move(spec));
   }
   uint32_t nconfirm = r.Count();
@@ -423,11 +428,16 @@ absl::StatusOr<std::shared_ptr<const PatternSet>> PatternSet::Deserialize(std::s
     s.confirm_codes_.push_back(std::move(code));
   }
   // PCRE2 programs are rebuilt (compiled code is not portable across builds).
-  for (const auto& spec : s.rule_specs_) {
+  for (size_t ri = 0; ri < s.rule_specs_.size(); ++ri) {
+    const RuleSpec& spec = s.rule_specs_[ri];
+    if (s.rule_implied_[ri] < -1 ||
+        s.rule_implied_[ri] >= static_cast<int32_t>(spec.steps.size())) {
+      return absl::DataLossError("bad implied step");
+    }
     RuleProgram program;
     std::string error;
     int line = 0;
-    if (!RuleProgram::Build(spec, &program, &error, &line)) {
+    if (!RuleProgram::Build(spec, &program, &error, &line, s.rule_implied_[ri])) {
       return absl::DataLossError(StrCat("cached rule no longer compiles: ", error));
     }
     s.rules_.push_back(std::move(program));

@@ -251,7 +251,9 @@ bool ReplaceTags(std::string* s, std::string* category, std::string* why) {
     for (size_t p; (p = s->find(tag)) != std::string::npos;) s->replace(p, tag.size(), re);
   }
   // <F-NAME/> (empty capture) disappears; <F-NAME> ... </F-NAME> become the named groups
-  // fail2ban makes of them ((?P=user) back-references refer to them).
+  // fail2ban makes of them when the regex refers back to a group ((?P=user), (?(user)...)),
+  // plain groups otherwise (Hyperscan then compiles the regex as it is).
+  const bool named = s->find("(?P=") != std::string::npos || s->find("(?(") != std::string::npos;
   static const std::regex kEmpty(R"(<F-[A-Za-z0-9_]+/>)");
   *s = std::regex_replace(*s, kEmpty, "");
   static const std::regex kOpen(R"(<F-([A-Za-z0-9_]+)>)");
@@ -262,7 +264,7 @@ bool ReplaceTags(std::string* s, std::string* category, std::string* why) {
        ++it) {
     out.append(*s, last, static_cast<size_t>(it->position(0)) - last);
     std::string name = AsciiLower((*it)[1].str());
-    out += name == "id" ? "(?P<fid>" : StrCat("(?P<", name, ">");
+    out += !named ? "(?:" : name == "id" ? "(?P<fid>" : StrCat("(?P<", name, ">");
     last = static_cast<size_t>(it->position(0) + it->length(0));
   }
   out.append(*s, last, std::string::npos);
@@ -359,17 +361,20 @@ void ImportFail2ban(std::string_view text, std::string_view file, const ImportOp
     e.tags = {StrCat("fail2ban:", filter)};
     e.references = {StrCat("fail2ban-filter:", filter)};
     std::string hs_why = HyperscanRejects(re, EntryFlags{});
-    if (hs_why.empty() && ignore_regexes.empty() && !getenv("KZ_F2B_FORCE_RULE")) {
+    if (hs_why.empty() && ignore_regexes.empty()) {
       e.expr_type = ExprType::kRegex;
       e.expression = re;
       e.fields = {FieldId::kMessage};
       ++report->shapes["regex (Hyperscan, exact)"];
     } else {
       e.expr_type = ExprType::kRule;
-      // A literal every match contains is a far better prefilter than the pcre in Hyperscan
-      // prefilter mode (and some pcres cannot be prefiltered at all).
+      // The pcre itself, in Hyperscan prefilter mode (unsupported constructs over-
+      // approximated), nominates far fewer lines than any one literal it contains; when
+      // Hyperscan cannot prefilter it, a literal every match contains is the fast pattern.
       bool caseless = false;
-      std::string lit = RequiredLiteral(re, &caseless);
+      std::string lit = HyperscanCannotPrefilter(re, PcreFlags{}).empty()
+                            ? std::string()
+                            : RequiredLiteral(re, &caseless);
       if (lit.size() >= 3) {
         RuleStep c;
         c.kind = StepKind::kContent;

@@ -47,7 +47,7 @@ void PatternsConfig::Declare(config::Schema& s, PatternsConfig* c) {
   s.Int("prefilter_min_literal", &c->prefilter_min_literal,
         "Regex entries containing a literal at least this long are prefiltered by it and "
         "confirmed by PCRE2 (faster compiles of big log packs); 0 compiles every regex into "
-        "Hyperscan as is. Default: 6.", 0, 1024);
+        "Hyperscan as is. Default: 8.", 0, 1024);
 }
 
 CompileOptions PatternsConfig::compile_options() const {

@@ -59,7 +59,7 @@ struct PatternsConfig {
   int64_t max_database_bytes = int64_t{1} << 30;
   // Regex entries with a required literal this long are prefiltered by it and confirmed by
   // PCRE2 (0 = every regex compiled into Hyperscan as it is).
-  int64_t prefilter_min_literal = 6;
+  int64_t prefilter_min_literal = 8;
 
   static void Declare(config::Schema& s, PatternsConfig* c);
   CompileOptions compile_options() const;
