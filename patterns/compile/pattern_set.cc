@@ -248,7 +248,7 @@ void PatternSetBuilder::AddEntry(const Pack& pack, const PackEntry& e) {
           pf.dotall = e.flags.dotall;
           pf.multiline = e.flags.multiline;
           std::string perr;
-          Pcre2Code code = CompilePcre2(regex, pf, &perr);
+          std::unique_ptr<Pcre2Regex> code = Pcre2Regex::Compile(regex, pf, &perr);
           if (code) {  // else: compile it into Hyperscan as it is
             mode = PatternSet::Mode::kConfirmed;
             rule_index = static_cast<uint32_t>(s.confirm_specs_.size());
@@ -609,7 +609,7 @@ absl::Status Scanner::ScanEvent(const PatternSet& set, const Event& event,
         }
       } else {
         // A regex prefiltered by its literal: run it on each field that nominated it.
-        const Pcre2Code& code = set.confirm_codes_[set.rule_index_[entry]];
+        const Pcre2Regex& code = *set.confirm_codes_[set.rule_index_[entry]];
         for (uint32_t bits = cand_fields_[entry]; bits != 0; bits &= bits - 1) {
           FieldId f = static_cast<FieldId>(__builtin_ctz(bits));
           if (ConfirmRegex(code, event.field(f), confirm_)) {

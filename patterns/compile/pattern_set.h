@@ -189,7 +189,7 @@ class PatternSet {
     PcreFlags flags;
   };
   std::vector<ConfirmSpec> confirm_specs_;
-  std::vector<Pcre2Code> confirm_codes_;
+  std::vector<std::unique_ptr<Pcre2Regex>> confirm_codes_;
   IndicatorIndex indicators_;
   std::array<std::vector<FieldPattern>, kFieldCount> field_patterns_;
   std::array<hs_database*, kFieldCount> dbs_{};

@@ -38,8 +38,34 @@ Pcre2Code CompilePcre2(const std::string& pattern, const PcreFlags& f, std::stri
   return Pcre2Code(code);
 }
 
-bool ConfirmRegex(const Pcre2Code& code, std::string_view text, ConfirmContext& ctx) {
-  int rc = pcre2_match(code.get(), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0,
+std::unique_ptr<Pcre2Regex> Pcre2Regex::Compile(const std::string& pattern,
+                                                const PcreFlags& flags, std::string* error) {
+  std::unique_ptr<Pcre2Regex> r(new Pcre2Regex(pattern, flags));
+  bool ok = true;
+  std::call_once(r->once_, [&] {
+    r->code_ = CompilePcre2(r->pattern_, r->flags_, error);
+    ok = r->code_ != nullptr;
+  });
+  if (!ok) return nullptr;
+  return r;
+}
+
+std::unique_ptr<Pcre2Regex> Pcre2Regex::Lazy(std::string pattern, const PcreFlags& flags) {
+  return std::unique_ptr<Pcre2Regex>(new Pcre2Regex(std::move(pattern), flags));
+}
+
+const pcre2_real_code_8* Pcre2Regex::get() const {
+  std::call_once(once_, [this] {
+    std::string error;
+    code_ = CompilePcre2(pattern_, flags_, &error);
+  });
+  return code_.get();
+}
+
+bool ConfirmRegex(const Pcre2Regex& regex, std::string_view text, ConfirmContext& ctx) {
+  const pcre2_code* code = regex.get();
+  if (code == nullptr) return false;
+  int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0,
                        ctx.match_data(), ctx.match_context());
   if (rc >= 0) return true;
   if (rc != PCRE2_ERROR_NOMATCH) ++ctx.limit_hits;
@@ -115,7 +141,7 @@ bool SizeHolds(SizeOp op, int64_t a, int64_t b, int64_t len) {
 }  // namespace
 
 bool RuleProgram::Build(const RuleSpec& spec, RuleProgram* out, std::string* error, int* line,
-                        int implied_step) {
+                        int implied_step, bool lazy) {
   *out = RuleProgram();
   *line = 0;
   out->app_proto_ = spec.app_proto;
@@ -161,7 +187,8 @@ bool RuleProgram::Build(const RuleSpec& spec, RuleProgram* out, std::string* err
           break;
         case StepKind::kPcre: {
           std::string err;
-          st.code = CompilePcre2(s.pcre, s.pcre_flags, &err);
+          st.code = lazy ? Pcre2Regex::Lazy(s.pcre, s.pcre_flags)
+                         : Pcre2Regex::Compile(s.pcre, s.pcre_flags, &err);
           if (!st.code) {
             *error = err;
             *line = s.line;
@@ -259,7 +286,9 @@ RuleProgram::Result RuleProgram::Inspect(const Step* steps, size_t i, size_t n,
                                        : Result::kNoMatch;
       size_t start = 0;  // relative to base
       while (true) {
-        int rc = pcre2_match(s.code.get(), reinterpret_cast<PCRE2_SPTR>(buf.data() + base),
+        const pcre2_code* code = s.code->get();
+        if (code == nullptr) return Result::kAbort;
+        int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(buf.data() + base),
                              len - base, start, 0, ctx.match_data(), ctx.match_context());
         if (rc == PCRE2_ERROR_NOMATCH) {
           if (s.negated) return Inspect(steps, i + 1, n, buf, cursor, ctx);

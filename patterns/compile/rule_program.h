@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -46,10 +47,31 @@ using Pcre2Code = std::unique_ptr<pcre2_real_code_8, Pcre2CodeDeleter>;
 // rejects it (the message names the offset).
 Pcre2Code CompilePcre2(const std::string& pattern, const PcreFlags& flags, std::string* error);
 
+// A PCRE2 regex compiled now (cold compile: it is validated there) or on first use (a set
+// read from the cache, where every regex was validated when the cache was written): a
+// restart does not pay for compiling and JIT-compiling thousands of confirmation regexes.
+// Thread-safe: the first get() compiles under std::call_once; later calls are one atomic
+// load. If a lazily compiled regex no longer compiles (another PCRE2 build) it never matches.
+class Pcre2Regex {
+ public:
+  static std::unique_ptr<Pcre2Regex> Compile(const std::string& pattern, const PcreFlags& flags,
+                                             std::string* error);
+  static std::unique_ptr<Pcre2Regex> Lazy(std::string pattern, const PcreFlags& flags);
+  const pcre2_real_code_8* get() const;
+
+ private:
+  Pcre2Regex(std::string pattern, const PcreFlags& flags)
+      : pattern_(std::move(pattern)), flags_(flags) {}
+  std::string pattern_;
+  PcreFlags flags_;
+  mutable std::once_flag once_;
+  mutable Pcre2Code code_;
+};
+
 class ConfirmContext;
 // True when the compiled regex matches somewhere in `text` (false on no match and on PCRE2
 // limits, which are counted in ctx.limit_hits).
-bool ConfirmRegex(const Pcre2Code& code, std::string_view text, ConfirmContext& ctx);
+bool ConfirmRegex(const Pcre2Regex& regex, std::string_view text, ConfirmContext& ctx);
 
 // Per-thread PCRE2 match state and confirmation statistics.
 class ConfirmContext {
@@ -91,7 +113,7 @@ class RuleProgram {
     int32_t distance = 0;
     int32_t within = -1;  // -1 = none
     // pcre
-    Pcre2Code code;
+    std::unique_ptr<Pcre2Regex> code;
     // isdataat
     int32_t isdataat = 0;
     // size
@@ -108,8 +130,9 @@ class RuleProgram {
   // the offending step (0 when the rule as a whole is at fault). `implied_step` (index in
   // spec.steps, or -1) is the content the prefilter database matches in full: a candidate
   // already contains it, so it is not searched again unless its position matters.
+  // `lazy` defers PCRE2 compilation to first use (sets read from the cache).
   static bool Build(const RuleSpec& spec, RuleProgram* out, std::string* error, int* line,
-                    int implied_step = -1);
+                    int implied_step = -1, bool lazy = false);
 
   // True when every step of the rule holds on `event`. Thread-safe for concurrent callers
   // with distinct contexts.

@@ -16,7 +16,32 @@ namespace kizashi::patterns {
 
 namespace {
 
-constexpr char kMagic[8] = {'K', 'Z', 'P', 'S', 'E', 'T', 0, 1};
+constexpr char kMagic[8] = {'K', 'Z', 'P', 'S', 'E', 'T', 0, 2};
+
+// Corruption check of a cache file (torn write, bit rot): fast, not cryptographic. The cache
+// directory is trusted like the binary (see docs/pattern-packs.md).
+uint64_t Checksum(std::string_view s) {
+  uint64_t h = 0x6b697a6173686921ULL ^ s.size();
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 29;
+  }
+  for (; i < s.size(); ++i) h = (h ^ static_cast<uint8_t>(s[i])) * 0x100000001b3ULL;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
+
+std::string ChecksumBytes(std::string_view s) {
+  uint64_t h = Checksum(s);
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>(h >> (8 * i));
+  return out;
+}
 constexpr std::string_view kKeyDomain = "kizashi-patternset-cache/1";
 
 std::string FieldTable() {
@@ -263,16 +288,16 @@ std::string PatternSet::Serialize() const {
   w.U32(stats_.indicator_values);
   w.I64(static_cast<int64_t>(stats_.database_bytes));
   w.I64(stats_.compile_ns);
-  out += Sha256Raw(out);
+  out += ChecksumBytes(out);
   return out;
 }
 
 absl::StatusOr<std::shared_ptr<const PatternSet>> PatternSet::Deserialize(std::string_view in) {
-  if (in.size() < sizeof kMagic + 32 || std::memcmp(in.data(), kMagic, sizeof kMagic) != 0) {
+  if (in.size() < sizeof kMagic + 8 || std::memcmp(in.data(), kMagic, sizeof kMagic) != 0) {
     return absl::DataLossError("not a kizashi pattern-set cache file (bad magic or version)");
   }
-  std::string_view body = in.substr(0, in.size() - 32);
-  if (Sha256Raw(body) != in.substr(in.size() - 32)) {
+  std::string_view body = in.substr(0, in.size() - 8);
+  if (ChecksumBytes(body) != in.substr(in.size() - 8)) {
     return absl::DataLossError("pattern-set cache file is corrupted (checksum mismatch)");
   }
   Reader r(body.substr(sizeof kMagic));
@@ -421,11 +446,9 @@ absl::StatusOr<std::shared_ptr<const PatternSet>> PatternSet::Deserialize(std::s
       return absl::DataLossError("bad confirm index");
     }
   }
+  // PCRE2 compiles on first use: every regex was validated when the cache was written.
   for (const auto& c : s.confirm_specs_) {
-    std::string error;
-    Pcre2Code code = CompilePcre2(c.pattern, c.flags, &error);
-    if (!code) return absl::DataLossError(StrCat("cached regex no longer compiles: ", error));
-    s.confirm_codes_.push_back(std::move(code));
+    s.confirm_codes_.push_back(Pcre2Regex::Lazy(c.pattern, c.flags));
   }
   // PCRE2 programs are rebuilt (compiled code is not portable across builds).
   for (size_t ri = 0; ri < s.rule_specs_.size(); ++ri) {
@@ -437,7 +460,7 @@ absl::StatusOr<std::shared_ptr<const PatternSet>> PatternSet::Deserialize(std::s
     RuleProgram program;
     std::string error;
     int line = 0;
-    if (!RuleProgram::Build(spec, &program, &error, &line, s.rule_implied_[ri])) {
+    if (!RuleProgram::Build(spec, &program, &error, &line, s.rule_implied_[ri], /*lazy=*/true)) {
       return absl::DataLossError(StrCat("cached rule no longer compiles: ", error));
     }
     s.rules_.push_back(std::move(program));

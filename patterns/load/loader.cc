@@ -151,13 +151,14 @@ LoadResult LoadPacksFromBytes(const std::vector<PackSource>& sources, const Load
   for (const auto& s : sources) {
     std::string signer;
     std::string problem;
+    const std::string hash = Sha256Hex(s.bytes);
     if (!s.signature) {
       problem = StrCat("unsigned pack (no ", s.name, ".sig): sign it with `kizashi patterns "
                        "sign`, or set patterns.insecure_allow_unsigned for a lab");
     } else if (o.trust == nullptr || o.trust->size() == 0) {
       problem = "no trusted keys configured (patterns.trusted_keys): cannot verify the pack";
     } else {
-      auto who = o.trust->Verify(s.bytes, *s.signature);
+      auto who = o.trust->VerifyDigest(hash, *s.signature);
       if (who.ok()) {
         signer = *who;
       } else {
@@ -178,7 +179,7 @@ LoadResult LoadPacksFromBytes(const std::vector<PackSource>& sources, const Load
       }
     }
     signers.push_back(signer);
-    hashes.push_back(Sha256Hex(s.bytes));
+    hashes.push_back(hash);
   }
   // 2. The cache, when every pack is acceptable.
   if (!r.diags.has_errors() && !o.cache_dir.empty() && !sources.empty()) {

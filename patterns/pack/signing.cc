@@ -197,6 +197,11 @@ std::vector<std::string> TrustStore::key_ids() const {
 
 absl::StatusOr<std::string> TrustStore::Verify(std::string_view pack_bytes,
                                                std::string_view sig_text) const {
+  return VerifyDigest(Sha256Hex(pack_bytes), sig_text);
+}
+
+absl::StatusOr<std::string> TrustStore::VerifyDigest(std::string_view hash,
+                                                     std::string_view sig_text) const {
   auto sig = ParsePackSignature(sig_text);
   if (!sig.ok()) return sig.status();
   auto it = impl_->keys.find(sig->key_id);
@@ -204,7 +209,6 @@ absl::StatusOr<std::string> TrustStore::Verify(std::string_view pack_bytes,
     return absl::PermissionDeniedError(
         StrCat("signed by key ", sig->key_id, ", which is not a trusted key"));
   }
-  const std::string hash = Sha256Hex(pack_bytes);
   if (hash != sig->pack_sha256) {
     return absl::PermissionDeniedError(
         "the pack's content does not match its signature (modified after signing)");

@@ -62,6 +62,9 @@ class TrustStore {
   // trusted key; otherwise an error that says what is wrong (tampered pack, unknown key,
   // malformed signature).
   absl::StatusOr<std::string> Verify(std::string_view pack_bytes, std::string_view sig_text) const;
+  // The same, for a caller that already has the pack's SHA-256 (hex).
+  absl::StatusOr<std::string> VerifyDigest(std::string_view pack_sha256_hex,
+                                           std::string_view sig_text) const;
 
  private:
   struct Impl;
