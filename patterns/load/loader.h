@@ -75,6 +75,9 @@ struct PackSource {
 struct LoadOptions {
   const TrustStore* trust = nullptr;  // null = no trusted keys
   bool insecure_allow_unsigned = false;
+  // Offline tools only (`kizashi patterns check|test|profile` without --trusted-key): skip
+  // signature verification silently; the tool says so itself. Never set by the service.
+  bool skip_signature_check = false;
   std::string cache_dir;
   int64_t cache_keep = 4;
   CompileOptions compile;
@@ -102,6 +105,7 @@ std::vector<PackSource> ReadPackSources(const std::vector<std::string>& paths, D
 TrustStore ReadTrustStore(const std::vector<std::string>& paths, Diagnostics* diags);
 
 // The whole configured load (sources + trust store + LoadPacksFromBytes).
-LoadResult LoadPacks(const PatternsConfig& config);
+// `skip_signature_check`: see LoadOptions (offline tools only).
+LoadResult LoadPacks(const PatternsConfig& config, bool skip_signature_check = false);
 
 }  // namespace kizashi::patterns
