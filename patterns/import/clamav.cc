@@ -114,7 +114,7 @@ void ImportClamAv(std::string_view text, std::string_view file, const ImportOpti
             parts.size() > 2) {
           refuse(StrCat("offset ", offset.substr(0, 3)),
                  StrCat("offset '", offset, "' needs executable-format parsing or the file "
-                        "end (EP, Sx, SL, SE, EOF): not supported"));
+                        "end (EP, Sx, SL, SE, VI, EOF): not supported"));
           continue;
         }
         e.expr_type = ExprType::kRegex;
