@@ -12,6 +12,9 @@
 
 namespace kizashi::patterns {
 
+// Candidate field sets and indicator field masks are 32-bit masks indexed by FieldId.
+static_assert(kFieldCount <= 32, "FieldId no longer fits the 32-bit field masks");
+
 namespace {
 
 std::atomic<uint64_t> g_next_serial{1};

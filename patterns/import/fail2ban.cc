@@ -14,7 +14,7 @@
 // Refused with the reason: lines tagged F-NOFAIL / F-MLFGAINED (they mark non-failures used
 // for multi-line tracking), multi-line patterns (<SKIPLINES>, \n).
 #include <map>
-#include <regex>
+#include <cctype>
 #include <set>
 
 #include "engine/common/file_util.h"
@@ -112,6 +112,11 @@ void LoadWithIncludes(const std::string& dir, std::string_view text, Ini* ini, I
 // instead keeps the meaning on messages and makes Hyperscan compile ~2x faster.
 constexpr std::string_view kMessagePrefix = R"((?:\[ *\d+\.\d+\]:?\s+)?(?:\[ID \d+ \S+\]\s+)?)";
 
+bool IsTagChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '/' || c == '-';
+}
+
 class Interpolator {
  public:
   Interpolator(const Ini& ini, const Ini& known, const ImportOptions& o)
@@ -139,30 +144,39 @@ class Interpolator {
            Find(ini_, "DEFAULT", name, out);
   }
 
-  // Replaces %(name)s and <name> (when `name` is defined) until nothing changes.
+  // Replaces %(name)s and <name> (when `name` is defined) until nothing changes. Tags are
+  // resolved innermost first: in <lt_<logtype>/x>, <logtype> is a tag, "<lt_" is not.
   std::string Expand(std::string s) const {
-    static const std::regex kPct(R"(%\(([^()]+)\)s)");
-    static const std::regex kTag(R"(<([A-Za-z0-9_/\-]+)>)");
     for (int round = 0; round < 32; ++round) {
       bool changed = false;
-      for (const std::regex* re : {&kPct, &kTag}) {
-        std::string out;
-        size_t last = 0;
-        for (auto it = std::sregex_iterator(s.begin(), s.end(), *re);
-             it != std::sregex_iterator(); ++it) {
+      std::string out;
+      out.reserve(s.size());
+      for (size_t i = 0; i < s.size();) {
+        if (s.compare(i, 2, "%(") == 0) {
+          size_t close = s.find(")s", i + 2);
+          std::string name = close == std::string::npos ? "" : s.substr(i + 2, close - i - 2);
           std::string value;
-          const std::smatch& m = *it;
-          if (!Lookup(m[1].str(), &value)) continue;
-          out.append(s, last, static_cast<size_t>(m.position(0)) - last);
-          out += value;
-          last = static_cast<size_t>(m.position(0) + m.length(0));
-          changed = true;
+          if (!name.empty() && name.find_first_of("()") == std::string::npos &&
+              Lookup(name, &value)) {
+            out += value;
+            i = close + 2;
+            changed = true;
+            continue;
+          }
+        } else if (s[i] == '<') {
+          size_t j = i + 1;
+          while (j < s.size() && IsTagChar(s[j])) ++j;
+          std::string value;
+          if (j > i + 1 && j < s.size() && s[j] == '>' && Lookup(s.substr(i + 1, j - i - 1), &value)) {
+            out += value;
+            i = j + 1;
+            changed = true;
+            continue;
+          }
         }
-        if (last > 0) {
-          out.append(s, last, std::string::npos);
-          s = std::move(out);
-        }
+        out.push_back(s[i++]);
       }
+      s = std::move(out);
       if (!changed) break;
     }
     return s;
@@ -254,29 +268,47 @@ bool ReplaceTags(std::string* s, std::string* category, std::string* why) {
   // fail2ban makes of them when the regex refers back to a group ((?P=user), (?(user)...)),
   // plain groups otherwise (Hyperscan then compiles the regex as it is).
   const bool named = s->find("(?P=") != std::string::npos || s->find("(?(") != std::string::npos;
-  static const std::regex kEmpty(R"(<F-[A-Za-z0-9_]+/>)");
-  *s = std::regex_replace(*s, kEmpty, "");
-  static const std::regex kOpen(R"(<F-([A-Za-z0-9_]+)>)");
-  static const std::regex kClose(R"(</F-[A-Za-z0-9_]+>)");
   std::string out;
-  size_t last = 0;
-  for (auto it = std::sregex_iterator(s->begin(), s->end(), kOpen); it != std::sregex_iterator();
-       ++it) {
-    out.append(*s, last, static_cast<size_t>(it->position(0)) - last);
-    std::string name = AsciiLower((*it)[1].str());
-    out += !named ? "(?:" : name == "id" ? "(?P<fid>" : StrCat("(?P<", name, ">");
-    last = static_cast<size_t>(it->position(0) + it->length(0));
+  for (size_t i = 0; i < s->size();) {
+    bool closing = s->compare(i, 4, "</F-") == 0;
+    if (closing || s->compare(i, 3, "<F-") == 0) {
+      size_t b = i + (closing ? 4 : 3), j = b;
+      while (j < s->size() && (std::isalnum(static_cast<unsigned char>((*s)[j])) || (*s)[j] == '_')) ++j;
+      if (j > b && j < s->size()) {
+        if (!closing && (*s)[j] == '/' && j + 1 < s->size() && (*s)[j + 1] == '>') {
+          i = j + 2;  // <F-NAME/>
+          continue;
+        }
+        if ((*s)[j] == '>') {
+          if (closing) {
+            out += ")";
+          } else {
+            std::string name = AsciiLower(s->substr(b, j - b));
+            out += !named ? "(?:" : name == "id" ? "(?P<fid>" : StrCat("(?P<", name, ">");
+          }
+          i = j + 1;
+          continue;
+        }
+      }
+    }
+    out.push_back((*s)[i++]);
   }
-  out.append(*s, last, std::string::npos);
-  *s = std::regex_replace(out, kClose, ")");
+  *s = std::move(out);
   // A <section/name> reference left over is undefined; other <WORD> tags are literal text in
   // fail2ban too (haproxy's <NOSRV>).
-  static const std::regex kRef(R"(<[A-Za-z_][A-Za-z0-9_\-]*/[A-Za-z0-9_\-]+>)");
-  std::smatch m;
-  if (std::regex_search(*s, m, kRef)) {
-    *category = "undefined reference";
-    *why = StrCat("tag ", m.str(), " is not defined by the filter or its includes");
-    return false;
+  for (size_t i = s->find('<'); i != std::string::npos; i = s->find('<', i + 1)) {
+    size_t j = i + 1;
+    while (j < s->size() && IsTagChar((*s)[j])) ++j;
+    if (j < s->size() && (*s)[j] == '>' && j > i + 1) {
+      std::string_view tag(s->data() + i + 1, j - i - 1);
+      size_t slash = tag.find('/');
+      if (slash != std::string_view::npos && slash > 0 && slash + 1 < tag.size() &&
+          (std::isalpha(static_cast<unsigned char>(tag[0])) || tag[0] == '_')) {
+        *category = "undefined reference";
+        *why = StrCat("tag <", tag, "> is not defined by the filter or its includes");
+        return false;
+      }
+    }
   }
   return true;
 }
