@@ -40,6 +40,7 @@
 #include "absl/status/statusor.h"
 #include "engine/common/diag.h"
 #include "engine/event/event.h"
+#include "patterns/compile/expression.h"  // ToHyperscanRegex (was declared here)
 #include "patterns/compile/indicator_index.h"
 #include "patterns/compile/rule_program.h"
 #include "patterns/pack/pack.h"
