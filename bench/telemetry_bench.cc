@@ -86,7 +86,9 @@ struct Pipeline {
         << "inputs:\n  - {name: sensors, type: file, path: eve.jsonl, format: eve,\n"
            "     operator_from: field, operator_field: operator}\n"
         << "registry: {paths: [" << root << "/deploy/registry/framework-2005.yaml, " << root
-        << "/deploy/demo/registry]}\npacks: [" << root << "/patterns/packs/demo.yaml]\nrules: ["
+        << "/deploy/demo/registry]}\npatterns: {packs: [" << root
+        << "/patterns/packs/demo.yaml], trusted_keys: [" << root
+        << "/deploy/demo/keys/demo-issuer.pub]}\nrules: ["
         << root << "/deploy/demo/rules.yaml]\nstate: {dir: state}\n"
         << "destinations:\n"
            "  - {name: ministry.fsa, type: discard}\n  - {name: ministry.mlit, type: discard}\n"

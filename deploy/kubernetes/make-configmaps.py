@@ -25,7 +25,11 @@ SOURCES = {
         # Example operators: replace with the operators this instance serves.
         "operators.yaml": "deploy/demo/registry/operators.yaml",
     },
-    "kizashi-packs": {"demo.yaml": "patterns/packs/demo.yaml"},
+    "kizashi-packs": {"demo.yaml": "patterns/packs/demo.yaml",
+                      "demo.yaml.sig": "patterns/packs/demo.yaml.sig"},
+    # Issuers' public keys. The demo key's private half is public: replace it with your
+    # issuers' keys in a real deployment.
+    "kizashi-trusted-keys": {"demo-issuer.pub": "deploy/demo/keys/demo-issuer.pub"},
     "kizashi-rules": {"rules.yaml": "deploy/demo/rules.yaml"},
 }
 

@@ -19,6 +19,7 @@
 #include "engine/common/time.h"
 #include "engine/config/schema.h"
 #include "engine/evidence/evidence.h"
+#include "patterns/cli/cli.h"
 #include "engine/runtime/engine_config.h"
 #include "engine/runtime/snapshot.h"
 
@@ -264,6 +265,7 @@ int Main(int argc, char** argv) {
       "  check      validate configuration, registry, packs and rules\n"
       "  config     print the configuration reference\n"
       "  incidents  list incidents, show one incident's revisions and evidence\n"
+      "  patterns   pattern packs: check, compile, import, keygen, sign, verify, test, profile\n"
       "  version    print versions of kizashi and its libraries\n"
       "\n`kizashi <command> --help` describes each command.\n";
   if (argc < 2) {
@@ -283,6 +285,7 @@ int Main(int argc, char** argv) {
   if (cmd == "check") return CmdCheck(argc, argv);
   if (cmd == "config") return CmdConfig(argc, argv);
   if (cmd == "incidents") return CmdIncidents(argc, argv);
+  if (cmd == "patterns") return patterns::PatternsMain(argc - 1, argv + 1);
   std::fprintf(stderr, "kizashi: unknown command '%s'\n\n%s", cmd.c_str(), top);
   return kExitUsage;
 }

@@ -11,7 +11,7 @@ constexpr std::string_view kFieldNames[] = {
     "ssh.client_software", "program",     "user",          "dns.rrtype",
     "http.status",   "anomaly.event",     "ssh.server_software", "fileinfo.sha1",
     "action",        "device.vendor",     "device.product", "syslog.msgid",
-    "syslog.sd",
+    "syslog.sd",     "src_ip",            "dst_ip",
 };
 static_assert(sizeof(kFieldNames) / sizeof(kFieldNames[0]) == kFieldCount,
               "every FieldId needs a name");

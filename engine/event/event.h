@@ -74,6 +74,10 @@ enum class FieldId : uint8_t {
   kDeviceProduct,  // "device.product": CEF Device Product
   kSyslogMsgId,    // "syslog.msgid": RFC 5424 MSGID
   kStructuredData, // "syslog.sd": RFC 5424 STRUCTURED-DATA as written
+  // Indicator targets (patterns/): matched by lookup against Event::src/dst and the file
+  // hashes, never scanned as text. kSrcIp/kDstIp name where an IP indicator matched.
+  kSrcIp,          // "src_ip"
+  kDstIp,          // "dst_ip"
   kCount
 };
 inline constexpr size_t kFieldCount = static_cast<size_t>(FieldId::kCount);

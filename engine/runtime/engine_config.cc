@@ -51,8 +51,7 @@ void EngineConfig::Declare(config::Schema& s, EngineConfig* c) {
   s.List("destinations", &c->destinations, "Named output destinations.",
          &DestinationConfig::Declare);
   s.Section("registry", [&](config::Schema& x) { registry::RegistryConfig::Declare(x, &c->registry); });
-  s.StringList("packs", &c->pack_paths, "Pattern pack files or directories.",
-               config::Reload::kLive);
+  s.Section("patterns", [&](config::Schema& x) { patterns::PatternsConfig::Declare(x, &c->patterns); });
   s.StringList("rules", &c->rule_paths, "Correlation rule files or directories.",
                config::Reload::kLive);
   s.Section("outputs", [&](config::Schema& o) {
@@ -103,7 +102,9 @@ EngineConfig EngineConfig::Load(const std::string& path, const std::vector<std::
     if (!p.empty() && p[0] != '/') p = (std::filesystem::path(c.base_dir) / p).lexically_normal().string();
   };
   for (auto& p : c.registry.paths) abs(p);
-  for (auto& p : c.pack_paths) abs(p);
+  for (auto& p : c.patterns.packs) abs(p);
+  for (auto& p : c.patterns.trusted_keys) abs(p);
+  abs(c.patterns.cache_dir);
   for (auto& p : c.rule_paths) abs(p);
   for (auto& i : c.inputs) abs(i.path);
   std::string out_base = c.output_dir.empty() ? c.base_dir : c.output_dir;

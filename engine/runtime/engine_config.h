@@ -14,6 +14,7 @@
 #include "engine/decode/decoder.h"
 #include "engine/evidence/evidence.h"
 #include "engine/registry/loader.h"
+#include "patterns/load/loader.h"
 #include "engine/route/router.h"
 #include "engine/state/state_store.h"
 #include "engine/telemetry/endpoint.h"
@@ -60,7 +61,7 @@ struct EngineConfig {
   std::vector<InputConfig> inputs;
   std::vector<DestinationConfig> destinations;
   registry::RegistryConfig registry;
-  std::vector<std::string> pack_paths;
+  patterns::PatternsConfig patterns;
   std::vector<std::string> rule_paths;
   std::string dead_letter_destination = "dead-letter";
   std::string late_destination = "late";

@@ -21,8 +21,13 @@ struct LiveKey {
   void (*apply)(const EngineConfig& from, EngineConfig* to);
 };
 constexpr LiveKey kLiveKeys[] = {
-    {"packs", [](const EngineConfig& f, EngineConfig* t) { t->pack_paths = f.pack_paths; }},
+    {"patterns.packs",
+     [](const EngineConfig& f, EngineConfig* t) { t->patterns.packs = f.patterns.packs; }},
+    {"patterns.trusted_keys",
+     [](const EngineConfig& f, EngineConfig* t) { t->patterns.trusted_keys = f.patterns.trusted_keys; }},
     {"rules", [](const EngineConfig& f, EngineConfig* t) { t->rule_paths = f.rule_paths; }},
+    {"registry.paths",
+     [](const EngineConfig& f, EngineConfig* t) { t->registry.paths = f.registry.paths; }},
     {"log.level", [](const EngineConfig& f, EngineConfig* t) { t->log_level = f.log_level; }},
 };
 
@@ -186,7 +191,10 @@ std::vector<std::string> Reloader::WatchedPaths() const {
   std::vector<std::string> out;
   if (!path_.empty()) out.push_back(path_);
   Diagnostics ignored;  // a missing path is reported by the reload it triggers
-  for (const auto* list : {&c.registry.paths, &c.pack_paths, &c.rule_paths}) {
+  std::vector<std::string> sigs;  // detached pack signatures change with the packs
+  for (const auto& f : ExpandYamlPaths(c.patterns.packs, &ignored)) sigs.push_back(f + ".sig");
+  for (const auto& s : sigs) out.push_back(s);
+  for (const auto* list : {&c.registry.paths, &c.patterns.packs, &c.patterns.trusted_keys, &c.rule_paths}) {
     for (const auto& p : *list) out.push_back(p);
     for (auto& f : ExpandYamlPaths(*list, &ignored)) out.push_back(std::move(f));
   }

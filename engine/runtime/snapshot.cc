@@ -66,17 +66,10 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> BuildSnapshot(const EngineConfig
     if (snap->registry != nullptr) snap->registry_version = snap->registry->version();
   }
   {
-    Diagnostics d;
-    std::vector<patterns::Pack> packs;
-    for (const auto& f : ExpandYamlPaths(config.pack_paths, &d)) {
-      Diagnostics pd;
-      packs.push_back(patterns::ParsePackFile(f, &pd));
-      d.Append(pd);
-    }
-    collect(d);
-    Diagnostics cd;
-    snap->patterns = patterns::PatternSet::Compile(packs, &cd);
-    collect(cd);
+    // Verify signatures -> parse -> validate -> compile (or load the compiled-set cache).
+    patterns::LoadResult r = patterns::LoadPacks(config.patterns);
+    snap->patterns = r.set;
+    collect(r.diags);
   }
   {
     Diagnostics d;

@@ -87,13 +87,14 @@ class SystemdTest(unittest.TestCase):
         check_config(self, os.path.join(DEPLOY, "systemd/kizashi.yaml"))
 
 
-def check_config(test, config_path, registry=None, packs=None, rules=None):
+def check_config(test, config_path, registry=None, packs=None, rules=None, keys=None):
     """`kizashi check` a deployment configuration, its /etc paths replaced by the repository's
     registry, packs and rules (or the given directories)."""
     sets = ["--set", "registry.paths=" + (registry or ",".join([
                 os.path.join(SOURCE, "deploy/registry/framework-2005.yaml"),
                 os.path.join(SOURCE, "deploy/demo/registry")])),
-            "--set", "packs=" + (packs or os.path.join(SOURCE, "patterns/packs")),
+            "--set", "patterns.packs=" + (packs or os.path.join(SOURCE, "patterns/packs")),
+            "--set", "patterns.trusted_keys=" + (keys or os.path.join(SOURCE, "deploy/demo/keys/demo-issuer.pub")),
             "--set", "rules=" + (rules or os.path.join(SOURCE, "deploy/demo/rules.yaml"))]
     r = run([KIZASHI, "check", "--config", config_path] + sets)
     test.assertEqual(r.returncode, 0, r.stderr)
@@ -142,7 +143,8 @@ class KubernetesTest(unittest.TestCase):
     def test_configmaps_are_generated_from_the_repository(self):
         r = run([sys.executable, os.path.join(DEPLOY, "kubernetes/make-configmaps.py"), "--check"])
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(set(self.configmaps), {"kizashi-config", "kizashi-registry", "kizashi-packs", "kizashi-rules"})
+        self.assertEqual(set(self.configmaps), {"kizashi-config", "kizashi-registry", "kizashi-packs",
+                                                "kizashi-trusted-keys", "kizashi-rules"})
 
     def test_statefulset(self):
         sts = self.one("StatefulSet")
@@ -166,8 +168,14 @@ class KubernetesTest(unittest.TestCase):
         cm_of = lambda path: volumes[mounts[path]]["configMap"]["name"]
         self.assertEqual(cm_of(os.path.dirname(config_file)), "kizashi-config")
         self.assertIn(os.path.basename(config_file), self.configmaps["kizashi-config"]["data"])
-        for key, cm in [("registry", "kizashi-registry"), ("packs", "kizashi-packs"), ("rules", "kizashi-rules")]:
-            (path,) = self.config[key]["paths"] if key == "registry" else self.config[key]
+        for key, cm in [("registry", "kizashi-registry"), ("patterns.packs", "kizashi-packs"),
+                        ("patterns.trusted_keys", "kizashi-trusted-keys"), ("rules", "kizashi-rules")]:
+            if key == "registry":
+                (path,) = self.config["registry"]["paths"]
+            elif key.startswith("patterns."):
+                (path,) = self.config["patterns"][key.split(".")[1]]
+            else:
+                (path,) = self.config[key]
             self.assertEqual(cm_of(path), cm, key)
             self.assertTrue(next(m for m in c["volumeMounts"] if m["mountPath"] == path).get("readOnly"))
 
@@ -228,7 +236,8 @@ class KubernetesTest(unittest.TestCase):
         d = tempfile.mkdtemp(prefix="kizashi-k8s-")
         try:
             paths = {}
-            for name in ["kizashi-registry", "kizashi-packs", "kizashi-rules", "kizashi-config"]:
+            for name in ["kizashi-registry", "kizashi-packs", "kizashi-trusted-keys", "kizashi-rules",
+                         "kizashi-config"]:
                 sub = os.path.join(d, name)
                 os.makedirs(sub)
                 for key, text in self.configmaps[name]["data"].items():
@@ -237,7 +246,7 @@ class KubernetesTest(unittest.TestCase):
                 paths[name] = sub
             check_config(self, os.path.join(paths["kizashi-config"], "kizashi.yaml"),
                          registry=paths["kizashi-registry"], packs=paths["kizashi-packs"],
-                         rules=paths["kizashi-rules"])
+                         rules=paths["kizashi-rules"], keys=paths["kizashi-trusted-keys"])
         finally:
             shutil.rmtree(d, ignore_errors=True)
 

@@ -77,7 +77,7 @@ class Workspace:
                         "operator_from": "field", "operator_field": "operator"}],
             "registry": {"paths": [os.path.join(SOURCE, "deploy/registry/framework-2005.yaml"),
                                    os.path.join(SOURCE, "deploy/demo/registry")]},
-            "packs": ["packs"],
+            "patterns": {"packs": ["packs"], "insecure_allow_unsigned": True},
             "rules": ["rules.yaml"],
             "state": {"dir": "state"},
             "output_dir": "out",
@@ -379,7 +379,7 @@ class OpsCliTest(unittest.TestCase):
                     "inputs:\n"
                     "  - {name: sensors, type: file, path: eve.jsonl, format: eve, operator_from: field, operator_field: operator}\n"
                     f"registry: {{paths: [{SOURCE}/deploy/registry/framework-2005.yaml, operators.yaml]}}\n"
-                    "packs: [pack.yaml]\n"
+                    "patterns: {packs: [pack.yaml], insecure_allow_unsigned: true}\n"
                     "rules: [rules.yaml]\n"
                     "engine: {batch_max_records: 0}\n"          # line 6: out of bounds
                     "no_such_key: true\n"                         # line 7: unknown key

@@ -84,7 +84,7 @@ struct OpsFixture {
            "     operator_from: field, operator_field: operator}\n"
         << "registry:\n  paths: [" << SourcePath("deploy/registry/framework-2005.yaml") << ", "
         << SourcePath("deploy/demo/registry") << "]\n"
-        << "packs: [packs]\n"
+        << "patterns: {packs: [packs], insecure_allow_unsigned: true}\n"
            "rules: [rules.yaml]\n"
            "state: {dir: state}\n"
            "output_dir: out\n"
