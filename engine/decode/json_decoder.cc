@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <string>
 #include <vector>
 
@@ -69,34 +70,36 @@ struct Slot {
   uint8_t bit = kNoBit;      // duplicate detection: bit in State::seen
 };
 
-// The keys of one object level. Lookup runs on the raw key bytes in the record, before the
-// key's length is known: candidates are grouped by first byte (one to three per byte for
-// EVE), and a candidate matches when its bytes, masked to its length, equal the record's and
-// the record's key ends right there (closing quote). No memcmp call, no hashing, no unescaped
-// copy. A key with escapes never matches raw (candidates hold no backslash) and is looked up
-// by its unescaped text instead (FindText).
+// The keys of one object level. A record's key is looked up by its raw bytes once its length
+// is known (the walk finds the closing quote with one 16-byte SIMD compare for every key of
+// 16 bytes or less): an open-addressed table hashed on (length, first 8 bytes) leads to the
+// one candidate that can match, which is confirmed with two masked 8-byte compares (and a
+// memcmp past 16 bytes). An unknown key costs one hash and, usually, an empty slot; no key
+// is compared byte by byte against a list. A key with escapes never matches raw (candidates
+// hold no backslash) and is looked up by its unescaped text instead (FindText).
 class Node {
+  struct Cand {
+    uint64_t w0 = 0, w1 = 0;
+    uint32_t len = 0;            // 0 = empty slot (keys are never empty)
+    const char* rest = nullptr;  // key bytes past 16 (points into the entry's key)
+    Slot slot;                   // a copy of the entry's slot: one load less per key
+  };
+
  public:
-  // Entry index, or -1. `k` points just after the key's opening quote, inside a record that
-  // ends at `end` and is followed by 24+ readable bytes (record padding). Sets `*len` on a
-  // match.
-  int FindRaw(const char* k, const char* end, size_t* len) const {
-    uint8_t c = static_cast<uint8_t>(k[0]);
-    uint32_t b = first_[c].begin, e = b + first_[c].count;
-    if (b == e) return -1;
-    uint64_t w0 = Load8(k);
-    for (uint32_t i = b; i < e; ++i) {
-      const Cand& x = cands_[i];
-      if (((w0 ^ x.w0) & x.m0) != 0) continue;
-      if (x.len > 8 && ((Load8(k + 8) ^ x.w1) & x.m1) != 0) continue;
-      if (x.len > 16 && (k + x.len >= end || std::memcmp(k + 16, x.rest, x.len - 16) != 0)) {
-        continue;
+  // The slot of the key [k, k + len) (raw bytes, no escapes), or nullptr. At least 16 bytes
+  // are readable from `k` (record padding).
+  const Slot* FindSlot(const char* k, size_t len) const {
+    if (len - 1 >= kMaxKeyBytes) return nullptr;  // also len == 0
+    uint64_t w0 = Load8(k) & PrefixMask(len, 0);
+    for (uint32_t h = Hash(w0, len);; h = (h + 1) & table_mask_) {
+      const Cand& x = table_[h];
+      if (x.len == len && x.w0 == w0 &&
+          (len <= 8 || (Load8(k + 8) & PrefixMask(len, 8)) == x.w1) &&
+          (len <= 16 || std::memcmp(k + 16, x.rest, len - 16) == 0)) {
+        return &x.slot;
       }
-      if (k[x.len] != '"') continue;
-      *len = x.len;
-      return x.entry;
+      if (x.len == 0) return nullptr;  // empty slot: not a key of this object
     }
-    return -1;
   }
   int FindText(std::string_view key) const {
     for (size_t i = 0; i < entries_.size(); ++i) {
@@ -108,32 +111,27 @@ class Node {
     entries_.push_back(Entry{std::string(key), Slot{}});
     return static_cast<int>(entries_.size() - 1);
   }
-  // Builds the candidate table; call after the last Add().
+  // Builds the lookup table; call after the last Add(). At most a quarter of the slots are
+  // used, so a probe of an unknown key nearly always ends on its first slot.
   void Compile() {
-    cands_.clear();
-    first_.fill(Range{});
-    std::vector<int> order(entries_.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-      return static_cast<uint8_t>(entries_[static_cast<size_t>(a)].key[0]) <
-             static_cast<uint8_t>(entries_[static_cast<size_t>(b)].key[0]);
-    });
-    for (int idx : order) {
-      const std::string& key = entries_[static_cast<size_t>(idx)].key;
-      Cand x;
+    size_t size = 16;
+    while (size < 4 * entries_.size()) size *= 2;
+    table_.assign(size, Cand{});
+    table_mask_ = static_cast<uint32_t>(size - 1);
+    shift_ = static_cast<uint32_t>(64 - std::countr_zero(size));
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      const std::string& key = entries_[i].key;
       char padded[16] = {};
       std::memcpy(padded, key.data(), std::min<size_t>(key.size(), 16));
-      std::memcpy(&x.w0, padded, 8);
-      std::memcpy(&x.w1, padded + 8, 8);
-      x.m0 = Mask(key.size(), 0);
-      x.m1 = Mask(key.size(), 8);
+      Cand x;
+      x.w0 = Load8(padded) & PrefixMask(key.size(), 0);
+      x.w1 = Load8(padded + 8) & PrefixMask(key.size(), 8);
       x.len = static_cast<uint32_t>(key.size());
       x.rest = key.size() > 16 ? key.data() + 16 : nullptr;
-      x.entry = idx;
-      uint8_t c = static_cast<uint8_t>(key[0]);
-      if (first_[c].count == 0) first_[c].begin = static_cast<uint32_t>(cands_.size());
-      ++first_[c].count;
-      cands_.push_back(x);
+      x.slot = entries_[i].slot;
+      uint32_t h = Hash(x.w0, key.size());
+      while (table_[h].len != 0) h = (h + 1) & table_mask_;
+      table_[h] = x;
     }
   }
   const Slot& slot(int i) const { return entries_[static_cast<size_t>(i)].slot; }
@@ -146,27 +144,24 @@ class Node {
     std::memcpy(&w, p, 8);
     return w;
   }
-  static uint64_t Mask(size_t len, size_t at) {
+  // The bytes of a `len`-byte key that fall in the 8-byte word at offset `at`.
+  static uint64_t PrefixMask(size_t len, size_t at) {
     if (len <= at) return 0;
     size_t valid = len - at;
     return valid >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * valid)) - 1;
+  }
+  uint32_t Hash(uint64_t w0, size_t len) const {
+    // Multiplicative (Fibonacci) hashing of the first word mixed with the length.
+    return static_cast<uint32_t>(((w0 ^ (len << 56)) * 0x9E3779B97F4A7C15ULL) >> shift_);
   }
   struct Entry {
     std::string key;
     Slot slot;
   };
-  struct Cand {
-    uint64_t w0 = 0, m0 = 0, w1 = 0, m1 = 0;
-    uint32_t len = 0;
-    int entry = -1;
-    const char* rest = nullptr;  // key bytes past 16 (points into entries_[entry].key)
-  };
-  struct Range {
-    uint32_t begin = 0, count = 0;
-  };
   std::vector<Entry> entries_;
-  std::vector<Cand> cands_;
-  std::array<Range, 256> first_{};
+  std::vector<Cand> table_;
+  uint32_t table_mask_ = 0;
+  uint32_t shift_ = 60;
 };
 
 class Schema {
@@ -563,11 +558,10 @@ class JsonDecoder final : public Decoder {
     while (true) {
       if (*q != '"') return st.Fail(DeadLetterReason::kMalformed, "expected a key");
       const char* k = q + 1;
-      size_t len;
-      int idx = node.FindRaw(k, end, &len);
-      const char* kend;  // the key's closing quote
-      if (idx >= 0) {
-        kend = k + len;
+      const char* kend = internal::FindPlainStringEnd(k, end);  // the key's closing quote
+      const Slot* slot;  // nullptr: a key kizashi does not read
+      if (kend != nullptr) {
+        slot = node.FindSlot(k, static_cast<size_t>(kend - k));
       } else {
         bool escaped;
         RawStatus r = internal::FindStringEnd(k, end, &kend, &escaped);
@@ -579,7 +573,10 @@ class JsonDecoder final : public Decoder {
           const char* a2;
           r = internal::ReadString(q, end, st.arena, &uk, &a2);
           if (r != RawStatus::kOk) return st.Fail(r);
-          idx = node.FindText(uk);
+          int idx = node.FindText(uk);
+          slot = idx < 0 ? nullptr : &node.slot(idx);
+        } else {
+          slot = node.FindSlot(k, static_cast<size_t>(kend - k));  // non-ASCII key
         }
       }
       const char* vp = kend + 1;
@@ -593,19 +590,24 @@ class JsonDecoder final : public Decoder {
       }
       if (vp < end && internal::JsonSpace(*vp)) vp = internal::SkipSpace(vp, end);
       if (vp >= end) return st.Fail(RawStatus::kTruncated);
-      if (idx < 0) {
+      if (slot == nullptr) {
         // Not read: validated and stepped over in one scan.
-        RawStatus r;
+        RawStatus r = RawStatus::kOk;
         if (*vp == '"') {
-          bool escaped;
-          r = internal::FindStringEnd(vp + 1, end, &q, &escaped);
-          ++q;
+          const char* close = internal::FindPlainStringEnd(vp + 1, end);
+          if (close == nullptr) {
+            bool escaped;
+            r = internal::FindStringEnd(vp + 1, end, &close, &escaped);
+          }
+          q = r == RawStatus::kOk ? close + 1 : vp;
+        } else if (*vp == '-' || static_cast<unsigned>(*vp - '0') <= 9) {
+          r = internal::ScanNumber(vp, end, &q);
         } else {
           r = internal::ScanValue(vp, end, depth + 1, max_depth_, &q);
         }
         if (r != RawStatus::kOk) return st.Fail(r);
       } else {
-        const Slot& s = node.slot(idx);
+        const Slot& s = *slot;
         if (s.bit != kNoBit) {
           uint64_t b = uint64_t{1} << s.bit;
           if (st.seen & b) {

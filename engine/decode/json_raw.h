@@ -71,10 +71,10 @@ inline uint32_t StringStopMask16(const char* p) {
   return m;
 #endif
 }
-// `data`/`size` rather than a string_view: two 8-byte outputs the caller reads back as such.
-inline RawStatus ReadString(const char* p, const char* end, Arena* arena, const char** data,
-                            size_t* size, const char** after) {
-  const char* s = p + 1;
+// From just after a string's opening quote `s`: its closing quote when everything before it
+// is printable ASCII without escapes (nearly every string of a sensor's record), else nullptr
+// and the caller takes a validating path (FindStringEnd, ReadStringSlow) from `s`.
+inline const char* FindPlainStringEnd(const char* s, const char* end) {
   const char* q = s;
   while (q < end) {
     uint32_t m = StringStopMask16(q);
@@ -83,13 +83,19 @@ inline RawStatus ReadString(const char* p, const char* end, Arena* arena, const 
       continue;
     }
     q += __builtin_ctz(m);
-    if (q < end && *q == '"') {
-      *data = s;
-      *size = static_cast<size_t>(q - s);
-      *after = q + 1;
-      return RawStatus::kOk;
-    }
-    break;
+    return q < end && *q == '"' ? q : nullptr;
+  }
+  return nullptr;
+}
+// `data`/`size` rather than a string_view: two 8-byte outputs the caller reads back as such.
+inline RawStatus ReadString(const char* p, const char* end, Arena* arena, const char** data,
+                            size_t* size, const char** after) {
+  const char* s = p + 1;
+  if (const char* q = FindPlainStringEnd(s, end)) {
+    *data = s;
+    *size = static_cast<size_t>(q - s);
+    *after = q + 1;
+    return RawStatus::kOk;
   }
   return ReadStringSlow(p, s, end, arena, data, size, after);
 }
