@@ -445,6 +445,55 @@ bool ParseIp(std::string_view s, IpAddr* out) {
   return IpAddr::Parse(s, out);
 }
 
+bool ParseIpPadded(std::string_view s, IpAddr* out) {
+#if defined(__SSE2__)
+  size_t n = s.size();
+  if (n < 7 || n > 15) return ParseIp(s, out);
+  // One load classifies the bytes: exactly three dots and digits elsewhere, then each part's
+  // value is read from the digit bytes before its dot with its length as a 0/1 factor (parts
+  // vary in length from address to address, so per-digit branches would mispredict).
+  __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data()));
+  __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+  uint32_t in = (1u << n) - 1;
+  uint32_t digits =
+      static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d))) & in;
+  uint32_t dots = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')))) & in;
+  if ((digits | dots) != in || __builtin_popcount(dots) != 3) return ParseIp(s, out);
+  // b[3 + i] = digit value of byte i; three zero bytes in front so a part's first digits can
+  // be read at negative offsets without a branch.
+  uint8_t b[3 + 16] = {};
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(b + 3), d);
+  unsigned e0 = static_cast<unsigned>(__builtin_ctz(dots));
+  dots &= dots - 1;
+  unsigned e1 = static_cast<unsigned>(__builtin_ctz(dots));
+  dots &= dots - 1;
+  unsigned e2 = static_cast<unsigned>(__builtin_ctz(dots));
+  unsigned ends[4] = {e0, e1, e2, static_cast<unsigned>(n)};
+  unsigned begin = 0;
+  bool ok = true;
+  uint8_t q[4];
+  for (int i = 0; i < 4; ++i) {
+    unsigned end = ends[i], len = end - begin;  // wraps to a huge value for ".." (invalid)
+    unsigned v = b[end + 2] + 10u * b[end + 1] * (len >= 2) + 100u * b[end] * (len >= 3);
+    // 1..3 digits, no leading zero (as inet_pton and IpAddr::Parse refuse "01"), <= 255.
+    ok &= (len - 1 <= 2) & !(len >= 2 && b[3 + begin] == 0) & (v <= 255);
+    q[i] = static_cast<uint8_t>(v);
+    begin = end + 1;
+  }
+  if (!ok) {
+    *out = IpAddr{};
+    return false;
+  }
+  static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  std::memcpy(out->bytes, kMapped, 12);
+  std::memcpy(out->bytes + 12, q, 4);
+  out->valid = true;
+  return true;
+#else
+  return ParseIp(s, out);
+#endif
+}
+
 // ---- Events ------------------------------------------------------------------------------
 
 bool CheckEventTime(const Event& e, int64_t max_future_skew_ns, DeadLetterReason* reason,

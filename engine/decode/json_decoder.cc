@@ -471,7 +471,8 @@ class JsonDecoder final : public Decoder {
   struct State {
     Event* e = nullptr;
     Arena* arena = nullptr;
-    const char* end = nullptr;  // end of the record
+    const char* begin = nullptr;  // the record (followed by kRecordPadding bytes)
+    const char* end = nullptr;
     uint64_t seen = 0;
     std::string_view time;
     bool have_time = false;
@@ -499,6 +500,7 @@ class JsonDecoder final : public Decoder {
     }
     State st;
     st.arena = &batch.arena;
+    st.begin = rec.value.data();
     st.end = rec.value.data() + rec.value.size();
     Event& e = internal::StartEvent(batch, idx);
     st.e = &e;
@@ -852,7 +854,11 @@ class JsonDecoder final : public Decoder {
       case Target::kDstIp: {
         if (text.empty()) return true;
         IpAddr& a = s.target == Target::kSrcIp ? e.src : e.dst;
-        if (kind != ValueKind::kString || !internal::ParseIp(text, &a)) {
+        // A view into the record has the record's padding after it; an unescaped copy in
+        // the arena does not.
+        bool in_record = text.data() >= st.begin && text.data() < st.end;
+        if (kind != ValueKind::kString ||
+            !(in_record ? internal::ParseIpPadded(text, &a) : internal::ParseIp(text, &a))) {
           return st.Fail(DeadLetterReason::kMalformed, "address field is not an IP address");
         }
         return true;
