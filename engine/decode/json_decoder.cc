@@ -417,6 +417,20 @@ inline uint64_t Parse8Digits(uint64_t w) {
          32;
 }
 
+// Number of leading ASCII digits in the little-endian word `w` (0..8). A carry out of a byte
+// only disturbs the bytes above the first non-digit, which are not counted.
+inline size_t LeadingDigits8(uint64_t w) {
+  uint64_t t = ((w & 0xF0F0F0F0F0F0F0F0ULL) |
+                (((w + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ^
+               0x3333333333333333ULL;  // zero bytes are digits
+  return t == 0 ? 8 : static_cast<size_t>(std::countr_zero(t)) / 8;
+}
+inline uint64_t Pow10(size_t k) {
+  static constexpr uint64_t kPow[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                      100000000};
+  return kPow[k];
+}
+
 // ---- The decoder -------------------------------------------------------------------------
 
 enum class ValueKind : uint8_t { kString, kNumber, kBool, kNull };
@@ -710,49 +724,81 @@ class JsonDecoder final : public Decoder {
     }
   }
 
-  // Fast path for an integer field written as a plain JSON integer (the EVE case): parsed in
-  // place, one pass. Returns false when the value needs the general path (`*handled` false).
-  bool FastInt(const char* vp, State& st, int64_t min, int64_t max, int64_t* out,
-               bool* handled, const char** after) {
-    *handled = false;
-    const char* q = vp;
-    bool neg = *q == '-';
-    q += neg;
+  // A plain JSON integer (at most 16 digits, no fraction or exponent: every integer EVE
+  // writes) parsed in place with SWAR: the digits of each 8-byte word are counted from the
+  // word's non-digit bits and converted together, so no branch depends on how many digits a
+  // value has. False when the value needs the general path (ReadInt), which also gives the
+  // precise reason for a bad one. Reads past the value stay inside the record's padding.
+  static bool PlainInt(const char* vp, const char* end, int64_t* out, const char** after) {
+    bool neg = *vp == '-';
+    const char* q = vp + neg;
     uint64_t v = 0;
-    const char* first = q;
-    // Eight digits at a time (flow ids have 15-16), then one at a time. Reads past the value
-    // stay inside the record's padding.
-    if (st.end - q >= 8) {
+    size_t nd = 0;
+    for (int word = 0; word < 2; ++word) {
       uint64_t w;
-      std::memcpy(&w, q, 8);
-      if (AllDigits8(w)) {
-        v = Parse8Digits(w);
-        q += 8;
-        if (st.end - q >= 8) {
-          std::memcpy(&w, q, 8);
-          if (AllDigits8(w)) {
-            v = v * 100000000 + Parse8Digits(w);
-            q += 8;
-          }
-        }
+      std::memcpy(&w, q + nd, 8);
+      size_t k = LeadingDigits8(w);
+      if (k > 0) {
+        // The k digits moved to the top of the word, '0's below them.
+        uint64_t x = k == 8 ? w : w << (8 * (8 - k)) | 0x3030303030303030ULL >> (8 * k);
+        v = v * Pow10(k) + Parse8Digits(x);
       }
+      nd += k;
+      if (k < 8) break;
     }
-    while (q < st.end && static_cast<unsigned>(*q - '0') <= 9 && q - first < 18) {
-      v = v * 10 + static_cast<unsigned>(*q - '0');
-      ++q;
+    const char* e = q + nd;
+    if (nd == 0 || nd > 16 || e > end || (nd > 1 && *q == '0') || !internal::ScalarEnds(e, end)) {
+      return false;
     }
-    size_t nd = static_cast<size_t>(q - first);
-    if (nd == 0 || q - first >= 18 || (nd > 1 && *first == '0') || !internal::ScalarEnds(q, st.end)) {
-      return true;  // long, fractional, exponent, junk: the general path decides
-    }
-    *handled = true;
-    *after = q;
-    int64_t x = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
-    if (x < min || x > max) {
-      return st.Fail(DeadLetterReason::kNumberOutOfRange, "integer out of range for its field");
-    }
-    *out = x;
+    *after = e;
+    *out = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
     return true;
+  }
+
+  // Stores integer `n` into an integer target, checking the field's range.
+  static bool StoreInt(Target t, int64_t n, State& st) {
+    Event& e = *st.e;
+    auto in = [&](int64_t lo, int64_t hi) {
+      return (n >= lo && n <= hi) ||
+             st.Fail(DeadLetterReason::kNumberOutOfRange, "integer out of range for its field");
+    };
+    switch (t) {
+      case Target::kSrcPort:
+        if (!in(0, 65535)) return false;
+        e.src_port = static_cast<uint16_t>(n);
+        return true;
+      case Target::kDstPort:
+        if (!in(0, 65535)) return false;
+        e.dst_port = static_cast<uint16_t>(n);
+        return true;
+      case Target::kFlowId:
+        e.flow_id = n;
+        return true;
+      case Target::kSigId:
+        if (!in(0, INT64_MAX)) return false;
+        e.sig_id = n;
+        return true;
+      case Target::kSigRev:
+        if (!in(0, INT32_MAX)) return false;
+        e.sig_rev = static_cast<int32_t>(n);
+        return true;
+      case Target::kSeverity:
+        if (!in(0, 255)) return false;
+        e.ids_severity = static_cast<uint8_t>(n);
+        return true;
+      case Target::kPid:
+        if (!in(0, INT32_MAX)) return false;
+        e.pid = static_cast<int32_t>(n);
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  static bool IsIntTarget(Target t) {
+    return t == Target::kSrcPort || t == Target::kDstPort || t == Target::kFlowId ||
+           t == Target::kSigId || t == Target::kSigRev || t == Target::kSeverity ||
+           t == Target::kPid;
   }
 
   // Reads the value at `vp` into the slot's target; `*after` is past the value.
@@ -760,42 +806,10 @@ class JsonDecoder final : public Decoder {
     if (s.target == Target::kObject || s.target == Target::kArrayFirst) {
       return Descend(s, vp, depth, st, after);
     }
-    if (!s.is_operator && (*vp == '-' || static_cast<unsigned>(*vp - '0') <= 9)) {
+    if (!s.is_operator && IsIntTarget(s.target) &&
+        (*vp == '-' || static_cast<unsigned>(*vp - '0') <= 9)) {
       int64_t n;
-      bool handled = false;
-      Event& e = *st.e;
-      switch (s.target) {
-        case Target::kSrcPort:
-        case Target::kDstPort:
-          if (!FastInt(vp, st, 0, 65535, &n, &handled, after)) return false;
-          if (handled) {
-            (s.target == Target::kSrcPort ? e.src_port : e.dst_port) = static_cast<uint16_t>(n);
-          }
-          break;
-        case Target::kFlowId:
-          if (!FastInt(vp, st, INT64_MIN, INT64_MAX, &n, &handled, after)) return false;
-          if (handled) e.flow_id = n;
-          break;
-        case Target::kSigId:
-          if (!FastInt(vp, st, 0, INT64_MAX, &n, &handled, after)) return false;
-          if (handled) e.sig_id = n;
-          break;
-        case Target::kSigRev:
-          if (!FastInt(vp, st, 0, INT32_MAX, &n, &handled, after)) return false;
-          if (handled) e.sig_rev = static_cast<int32_t>(n);
-          break;
-        case Target::kSeverity:
-          if (!FastInt(vp, st, 0, 255, &n, &handled, after)) return false;
-          if (handled) e.ids_severity = static_cast<uint8_t>(n);
-          break;
-        case Target::kPid:
-          if (!FastInt(vp, st, 0, INT32_MAX, &n, &handled, after)) return false;
-          if (handled) e.pid = static_cast<int32_t>(n);
-          break;
-        default:
-          break;
-      }
-      if (handled) return true;
+      if (PlainInt(vp, st.end, &n, after)) return StoreInt(s.target, n, st);
     }
     const char* data = nullptr;
     size_t size = 0;

@@ -217,6 +217,40 @@ TEST(Eve, FlowIdAboveInt64KeepsItsBits) {
   EXPECT_EQ(static_cast<uint64_t>(r.event.flow_id), 18446744073709551615ULL);
 }
 
+TEST(Eve, IntegersOfEveryLength) {
+  auto d = MustMake(Eve());
+  // 1 to 18 digits: up to 16 are read eight at a time, longer ones take the general path.
+  const std::string digits = "123456789012345678";
+  uint64_t want = 0;
+  for (size_t n = 1; n <= digits.size(); ++n) {
+    want = want * 10 + static_cast<uint64_t>(digits[n - 1] - '0');
+    Batch b;
+    auto r = DecodeOne(*d, b,
+        R"({"timestamp":"2024-03-01T00:00:00Z","event_type":"flow","flow_id":)" +
+            digits.substr(0, n) + "}");
+    ASSERT_TRUE(r.ok) << n << " digits: " << r.detail;
+    EXPECT_EQ(static_cast<uint64_t>(r.event.flow_id), want) << n << " digits";
+  }
+  Batch b;
+  auto r = DecodeOne(*d, b,
+      R"({"timestamp":"2024-03-01T00:00:00Z","event_type":"alert","src_port":0,"dest_port":65535 ,)"
+      R"("alert":{"signature_id":-0,"rev":10000000,"severity":  3}})");
+  ASSERT_TRUE(r.ok) << r.detail;
+  EXPECT_EQ(r.event.src_port, 0);
+  EXPECT_EQ(r.event.dst_port, 65535);
+  EXPECT_EQ(r.event.sig_id, 0);
+  EXPECT_EQ(r.event.sig_rev, 10000000);
+  EXPECT_EQ(r.event.ids_severity, 3);
+  for (const char* bad : {"080", "8.0", "1e3", "80x", "--80", "-"}) {
+    Batch bb;
+    auto x = DecodeOne(*d, bb,
+        std::string(R"({"timestamp":"2024-03-01T00:00:00Z","event_type":"alert","src_port":)") +
+            bad + "}");
+    EXPECT_FALSE(x.ok) << bad;
+    EXPECT_EQ(x.reason, DeadLetterReason::kMalformed) << bad;
+  }
+}
+
 struct BadCase {
   const char* name;
   std::string record;
