@@ -79,8 +79,8 @@ struct Slot {
 // hold no backslash) and is looked up by its unescaped text instead (FindText).
 class Node {
   struct Cand {
-    uint64_t w0 = 0, w1 = 0;
-    uint32_t len = 0;            // 0 = empty slot (keys are never empty)
+    uint64_t w0 = 0, w1 = 0, m1 = 0;  // key bytes 0-7, 8-15 (zero past the key), mask of 8-15
+    uint32_t len = 0;                  // 0 = empty slot (keys are never empty)
     const char* rest = nullptr;  // key bytes past 16 (points into the entry's key)
     Slot slot;                   // a copy of the entry's slot: one load less per key
   };
@@ -93,8 +93,8 @@ class Node {
     uint64_t w0 = Load8(k) & PrefixMask(len, 0);
     for (uint32_t h = Hash(w0, len);; h = (h + 1) & table_mask_) {
       const Cand& x = table_[h];
-      if (x.len == len && x.w0 == w0 &&
-          (len <= 8 || (Load8(k + 8) & PrefixMask(len, 8)) == x.w1) &&
+      // Keys of 8 bytes or less have m1 = w1 = 0: no branch on the length here.
+      if (x.len == len && x.w0 == w0 && (Load8(k + 8) & x.m1) == x.w1 &&
           (len <= 16 || std::memcmp(k + 16, x.rest, len - 16) == 0)) {
         return &x.slot;
       }
@@ -125,7 +125,8 @@ class Node {
       std::memcpy(padded, key.data(), std::min<size_t>(key.size(), 16));
       Cand x;
       x.w0 = Load8(padded) & PrefixMask(key.size(), 0);
-      x.w1 = Load8(padded + 8) & PrefixMask(key.size(), 8);
+      x.m1 = PrefixMask(key.size(), 8);
+      x.w1 = Load8(padded + 8) & x.m1;
       x.len = static_cast<uint32_t>(key.size());
       x.rest = key.size() > 16 ? key.data() + 16 : nullptr;
       x.slot = entries_[i].slot;
@@ -148,7 +149,7 @@ class Node {
   static uint64_t PrefixMask(size_t len, size_t at) {
     if (len <= at) return 0;
     size_t valid = len - at;
-    return valid >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * valid)) - 1;
+    return valid >= 8 ? ~uint64_t{0} : ~uint64_t{0} >> (64 - 8 * valid);
   }
   uint32_t Hash(uint64_t w0, size_t len) const {
     // Multiplicative (Fibonacci) hashing of the first word mixed with the length.
@@ -633,8 +634,12 @@ class JsonDecoder final : public Decoder {
         }
         if (!Apply(s, vp, depth + 1, st, &q)) return false;
       }
-      // ',' or '}'
-      if (q < end && *q != ',' && *q != '}') q = internal::SkipSpace(q, end);
+      // ',' or '}'; compact JSON (every EVE writer) goes straight from ',' to the next key.
+      if (q < end && *q == ',' && q + 1 < end && q[1] == '"') {
+        ++q;
+        continue;
+      }
+      q = internal::SkipSpace(q, end);
       if (q >= end) return st.Fail(RawStatus::kTruncated);
       if (*q == '}') {
         *after = q + 1;

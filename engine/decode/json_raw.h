@@ -33,7 +33,12 @@ enum class RawStatus : uint8_t {
   kInvalidUtf8,  // a string holds bytes that are not UTF-8
 };
 
-inline bool JsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+inline bool JsonSpace(char c) {
+  // One compare and a bit test instead of four compares.
+  constexpr uint64_t kSpaces = 1ULL << ' ' | 1ULL << '\n' | 1ULL << '\r' | 1ULL << '\t';
+  unsigned u = static_cast<unsigned char>(c);
+  return u <= ' ' && (kSpaces >> u & 1);
+}
 inline const char* SkipSpace(const char* p, const char* end) {
   while (p < end && JsonSpace(*p)) ++p;
   return p;
