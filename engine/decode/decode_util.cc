@@ -158,17 +158,9 @@ bool ParseTimestamp(std::string_view s, int32_t default_tz, int64_t* out_ns) {
   size_t n = s.size();
   // Fast path: YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+hhmm|+hh:mm)
   if (n >= 20 && p[4] == '-' && p[7] == '-' && p[10] == 'T' && p[13] == ':' && p[16] == ':') {
-    // The 14 digit positions checked as three 8-byte words (SWAR: a byte is a digit iff its
-    // high nibble is 3 and adding 6 keeps it so).
-    auto digits_at = [p](size_t at, uint64_t mask) {
-      uint64_t w;
-      std::memcpy(&w, p + at, 8);
-      uint64_t t = (w & 0xF0F0F0F0F0F0F0F0ULL) | (((w + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4);
-      return (t & mask) == (0x3333333333333333ULL & mask);
-    };
-    // Positions 0-3, 5-6 | 8-9, 11-12, 14-15 | 17-18 (bytes 6-7 of the word at 11).
-    if (digits_at(0, 0x00FFFF00FFFFFFFFULL) && digits_at(8, 0xFFFF00FFFF00FFFFULL) &&
-        digits_at(11, 0xFFFF000000000000ULL)) {
+    bool digits = true;
+    for (int i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) digits &= Digit(p[i]);
+    if (digits) {
       int y = D2(p) * 100 + D2(p + 2), mo = D2(p + 5), d = D2(p + 8);
       int h = D2(p + 11), mi = D2(p + 14), sec = D2(p + 17);
       size_t i = 19;
@@ -451,55 +443,6 @@ bool ParseIp(std::string_view s, IpAddr* out) {
   }
   if (n >= 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, n - 2);
   return IpAddr::Parse(s, out);
-}
-
-bool ParseIpPadded(std::string_view s, IpAddr* out) {
-#if defined(__SSE2__)
-  size_t n = s.size();
-  if (n < 7 || n > 15) return ParseIp(s, out);
-  // One load classifies the bytes: exactly three dots and digits elsewhere. Each part is then
-  // read with one 4-byte load, its digits shifted to the top bytes by its length, so no
-  // branch depends on how many digits a part has (that varies from address to address).
-  const char* p = s.data();
-  __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  __m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
-  uint32_t in = (1u << n) - 1;
-  uint32_t digits = static_cast<uint32_t>(_mm_movemask_epi8(
-                        _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d))) & in;
-  uint32_t dots = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')))) & in;
-  uint32_t d1 = dots & (dots - 1), d2 = d1 & (d1 - 1);
-  if ((digits | dots) != in || d2 == 0 || (d2 & (d2 - 1)) != 0) return ParseIp(s, out);
-  unsigned ends[4] = {static_cast<unsigned>(__builtin_ctz(dots)),
-                      static_cast<unsigned>(__builtin_ctz(d1)),
-                      static_cast<unsigned>(__builtin_ctz(d2)), static_cast<unsigned>(n)};
-  unsigned begin = 0;
-  bool ok = true;
-  uint8_t q[4];
-  for (int i = 0; i < 4; ++i) {
-    unsigned len = ends[i] - begin;  // 0 for "..": invalid
-    uint32_t w;
-    std::memcpy(&w, p + begin, 4);  // within the record padding
-    ok &= len - 1 <= 2;             // 1..3 digits
-    unsigned l = len - 1 <= 2 ? len : 1;
-    uint32_t t = (w - 0x30303030u) << (8 * (4 - l));  // digits in the top `l` bytes
-    unsigned v = (t >> 8 & 0xff) * 100 + (t >> 16 & 0xff) * 10 + (t >> 24);
-    // No leading zero (inet_pton and IpAddr::Parse refuse "01"), at most 255.
-    ok &= !(l >= 2 && p[begin] == '0') & (v <= 255);
-    q[i] = static_cast<uint8_t>(v);
-    begin = ends[i] + 1;
-  }
-  if (!ok) {
-    *out = IpAddr{};
-    return false;
-  }
-  static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  std::memcpy(out->bytes, kMapped, 12);
-  std::memcpy(out->bytes + 12, q, 4);
-  out->valid = true;
-  return true;
-#else
-  return ParseIp(s, out);
-#endif
 }
 
 // ---- Events ------------------------------------------------------------------------------

@@ -115,9 +115,6 @@ bool ParseU64(std::string_view s, uint64_t* out);
 bool ParsePort(std::string_view s, uint16_t* out);
 // IPv4 dotted quad fast path, IPv6 through inet_pton; brackets "[::1]" are accepted.
 bool ParseIp(std::string_view s, IpAddr* out);
-// ParseIp for a string followed by readable bytes up to `s.data() + 16` (a view into a padded
-// record): a dotted quad is parsed branch-free on one 16-byte load, anything else by ParseIp.
-bool ParseIpPadded(std::string_view s, IpAddr* out);
 
 // ---- Events ------------------------------------------------------------------------------
 

@@ -18,7 +18,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <string>
 #include <vector>
 
@@ -70,36 +69,34 @@ struct Slot {
   uint8_t bit = kNoBit;      // duplicate detection: bit in State::seen
 };
 
-// The keys of one object level. A record's key is looked up by its raw bytes once its length
-// is known (the walk finds the closing quote with one 16-byte SIMD compare for every key of
-// 16 bytes or less): an open-addressed table hashed on (length, first 8 bytes) leads to the
-// one candidate that can match, which is confirmed with two masked 8-byte compares (and a
-// memcmp past 16 bytes). An unknown key costs one hash and, usually, an empty slot; no key
-// is compared byte by byte against a list. A key with escapes never matches raw (candidates
-// hold no backslash) and is looked up by its unescaped text instead (FindText).
+// The keys of one object level. Lookup runs on the raw key bytes in the record, before the
+// key's length is known: candidates are grouped by first byte (one to three per byte for
+// EVE), and a candidate matches when its bytes, masked to its length, equal the record's and
+// the record's key ends right there (closing quote). No memcmp call, no hashing, no unescaped
+// copy. A key with escapes never matches raw (candidates hold no backslash) and is looked up
+// by its unescaped text instead (FindText).
 class Node {
-  struct Cand {
-    uint64_t w0 = 0, w1 = 0, m1 = 0;  // key bytes 0-7, 8-15 (zero past the key), mask of 8-15
-    uint32_t len = 0;                  // 0 = empty slot (keys are never empty)
-    const char* rest = nullptr;  // key bytes past 16 (points into the entry's key)
-    Slot slot;                   // a copy of the entry's slot: one load less per key
-  };
-
  public:
-  // The slot of the key [k, k + len) (raw bytes, no escapes), or nullptr. At least 16 bytes
-  // are readable from `k` (record padding).
-  const Slot* FindSlot(const char* k, size_t len) const {
-    if (len - 1 >= kMaxKeyBytes) return nullptr;  // also len == 0
-    uint64_t w0 = Load8(k) & PrefixMask(len, 0);
-    for (uint32_t h = Hash(w0, len);; h = (h + 1) & table_mask_) {
-      const Cand& x = table_[h];
-      // Keys of 8 bytes or less have m1 = w1 = 0: no branch on the length here.
-      if (x.len == len && x.w0 == w0 && (Load8(k + 8) & x.m1) == x.w1 &&
-          (len <= 16 || std::memcmp(k + 16, x.rest, len - 16) == 0)) {
-        return &x.slot;
+  // Entry index, or -1. `k` points just after the key's opening quote, inside a record that
+  // ends at `end` and is followed by 24+ readable bytes (record padding). Sets `*len` on a
+  // match.
+  int FindRaw(const char* k, const char* end, size_t* len) const {
+    uint8_t c = static_cast<uint8_t>(k[0]);
+    uint32_t b = first_[c].begin, e = b + first_[c].count;
+    if (b == e) return -1;
+    uint64_t w0 = Load8(k);
+    for (uint32_t i = b; i < e; ++i) {
+      const Cand& x = cands_[i];
+      if (((w0 ^ x.w0) & x.m0) != 0) continue;
+      if (x.len > 8 && ((Load8(k + 8) ^ x.w1) & x.m1) != 0) continue;
+      if (x.len > 16 && (k + x.len >= end || std::memcmp(k + 16, x.rest, x.len - 16) != 0)) {
+        continue;
       }
-      if (x.len == 0) return nullptr;  // empty slot: not a key of this object
+      if (k[x.len] != '"') continue;
+      *len = x.len;
+      return x.entry;
     }
+    return -1;
   }
   int FindText(std::string_view key) const {
     for (size_t i = 0; i < entries_.size(); ++i) {
@@ -111,28 +108,32 @@ class Node {
     entries_.push_back(Entry{std::string(key), Slot{}});
     return static_cast<int>(entries_.size() - 1);
   }
-  // Builds the lookup table; call after the last Add(). At most a quarter of the slots are
-  // used, so a probe of an unknown key nearly always ends on its first slot.
+  // Builds the candidate table; call after the last Add().
   void Compile() {
-    size_t size = 16;
-    while (size < 4 * entries_.size()) size *= 2;
-    table_.assign(size, Cand{});
-    table_mask_ = static_cast<uint32_t>(size - 1);
-    shift_ = static_cast<uint32_t>(64 - std::countr_zero(size));
-    for (size_t i = 0; i < entries_.size(); ++i) {
-      const std::string& key = entries_[i].key;
+    cands_.clear();
+    first_.fill(Range{});
+    std::vector<int> order(entries_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      return static_cast<uint8_t>(entries_[static_cast<size_t>(a)].key[0]) <
+             static_cast<uint8_t>(entries_[static_cast<size_t>(b)].key[0]);
+    });
+    for (int idx : order) {
+      const std::string& key = entries_[static_cast<size_t>(idx)].key;
+      Cand x;
       char padded[16] = {};
       std::memcpy(padded, key.data(), std::min<size_t>(key.size(), 16));
-      Cand x;
-      x.w0 = Load8(padded) & PrefixMask(key.size(), 0);
-      x.m1 = PrefixMask(key.size(), 8);
-      x.w1 = Load8(padded + 8) & x.m1;
+      std::memcpy(&x.w0, padded, 8);
+      std::memcpy(&x.w1, padded + 8, 8);
+      x.m0 = Mask(key.size(), 0);
+      x.m1 = Mask(key.size(), 8);
       x.len = static_cast<uint32_t>(key.size());
       x.rest = key.size() > 16 ? key.data() + 16 : nullptr;
-      x.slot = entries_[i].slot;
-      uint32_t h = Hash(x.w0, key.size());
-      while (table_[h].len != 0) h = (h + 1) & table_mask_;
-      table_[h] = x;
+      x.entry = idx;
+      uint8_t c = static_cast<uint8_t>(key[0]);
+      if (first_[c].count == 0) first_[c].begin = static_cast<uint32_t>(cands_.size());
+      ++first_[c].count;
+      cands_.push_back(x);
     }
   }
   const Slot& slot(int i) const { return entries_[static_cast<size_t>(i)].slot; }
@@ -145,24 +146,27 @@ class Node {
     std::memcpy(&w, p, 8);
     return w;
   }
-  // The bytes of a `len`-byte key that fall in the 8-byte word at offset `at`.
-  static uint64_t PrefixMask(size_t len, size_t at) {
+  static uint64_t Mask(size_t len, size_t at) {
     if (len <= at) return 0;
     size_t valid = len - at;
-    return valid >= 8 ? ~uint64_t{0} : ~uint64_t{0} >> (64 - 8 * valid);
-  }
-  uint32_t Hash(uint64_t w0, size_t len) const {
-    // Multiplicative (Fibonacci) hashing of the first word mixed with the length.
-    return static_cast<uint32_t>(((w0 ^ (len << 56)) * 0x9E3779B97F4A7C15ULL) >> shift_);
+    return valid >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * valid)) - 1;
   }
   struct Entry {
     std::string key;
     Slot slot;
   };
+  struct Cand {
+    uint64_t w0 = 0, m0 = 0, w1 = 0, m1 = 0;
+    uint32_t len = 0;
+    int entry = -1;
+    const char* rest = nullptr;  // key bytes past 16 (points into entries_[entry].key)
+  };
+  struct Range {
+    uint32_t begin = 0, count = 0;
+  };
   std::vector<Entry> entries_;
-  std::vector<Cand> table_;
-  uint32_t table_mask_ = 0;
-  uint32_t shift_ = 60;
+  std::vector<Cand> cands_;
+  std::array<Range, 256> first_{};
 };
 
 class Schema {
@@ -418,20 +422,6 @@ inline uint64_t Parse8Digits(uint64_t w) {
          32;
 }
 
-// Number of leading ASCII digits in the little-endian word `w` (0..8). A carry out of a byte
-// only disturbs the bytes above the first non-digit, which are not counted.
-inline size_t LeadingDigits8(uint64_t w) {
-  uint64_t t = ((w & 0xF0F0F0F0F0F0F0F0ULL) |
-                (((w + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ^
-               0x3333333333333333ULL;  // zero bytes are digits
-  return t == 0 ? 8 : static_cast<size_t>(std::countr_zero(t)) / 8;
-}
-inline uint64_t Pow10(size_t k) {
-  static constexpr uint64_t kPow[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-                                      100000000};
-  return kPow[k];
-}
-
 // ---- The decoder -------------------------------------------------------------------------
 
 enum class ValueKind : uint8_t { kString, kNumber, kBool, kNull };
@@ -486,8 +476,7 @@ class JsonDecoder final : public Decoder {
   struct State {
     Event* e = nullptr;
     Arena* arena = nullptr;
-    const char* begin = nullptr;  // the record (followed by kRecordPadding bytes)
-    const char* end = nullptr;
+    const char* end = nullptr;  // end of the record
     uint64_t seen = 0;
     std::string_view time;
     bool have_time = false;
@@ -515,7 +504,6 @@ class JsonDecoder final : public Decoder {
     }
     State st;
     st.arena = &batch.arena;
-    st.begin = rec.value.data();
     st.end = rec.value.data() + rec.value.size();
     Event& e = internal::StartEvent(batch, idx);
     st.e = &e;
@@ -575,10 +563,11 @@ class JsonDecoder final : public Decoder {
     while (true) {
       if (*q != '"') return st.Fail(DeadLetterReason::kMalformed, "expected a key");
       const char* k = q + 1;
-      const char* kend = internal::FindPlainStringEnd(k, end);  // the key's closing quote
-      const Slot* slot;  // nullptr: a key kizashi does not read
-      if (kend != nullptr) {
-        slot = node.FindSlot(k, static_cast<size_t>(kend - k));
+      size_t len;
+      int idx = node.FindRaw(k, end, &len);
+      const char* kend;  // the key's closing quote
+      if (idx >= 0) {
+        kend = k + len;
       } else {
         bool escaped;
         RawStatus r = internal::FindStringEnd(k, end, &kend, &escaped);
@@ -590,10 +579,7 @@ class JsonDecoder final : public Decoder {
           const char* a2;
           r = internal::ReadString(q, end, st.arena, &uk, &a2);
           if (r != RawStatus::kOk) return st.Fail(r);
-          int idx = node.FindText(uk);
-          slot = idx < 0 ? nullptr : &node.slot(idx);
-        } else {
-          slot = node.FindSlot(k, static_cast<size_t>(kend - k));  // non-ASCII key
+          idx = node.FindText(uk);
         }
       }
       const char* vp = kend + 1;
@@ -607,24 +593,19 @@ class JsonDecoder final : public Decoder {
       }
       if (vp < end && internal::JsonSpace(*vp)) vp = internal::SkipSpace(vp, end);
       if (vp >= end) return st.Fail(RawStatus::kTruncated);
-      if (slot == nullptr) {
+      if (idx < 0) {
         // Not read: validated and stepped over in one scan.
-        RawStatus r = RawStatus::kOk;
+        RawStatus r;
         if (*vp == '"') {
-          const char* close = internal::FindPlainStringEnd(vp + 1, end);
-          if (close == nullptr) {
-            bool escaped;
-            r = internal::FindStringEnd(vp + 1, end, &close, &escaped);
-          }
-          q = r == RawStatus::kOk ? close + 1 : vp;
-        } else if (*vp == '-' || static_cast<unsigned>(*vp - '0') <= 9) {
-          r = internal::ScanNumber(vp, end, &q);
+          bool escaped;
+          r = internal::FindStringEnd(vp + 1, end, &q, &escaped);
+          ++q;
         } else {
           r = internal::ScanValue(vp, end, depth + 1, max_depth_, &q);
         }
         if (r != RawStatus::kOk) return st.Fail(r);
       } else {
-        const Slot& s = *slot;
+        const Slot& s = node.slot(idx);
         if (s.bit != kNoBit) {
           uint64_t b = uint64_t{1} << s.bit;
           if (st.seen & b) {
@@ -634,12 +615,8 @@ class JsonDecoder final : public Decoder {
         }
         if (!Apply(s, vp, depth + 1, st, &q)) return false;
       }
-      // ',' or '}'; compact JSON (every EVE writer) goes straight from ',' to the next key.
-      if (q < end && *q == ',' && q + 1 < end && q[1] == '"') {
-        ++q;
-        continue;
-      }
-      q = internal::SkipSpace(q, end);
+      // ',' or '}'
+      if (q < end && *q != ',' && *q != '}') q = internal::SkipSpace(q, end);
       if (q >= end) return st.Fail(RawStatus::kTruncated);
       if (*q == '}') {
         *after = q + 1;
@@ -729,81 +706,49 @@ class JsonDecoder final : public Decoder {
     }
   }
 
-  // A plain JSON integer (at most 16 digits, no fraction or exponent: every integer EVE
-  // writes) parsed in place with SWAR: the digits of each 8-byte word are counted from the
-  // word's non-digit bits and converted together, so no branch depends on how many digits a
-  // value has. False when the value needs the general path (ReadInt), which also gives the
-  // precise reason for a bad one. Reads past the value stay inside the record's padding.
-  static bool PlainInt(const char* vp, const char* end, int64_t* out, const char** after) {
-    bool neg = *vp == '-';
-    const char* q = vp + neg;
+  // Fast path for an integer field written as a plain JSON integer (the EVE case): parsed in
+  // place, one pass. Returns false when the value needs the general path (`*handled` false).
+  bool FastInt(const char* vp, State& st, int64_t min, int64_t max, int64_t* out,
+               bool* handled, const char** after) {
+    *handled = false;
+    const char* q = vp;
+    bool neg = *q == '-';
+    q += neg;
     uint64_t v = 0;
-    size_t nd = 0;
-    for (int word = 0; word < 2; ++word) {
+    const char* first = q;
+    // Eight digits at a time (flow ids have 15-16), then one at a time. Reads past the value
+    // stay inside the record's padding.
+    if (st.end - q >= 8) {
       uint64_t w;
-      std::memcpy(&w, q + nd, 8);
-      size_t k = LeadingDigits8(w);
-      if (k > 0) {
-        // The k digits moved to the top of the word, '0's below them.
-        uint64_t x = k == 8 ? w : w << (8 * (8 - k)) | 0x3030303030303030ULL >> (8 * k);
-        v = v * Pow10(k) + Parse8Digits(x);
+      std::memcpy(&w, q, 8);
+      if (AllDigits8(w)) {
+        v = Parse8Digits(w);
+        q += 8;
+        if (st.end - q >= 8) {
+          std::memcpy(&w, q, 8);
+          if (AllDigits8(w)) {
+            v = v * 100000000 + Parse8Digits(w);
+            q += 8;
+          }
+        }
       }
-      nd += k;
-      if (k < 8) break;
     }
-    const char* e = q + nd;
-    if (nd == 0 || nd > 16 || e > end || (nd > 1 && *q == '0') || !internal::ScalarEnds(e, end)) {
-      return false;
+    while (q < st.end && static_cast<unsigned>(*q - '0') <= 9 && q - first < 18) {
+      v = v * 10 + static_cast<unsigned>(*q - '0');
+      ++q;
     }
-    *after = e;
-    *out = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+    size_t nd = static_cast<size_t>(q - first);
+    if (nd == 0 || q - first >= 18 || (nd > 1 && *first == '0') || !internal::ScalarEnds(q, st.end)) {
+      return true;  // long, fractional, exponent, junk: the general path decides
+    }
+    *handled = true;
+    *after = q;
+    int64_t x = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+    if (x < min || x > max) {
+      return st.Fail(DeadLetterReason::kNumberOutOfRange, "integer out of range for its field");
+    }
+    *out = x;
     return true;
-  }
-
-  // Stores integer `n` into an integer target, checking the field's range.
-  static bool StoreInt(Target t, int64_t n, State& st) {
-    Event& e = *st.e;
-    auto in = [&](int64_t lo, int64_t hi) {
-      return (n >= lo && n <= hi) ||
-             st.Fail(DeadLetterReason::kNumberOutOfRange, "integer out of range for its field");
-    };
-    switch (t) {
-      case Target::kSrcPort:
-        if (!in(0, 65535)) return false;
-        e.src_port = static_cast<uint16_t>(n);
-        return true;
-      case Target::kDstPort:
-        if (!in(0, 65535)) return false;
-        e.dst_port = static_cast<uint16_t>(n);
-        return true;
-      case Target::kFlowId:
-        e.flow_id = n;
-        return true;
-      case Target::kSigId:
-        if (!in(0, INT64_MAX)) return false;
-        e.sig_id = n;
-        return true;
-      case Target::kSigRev:
-        if (!in(0, INT32_MAX)) return false;
-        e.sig_rev = static_cast<int32_t>(n);
-        return true;
-      case Target::kSeverity:
-        if (!in(0, 255)) return false;
-        e.ids_severity = static_cast<uint8_t>(n);
-        return true;
-      case Target::kPid:
-        if (!in(0, INT32_MAX)) return false;
-        e.pid = static_cast<int32_t>(n);
-        return true;
-      default:
-        return true;
-    }
-  }
-
-  static bool IsIntTarget(Target t) {
-    return t == Target::kSrcPort || t == Target::kDstPort || t == Target::kFlowId ||
-           t == Target::kSigId || t == Target::kSigRev || t == Target::kSeverity ||
-           t == Target::kPid;
   }
 
   // Reads the value at `vp` into the slot's target; `*after` is past the value.
@@ -811,10 +756,42 @@ class JsonDecoder final : public Decoder {
     if (s.target == Target::kObject || s.target == Target::kArrayFirst) {
       return Descend(s, vp, depth, st, after);
     }
-    if (!s.is_operator && IsIntTarget(s.target) &&
-        (*vp == '-' || static_cast<unsigned>(*vp - '0') <= 9)) {
+    if (!s.is_operator && (*vp == '-' || static_cast<unsigned>(*vp - '0') <= 9)) {
       int64_t n;
-      if (PlainInt(vp, st.end, &n, after)) return StoreInt(s.target, n, st);
+      bool handled = false;
+      Event& e = *st.e;
+      switch (s.target) {
+        case Target::kSrcPort:
+        case Target::kDstPort:
+          if (!FastInt(vp, st, 0, 65535, &n, &handled, after)) return false;
+          if (handled) {
+            (s.target == Target::kSrcPort ? e.src_port : e.dst_port) = static_cast<uint16_t>(n);
+          }
+          break;
+        case Target::kFlowId:
+          if (!FastInt(vp, st, INT64_MIN, INT64_MAX, &n, &handled, after)) return false;
+          if (handled) e.flow_id = n;
+          break;
+        case Target::kSigId:
+          if (!FastInt(vp, st, 0, INT64_MAX, &n, &handled, after)) return false;
+          if (handled) e.sig_id = n;
+          break;
+        case Target::kSigRev:
+          if (!FastInt(vp, st, 0, INT32_MAX, &n, &handled, after)) return false;
+          if (handled) e.sig_rev = static_cast<int32_t>(n);
+          break;
+        case Target::kSeverity:
+          if (!FastInt(vp, st, 0, 255, &n, &handled, after)) return false;
+          if (handled) e.ids_severity = static_cast<uint8_t>(n);
+          break;
+        case Target::kPid:
+          if (!FastInt(vp, st, 0, INT32_MAX, &n, &handled, after)) return false;
+          if (handled) e.pid = static_cast<int32_t>(n);
+          break;
+        default:
+          break;
+      }
+      if (handled) return true;
     }
     const char* data = nullptr;
     size_t size = 0;
@@ -873,11 +850,7 @@ class JsonDecoder final : public Decoder {
       case Target::kDstIp: {
         if (text.empty()) return true;
         IpAddr& a = s.target == Target::kSrcIp ? e.src : e.dst;
-        // A view into the record has the record's padding after it; an unescaped copy in
-        // the arena does not.
-        bool in_record = text.data() >= st.begin && text.data() < st.end;
-        if (kind != ValueKind::kString ||
-            !(in_record ? internal::ParseIpPadded(text, &a) : internal::ParseIp(text, &a))) {
+        if (kind != ValueKind::kString || !internal::ParseIp(text, &a)) {
           return st.Fail(DeadLetterReason::kMalformed, "address field is not an IP address");
         }
         return true;

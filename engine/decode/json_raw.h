@@ -33,12 +33,7 @@ enum class RawStatus : uint8_t {
   kInvalidUtf8,  // a string holds bytes that are not UTF-8
 };
 
-inline bool JsonSpace(char c) {
-  // One compare and a bit test instead of four compares.
-  constexpr uint64_t kSpaces = 1ULL << ' ' | 1ULL << '\n' | 1ULL << '\r' | 1ULL << '\t';
-  unsigned u = static_cast<unsigned char>(c);
-  return u <= ' ' && (kSpaces >> u & 1);
-}
+inline bool JsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 inline const char* SkipSpace(const char* p, const char* end) {
   while (p < end && JsonSpace(*p)) ++p;
   return p;
@@ -76,10 +71,10 @@ inline uint32_t StringStopMask16(const char* p) {
   return m;
 #endif
 }
-// From just after a string's opening quote `s`: its closing quote when everything before it
-// is printable ASCII without escapes (nearly every string of a sensor's record), else nullptr
-// and the caller takes a validating path (FindStringEnd, ReadStringSlow) from `s`.
-inline const char* FindPlainStringEnd(const char* s, const char* end) {
+// `data`/`size` rather than a string_view: two 8-byte outputs the caller reads back as such.
+inline RawStatus ReadString(const char* p, const char* end, Arena* arena, const char** data,
+                            size_t* size, const char** after) {
+  const char* s = p + 1;
   const char* q = s;
   while (q < end) {
     uint32_t m = StringStopMask16(q);
@@ -88,19 +83,13 @@ inline const char* FindPlainStringEnd(const char* s, const char* end) {
       continue;
     }
     q += __builtin_ctz(m);
-    return q < end && *q == '"' ? q : nullptr;
-  }
-  return nullptr;
-}
-// `data`/`size` rather than a string_view: two 8-byte outputs the caller reads back as such.
-inline RawStatus ReadString(const char* p, const char* end, Arena* arena, const char** data,
-                            size_t* size, const char** after) {
-  const char* s = p + 1;
-  if (const char* q = FindPlainStringEnd(s, end)) {
-    *data = s;
-    *size = static_cast<size_t>(q - s);
-    *after = q + 1;
-    return RawStatus::kOk;
+    if (q < end && *q == '"') {
+      *data = s;
+      *size = static_cast<size_t>(q - s);
+      *after = q + 1;
+      return RawStatus::kOk;
+    }
+    break;
   }
   return ReadStringSlow(p, s, end, arena, data, size, after);
 }
