@@ -409,6 +409,178 @@ std::string RequiredLiteral(std::string_view re, bool* caseless) {
   return best;
 }
 
+namespace {
+
+// The alternatives of the group whose '(' is at re[i] when every alternative is a plain,
+// non-empty literal ("(?:failure|error|failed)", "(GET|POST)"); false otherwise (nested groups,
+// classes, metacharacters, lookaround, inline options, conditionals). `*end` is just past ')'.
+bool LiteralAlternatives(std::string_view re, size_t i, std::vector<std::string>* alts,
+                         size_t* end) {
+  size_t j = i + 1;
+  if (re.substr(j, 2) == "?:") {
+    j += 2;
+  } else if (re.substr(j, 3) == "?P<" || re.substr(j, 2) == "?<") {
+    size_t close = re.find('>', j);
+    if (close == std::string_view::npos || re[j + 1] == '=' || re[j + 1] == '!' ||
+        (re[j + 1] == '<' && (re[j + 2] == '=' || re[j + 2] == '!'))) {
+      return false;  // lookbehind
+    }
+    j = close + 1;
+  } else if (j < re.size() && re[j] == '?') {
+    return false;  // lookaround, options, conditionals, comments
+  }
+  alts->assign(1, std::string());
+  for (; j < re.size(); ++j) {
+    char c = re[j];
+    if (c == ')') {
+      *end = j + 1;
+      for (const auto& a : *alts) {
+        if (a.empty()) return false;
+      }
+      return true;
+    }
+    if (c == '|') {
+      alts->emplace_back();
+      continue;
+    }
+    if (c == '\\') {
+      char n = j + 1 < re.size() ? re[j + 1] : 0;
+      if (n == 0 || std::isalnum(static_cast<unsigned char>(n)) != 0) return false;
+      alts->back().push_back(n);  // \. \- \/ ...: the character
+      ++j;
+      continue;
+    }
+    if (std::string_view("^$.?*+([]{").find(c) != std::string_view::npos) return false;
+    alts->back().push_back(c);
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> RequiredLiterals(std::string_view re, bool* caseless,
+                                          size_t max_literals) {
+  std::string single = RequiredLiteral(re, caseless);
+  // The single longest literal is the answer unless a set built across literal alternation
+  // groups has a longer shortest member (the set needs each of its literals to be rarer).
+  std::vector<std::string> best;
+  if (!single.empty()) best.push_back(single);
+  size_t best_score = single.size();
+  if (re.find("(?x") != std::string_view::npos || re.find("(?^") != std::string_view::npos) {
+    return best;
+  }
+  for (size_t p = re.find("(?"); p != std::string_view::npos; p = re.find("(?", p + 2)) {
+    size_t q = p + 2;
+    while (q < re.size() && std::isalpha(static_cast<unsigned char>(re[q]))) ++q;
+    if (re.substr(p + 2, q - p - 2).find('x') != std::string_view::npos) return best;
+  }
+  std::vector<std::string> runs(1);
+  auto score = [](const std::vector<std::string>& v) {
+    size_t m = SIZE_MAX;
+    for (const auto& x : v) m = std::min(m, x.size());
+    return m;
+  };
+  auto flush = [&]() {
+    size_t sc = score(runs);
+    if (sc > best_score) {
+      best = runs;
+      best_score = sc;
+    }
+    runs.assign(1, std::string());
+  };
+  auto append = [&](std::string_view lit) {
+    for (auto& r : runs) r.append(lit);
+  };
+  size_t i = 0;
+  while (i < re.size()) {
+    char c = re[i];
+    if (c == '(') {
+      std::vector<std::string> alts;
+      size_t end = 0;
+      char q = 0;
+      if (LiteralAlternatives(re, i, &alts, &end) && (q = QuantifierAt(re, end)) != 'o') {
+        if (runs.size() * alts.size() > max_literals) flush();
+        std::vector<std::string> next;
+        for (const auto& r : runs) {
+          for (const auto& a : alts) next.push_back(r + a);
+        }
+        runs = std::move(next);
+        if (q == 'r') flush();
+        i = end;
+        if (q == 'r') {  // skip the quantifier
+          if (re[i] == '{') {
+            size_t close = re.find('}', i);
+            i = close == std::string_view::npos ? re.size() : close + 1;
+          } else {
+            ++i;
+          }
+        }
+        continue;
+      }
+      // Any other group: skip it whole (escapes and classes may hold parentheses).
+      flush();
+      int depth = 0;
+      while (i < re.size()) {
+        char d = re[i];
+        if (d == '\\') {
+          i += EscapeLength(re, i);
+          continue;
+        }
+        if (d == '[') {
+          i = SkipClass(re, i);
+          continue;
+        }
+        ++i;
+        if (d == '(') ++depth;
+        if (d == ')' && --depth == 0) break;
+      }
+      continue;
+    }
+    if (c == ')') return best;  // unbalanced
+    if (c == '|') return {};    // top-level alternation: nothing is required
+    if (c == '[') {
+      flush();
+      i = SkipClass(re, i);
+      continue;
+    }
+    std::string lit;
+    size_t next = i + 1;
+    if (c == '\\' && i + 1 < re.size() && re[i + 1] == 'Q') {
+      return best;  // quoted runs: the single-literal answer covers them
+    }
+    if (c == '\\') {
+      size_t len = EscapeLength(re, i);
+      char n = i + 1 < re.size() ? re[i + 1] : 0;
+      bool alnum = std::isalnum(static_cast<unsigned char>(n)) != 0;
+      if (len == 2 && !alnum && n != 0) lit.push_back(n);
+      next = i + len;
+    } else if (c == '{' && QuantifierAt(re, i) != 0) {
+      flush();
+      size_t close = re.find('}', i);
+      i = close == std::string_view::npos ? re.size() : close + 1;
+      continue;
+    } else if (c == '.' || c == '^' || c == '$' || c == '?' || c == '*' || c == '+') {
+      flush();
+      ++i;
+      continue;
+    } else {
+      lit.push_back(c);
+    }
+    char q = QuantifierAt(re, next);
+    if (lit.empty() || q == 'o') {
+      flush();
+    } else if (q == 'r') {
+      append(lit);
+      flush();
+    } else {
+      append(lit);
+    }
+    i = next;
+  }
+  flush();
+  return best;
+}
+
 int64_t LargestBoundedRepeat(std::string_view s) {
   int64_t largest = 0;
   for (size_t i = 0; i < s.size(); ++i) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "patterns/pack/pack.h"
@@ -37,6 +38,14 @@ int64_t LargestBoundedRepeat(std::string_view regex);
 // anywhere (the literal must then be matched without case). Used to give pcre-only rules a
 // literal fast pattern.
 std::string RequiredLiteral(std::string_view regex, bool* caseless);
+// A set of literals one of which every match of `regex` contains, chosen to make the
+// shortest member as long as possible: runs of text are extended across groups of plain
+// literal alternatives ("[aA]uthentication (?:failure|error) for" gives "uthentication
+// failure for " and "uthentication error for " rather than "uthentication "), up to
+// `max_literals` members. Falls back to {RequiredLiteral()} when no set does better; empty
+// when nothing is required. Longer literals nominate fewer lines for confirmation.
+std::vector<std::string> RequiredLiterals(std::string_view regex, bool* caseless,
+                                          size_t max_literals = 8);
 
 // Why Hyperscan would refuse `regex` with `flags` as a direct entry (syntax it does not
 // support, empty match), or "" when it accepts it. Importers use it to decide between a

@@ -242,10 +242,16 @@ void PatternSetBuilder::AddEntry(const Pack& pack, const PackEntry& e) {
                       "pattern can match a single character: expect it to match most events");
         }
         bool inline_caseless = false;
-        std::string lit = o_.prefilter_min_literal > 0 && !e.flags.utf8 && !e.flags.ucp
-                              ? RequiredLiteral(regex, &inline_caseless)
-                              : std::string();
-        if (!lit.empty() && static_cast<int64_t>(lit.size()) >= o_.prefilter_min_literal) {
+        // The prefilter is a set of literals one of which every match contains, chosen for
+        // the longest shortest member (RequiredLiterals): the longer they are, the fewer
+        // lines PCRE2 has to confirm.
+        std::vector<std::string> lits =
+            o_.prefilter_min_literal > 0 && !e.flags.utf8 && !e.flags.ucp
+                ? RequiredLiterals(regex, &inline_caseless)
+                : std::vector<std::string>();
+        size_t shortest = SIZE_MAX;
+        for (const auto& l : lits) shortest = std::min(shortest, l.size());
+        if (!lits.empty() && static_cast<int64_t>(shortest) >= o_.prefilter_min_literal) {
           PcreFlags pf;
           pf.caseless = e.flags.caseless;
           pf.dotall = e.flags.dotall;
@@ -259,7 +265,11 @@ void PatternSetBuilder::AddEntry(const Pack& pack, const PackEntry& e) {
             s.confirm_codes_.push_back(std::move(code));
             unsigned lit_flags = HS_FLAG_SINGLEMATCH;
             if (e.flags.caseless || inline_caseless) lit_flags |= HS_FLAG_CASELESS;
-            regex = EscapeRegexBytes(lit);
+            // All but the last literal here; the last one takes the place of the regex.
+            for (size_t k = 0; k + 1 < lits.size(); ++k) {
+              patterns.push_back({EscapeRegexBytes(lits[k]), lit_flags, idx});
+            }
+            regex = EscapeRegexBytes(lits.back());
             flags = lit_flags;
           }
         }

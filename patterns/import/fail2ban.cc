@@ -112,6 +112,14 @@ void LoadWithIncludes(const std::string& dir, std::string_view text, Ini* ini, I
 // instead keeps the meaning on messages and makes Hyperscan compile ~2x faster.
 constexpr std::string_view kMessagePrefix = R"((?:\[ *\d+\.\d+\]:?\s+)?(?:\[ID \d+ \S+\]\s+)?)";
 
+// Whether regex `re` ends with a `$` anchor (not an escaped "\$").
+bool EndsWithEndAnchor(std::string_view re) {
+  if (re.empty() || re.back() != '$') return false;
+  size_t backslashes = 0;
+  for (size_t i = re.size() - 1; i > 0 && re[i - 1] == '\\'; --i) ++backslashes;
+  return backslashes % 2 == 0;
+}
+
 bool IsTagChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '/' || c == '-';
@@ -376,7 +384,14 @@ void ImportFail2ban(std::string_view text, std::string_view file, const ImportOp
       }
       // fail2ban searches the failregex inside the content, which runs to the end of what
       // prefregex matched: allow the rest of the content before the prefregex tail.
-      re = pre_head + body + (pre_tail.empty() ? "" : "(?:.*)") + pre_tail;
+      if (pre_tail == "$" && EndsWithEndAnchor(body)) {
+        // The content runs to the end of the line, where the failregex is anchored already:
+        // "body$(?:.*)$" means "body$", and Hyperscan refuses the embedded end anchor of the
+        // longer form (the entry would need PCRE2 behind a much weaker prefilter).
+        re = pre_head + body;
+      } else {
+        re = pre_head + body + (pre_tail.empty() ? "" : "(?:.*)") + pre_tail;
+      }
     }
     std::string category, why;
     if (!ReplaceTags(&re, &category, &why)) {

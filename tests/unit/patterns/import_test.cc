@@ -315,6 +315,35 @@ TEST(Fail2banImport, SshdFilterMatchesFailuresNotSuccesses) {
   EXPECT_FALSE(any("Server listening on 0.0.0.0 port 22."));
 }
 
+// A failregex that ends in '$' under a prefregex whose content runs to the end of the line
+// ("<F-CONTENT>.+</F-CONTENT>$") must not become "...$(?:.*)$": Hyperscan refuses embedded
+// end anchors, and the entry would need PCRE2 behind a weak literal prefilter.
+TEST(Fail2banImport, EndAnchoredFailregexStaysAHyperscanRegex) {
+  const std::string conf =
+      "[Definition]\n"
+      "prefregex = ^<F-CONTENT>.+</F-CONTENT>$\n"
+      "failregex = ^[aA]uthentication (?:failure|error) for \\S+ from <HOST>\\s*$\n"
+      "            ^Bad user \\S+ from <HOST>\n";
+  Pack p = NewPack("f2b");
+  ImportReport r;
+  ImportFail2ban(conf, "demo.conf", ImportOptions{}, &p, &r);
+  ASSERT_EQ(p.entries.size(), 2u) << r.Summary();
+  EXPECT_EQ(p.entries[0].expr_type, ExprType::kRegex) << p.entries[0].expression;
+  EXPECT_EQ(p.entries[0].expression.find("$(?:.*)$"), std::string::npos);
+  // Not anchored at the end: the rest of the content may follow, as fail2ban allows.
+  EXPECT_EQ(p.entries[1].expr_type, ExprType::kRegex);
+  EXPECT_NE(p.entries[1].expression.find("(?:.*)$"), std::string::npos);
+  auto set = FinalizeImport(&p, &r);
+  ASSERT_NE(set, nullptr) << r.Summary();
+  auto hits = [&](std::string_view msg) {
+    return Matches(*set, MakeEvent({{FieldId::kMessage, msg}}));
+  };
+  EXPECT_EQ(hits("Authentication failure for root from 192.0.2.7"), V({"f2b-demo-1@message"}));
+  EXPECT_EQ(hits("authentication error for x from 192.0.2.7  "), V({"f2b-demo-1@message"}));
+  EXPECT_TRUE(hits("Authentication failure for root from 192.0.2.7 trailing").empty());
+  EXPECT_EQ(hits("Bad user x from 192.0.2.8 and more"), V({"f2b-demo-2@message"}));
+}
+
 // fail2ban's own labelled test logs: every line is preceded by "# failJSON: {... "match":
 // true|false ...}". On RFC 3164 syslog lines of filters tested in their default mode, the
 // imported entries must never fire on a line fail2ban says does not match.

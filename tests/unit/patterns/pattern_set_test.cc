@@ -325,6 +325,31 @@ TEST(RequiredLiteral, IsConservative) {
   EXPECT_TRUE(ci);
 }
 
+TEST(RequiredLiterals, ExtendsRunsAcrossLiteralAlternatives) {
+  bool ci = false;
+  // sshd's "[aA]uthentication (?:failure|error|failed) for": three long literals instead of
+  // "uthentication " alone (which Windows event logs carry in most lines).
+  EXPECT_EQ(RequiredLiterals("^[aA]uthentication (?:failure|error|failed) for (?:.*?) from", &ci),
+            V({"uthentication failure for ", "uthentication error for ",
+               "uthentication failed for "}));
+  // Nothing better than the single literal: it is kept.
+  EXPECT_EQ(RequiredLiterals("^Failed (?:password|key) for \\S+ from", &ci),
+            V({"Failed password for ", "Failed key for "}));
+  EXPECT_EQ(RequiredLiterals("connection refused(?: by \\S+)?", &ci), V({"connection refused"}));
+  // An optional or nested group ends the run; a '+' group is required once.
+  EXPECT_EQ(RequiredLiterals("ab(?:cd|ef)?ghij", &ci), V({"ghij"}));
+  EXPECT_EQ(RequiredLiterals("x(?:(?:a)|b)yz", &ci), V({"yz"}));
+  EXPECT_EQ(RequiredLiterals("key=(?:on|off)+ x", &ci), V({"key=on", "key=off"}));
+  // Escaped punctuation is text; classes, lookaround and conditionals are not expanded.
+  EXPECT_EQ(RequiredLiterals("GET (?:\\/admin|\\/login)\\.php", &ci),
+            V({"GET /admin.php", "GET /login.php"}));
+  EXPECT_EQ(RequiredLiterals("abc(?=de|fg)hi", &ci), V({"abc"}));
+  // Too many combinations: the set is cut before it grows past the limit.
+  EXPECT_EQ(RequiredLiterals("(?:a|b|c)(?:d|e|f)(?:g|h|i)", &ci, 8), V({"a", "b", "c"}));
+  EXPECT_TRUE(RequiredLiterals("abc|defgh", &ci).empty());  // top-level alternation
+  EXPECT_FALSE(ci);
+}
+
 // ---- indicators ------------------------------------------------------------------------
 
 TEST(Indicators, IpCidrDomainUrlHashLookups) {
