@@ -536,7 +536,7 @@ std::vector<std::string> RequiredLiterals(std::string_view re, bool* caseless,
       }
       continue;
     }
-    if (c == ')') return best;  // unbalanced
+    if (c == ')') return {};  // unbalanced (Hyperscan refuses such a regex earlier)
     if (c == '|') return {};    // top-level alternation: nothing is required
     if (c == '[') {
       flush();
