@@ -123,10 +123,11 @@ void WriteKizashi(const std::string& dir, int rules, const std::string& input) {
   }
   std::ofstream c(dir + "/kizashi.yaml");
   c << "inputs:\n  - {name: auth, type: file, path: " << input
-    << ", format: syslog, operator_from: fixed, operator: op-00, syslog_year: 2024, "
-       "syslog_timezone: \"+09:00\"}\n"
+    << ", format: syslog, operator_from: fixed, operator: op-00, year: 2024, "
+       "timezone: \"+09:00\"}\n"
     << "registry: {paths: [" << Data::Get().dir << "/registry.yaml], watch_interval: 0s}\n"
-    << "packs: [pack.yaml]\nrules: [rules.yaml]\nstate: {dir: state}\noutput_dir: out\n"
+    << "patterns: {packs: [pack.yaml], insecure_allow_unsigned: true, watch: false}\n"
+    << "rules: [rules.yaml]\nstate: {dir: state}\noutput_dir: out\n"
     << "log: {level: warn}\ndestinations:\n";
   for (const char* d : {"ministry.fsa", "ministry.mlit", "ministry.meti", "ministry.mic",
                         "cabinet-secretariat", "observations", "dead-letter", "late"}) {

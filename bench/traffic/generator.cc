@@ -498,11 +498,12 @@ std::string Generator::ConfigYaml(const GenOptions& o) {
   for (int op = 0; op < (o.auth_variants > 0 ? 1 : ops); ++op) {
     StrAppend(&y, "  - {name: ", SyslogInputName(op), ", type: file, path: ", SyslogInputName(op),
               ".log, partition: 1, format: syslog, operator_from: fixed, operator: ",
-              OperatorId(op), ", syslog_year: 2024, syslog_timezone: \"+09:00\"}\n");
+              OperatorId(op), ", year: 2024, timezone: \"+09:00\"}\n");
   }
   StrAppend(&y,
             "registry: {paths: [registry.yaml], watch_interval: 0s}\n"
-            "packs: [pack.yaml]\n"
+            "# The generated pack is not signed: accepted only because of this flag.\n"
+            "patterns: {packs: [pack.yaml], insecure_allow_unsigned: true, watch: false}\n"
             "rules: [rules.yaml]\n"
             "correlate: {allowed_lateness: 30s}\n"
             "state: {dir: state}\n"

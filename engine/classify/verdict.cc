@@ -37,7 +37,7 @@ void ClassifyOptions::Declare(config::Schema& s, ClassifyOptions* o) {
   s.String("clause_c_min_severity", &o->clause_c_min_severity,
            "Annex 4 (c): minimum pattern severity (or a past-case reference) that may seriously "
            "affect a critical system.",
-           {"low", "medium", "high", "critical"}, config::Reload::kLive);
+           {"low", "medium", "high", "critical"});
 }
 
 Classifier::Classifier(const ClassifyOptions& o) {

@@ -36,6 +36,12 @@ class Arena {
     return out;
   }
 
+  // Returns the last `n` bytes of the most recent Allocate() (which ended at p + n) to the
+  // arena, e.g. when a decoder reserved a worst case and used less. No-op otherwise.
+  void GiveBack(const char* p, size_t n) {
+    if (cur_ != nullptr && p + n == cur_ + pos_ && n <= pos_) pos_ -= n;
+  }
+
   std::string_view Copy(std::string_view s) {
     if (s.empty()) return {};
     char* p = Allocate(s.size());

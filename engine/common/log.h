@@ -76,11 +76,14 @@ class RateLimiter {
 #define KZ_LOG_EVERY(level, event, period_s) KZ_LOG_EVERY_IMPL(level, event, period_s, __LINE__)
 #define KZ_LOG_EVERY_IMPL(level, event, period_s, line) \
   KZ_LOG_EVERY_IMPL2(level, event, period_s, line)
+// `if (!allowed) {} else Line(...)`: an `else` written after the macro by its caller binds to
+// the caller's own `if`, never to this one.
 #define KZ_LOG_EVERY_IMPL2(level, event, period_s, line)                              \
-  if (uint64_t kz_sup##line = 0; []() -> ::kizashi::log::RateLimiter& {              \
+  if (uint64_t kz_sup##line = 0; !([]() -> ::kizashi::log::RateLimiter& {            \
         static ::kizashi::log::RateLimiter kz_rl(period_s);                          \
         return kz_rl;                                                                \
-      }().Allow(&kz_sup##line))                                                      \
-  ::kizashi::log::Line(::kizashi::log::Level::level, event,                          \
-                       ::kizashi::log::Level::level >= ::kizashi::log::GetLevel())   \
-      .Kv("suppressed", kz_sup##line)
+      }().Allow(&kz_sup##line))) {                                                   \
+  } else                                                                             \
+    ::kizashi::log::Line(::kizashi::log::Level::level, event,                        \
+                         ::kizashi::log::Level::level >= ::kizashi::log::GetLevel()) \
+        .Kv("suppressed", kz_sup##line)

@@ -53,7 +53,9 @@ bool ParseIso8601(std::string_view s, int64_t* out_ns, int32_t default_offset_se
       !Digits(s, 17, 2, &sec)) {
     return false;
   }
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > static_cast<int>(kDaysInMonth[mo - 1]) ||
+  // Years past 2261 do not fit int64 nanoseconds (2262-04-11 is the limit).
+  if (y < 1970 || y > 2261 || mo < 1 || mo > 12 || d < 1 ||
+      d > static_cast<int>(kDaysInMonth[mo - 1]) ||
       h > 23 || mi > 59 || sec > 60) {
     return false;
   }

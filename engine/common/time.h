@@ -20,7 +20,7 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d);
 //   2024-03-01T12:00:00Z, 2024-03-01T12:00:00.123456+09:00, 2017-04-11T13:46:19.123456+0200
 //   (Suricata: offset without a colon), 2024-03-01 12:00:00 (space separator).
 // A missing offset means `default_offset_seconds`. Returns false on anything malformed or
-// out of range (year 1970..9999). Never allocates.
+// out of range (year 1970..2261, the int64-nanosecond range). Never allocates.
 bool ParseIso8601(std::string_view s, int64_t* out_ns, int32_t default_offset_seconds = 0);
 
 // Parses a duration such as "500ms", "30s", "5m", "2h", "1d" into nanoseconds.

@@ -26,6 +26,9 @@ struct Spec {
   std::function<void(Schema&, void*)> declare;
   std::function<void()> clear;
   std::function<void(Schema&)> describe;
+  std::function<void(const std::function<void(Schema&)>&)> each;
+  // The field's current value as text (scalars and string lists/maps).
+  std::function<std::string()> get_text;
 };
 
 std::string DurationText(int64_t ns) {
@@ -114,6 +117,7 @@ void Schema::Int(std::string_view key, int64_t* field, std::string_view descript
     std::string v = ScalarOf(n, &ok);
     return ok ? t(v) : "expected a scalar integer";
   };
+  s.get_text = [field]() { return std::to_string(*field); };
   impl_->specs.push_back(std::move(s));
 }
 
@@ -133,6 +137,7 @@ void Schema::Bool(std::string_view key, bool* field, std::string_view descriptio
     std::string v = ScalarOf(n, &ok);
     return ok ? t(v) : "expected true or false";
   };
+  s.get_text = [field]() -> std::string { return *field ? "true" : "false"; };
   impl_->specs.push_back(std::move(s));
 }
 
@@ -154,6 +159,7 @@ void Schema::String(std::string_view key, std::string* field, std::string_view d
     std::string v = ScalarOf(n, &ok);
     return ok ? t(v) : "expected a string";
   };
+  s.get_text = [field]() { return *field; };
   impl_->specs.push_back(std::move(s));
 }
 
@@ -179,6 +185,7 @@ void Schema::Duration(std::string_view key, int64_t* field_ns, std::string_view 
     std::string v = ScalarOf(n, &ok);
     return ok ? t(v) : "expected a duration";
   };
+  s.get_text = [field_ns]() { return DurationText(*field_ns); };
   impl_->specs.push_back(std::move(s));
 }
 
@@ -208,6 +215,7 @@ void Schema::StringList(std::string_view key, std::vector<std::string>* field,
     }
     return "";
   };
+  s.get_text = [field]() { return StrCat("[", Join(*field, ", "), "]"); };
   impl_->specs.push_back(std::move(s));
 }
 
@@ -227,12 +235,18 @@ void Schema::StringMap(std::string_view key,
     *field = std::move(out);
     return "";
   };
+  s.get_text = [field]() {
+    std::string out = "{";
+    for (const auto& [k, v] : *field) StrAppend(&out, out.size() > 1 ? ", " : "", k, ": ", v);
+    return out + "}";
+  };
   impl_->specs.push_back(std::move(s));
 }
 
 void Schema::AddList(std::string_view key, std::string_view description,
                      std::function<void*()> append, std::function<void(Schema&, void*)> declare,
-                     std::function<void()> clear, std::function<void(Schema&)> describe) {
+                     std::function<void()> clear, std::function<void(Schema&)> describe,
+                     std::function<void(const std::function<void(Schema&)>&)> each) {
   Spec s;
   s.info = {impl_->Full(key), "list<object>", std::string(description), "[]", "",
             Reload::kRestart};
@@ -240,6 +254,7 @@ void Schema::AddList(std::string_view key, std::string_view description,
   s.declare = std::move(declare);
   s.clear = std::move(clear);
   s.describe = std::move(describe);
+  s.each = std::move(each);
   impl_->specs.push_back(std::move(s));
 }
 
@@ -387,6 +402,28 @@ std::vector<KeyInfo> Schema::Reference() const {
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const KeyInfo& a, const KeyInfo& b) { return a.path < b.path; });
+  return out;
+}
+
+std::vector<KeyValue> Schema::Values() const {
+  std::vector<KeyValue> out;
+  for (const auto& s : impl_->specs) {
+    if (s.each) {
+      size_t i = 0;
+      s.each([&](Schema& elem) {
+        for (auto kv : elem.Values()) {
+          kv.path = StrCat(s.info.path, "[", i, "].", kv.path);
+          out.push_back(std::move(kv));
+        }
+        ++i;
+      });
+      out.push_back({s.info.path, std::to_string(i), s.info.reload});
+    } else if (s.get_text) {
+      out.push_back({s.info.path, s.get_text(), s.info.reload});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const KeyValue& a, const KeyValue& b) { return a.path < b.path; });
   return out;
 }
 

@@ -39,6 +39,13 @@ struct KeyInfo {
   Reload reload = Reload::kRestart;
 };
 
+// A key's current value, rendered as text (lists of objects also as "inputs[0].name").
+struct KeyValue {
+  std::string path;
+  std::string value;
+  Reload reload = Reload::kRestart;
+};
+
 class Schema {
  public:
   Schema();
@@ -76,6 +83,13 @@ class Schema {
         [declare](Schema& s) {
           T sample;
           declare(s, &sample);
+        },
+        [field, declare](const std::function<void(Schema&)>& fn) {
+          for (T& elem : *field) {
+            Schema s;
+            declare(s, &elem);
+            fn(s);
+          }
         });
   }
 
@@ -93,13 +107,18 @@ class Schema {
   std::vector<KeyInfo> Reference() const;
   // The reference rendered as Markdown.
   std::string ReferenceMarkdown() const;
+  // The current value of every key bound by this schema, sorted by path; a list of objects
+  // gives its length under its own path and each element's keys as "list[i].key". Reloads
+  // compare two loads with it to find which keys changed.
+  std::vector<KeyValue> Values() const;
 
   struct Impl;
 
  private:
   void AddList(std::string_view key, std::string_view description, std::function<void*()> append,
                std::function<void(Schema&, void*)> declare, std::function<void()> clear,
-               std::function<void(Schema&)> describe);
+               std::function<void(Schema&)> describe,
+               std::function<void(const std::function<void(Schema&)>&)> each);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -713,6 +713,7 @@ std::shared_ptr<const Rulebook> Rulebook::Compile(std::vector<Rule> rules,
     rb->rules_.push_back(std::move(cr));
   }
   if (d->error_count() > errors_before) return nullptr;
+  rb->plain_ = std::move(rules);
   rb->pattern_serial_ = ps.serial();
   rb->version_ = Sha256Hex(digest).substr(0, 12);
   return rb;

@@ -201,6 +201,8 @@ class Rulebook {
                                                  Diagnostics* diags);
 
   const std::vector<CompiledRule>& compiled() const { return rules_; }
+  // The enabled rules, in load order (index = rule index of compiled()).
+  const std::vector<Rule>& rules() const { return plain_; }
   size_t size() const { return rules_.size(); }
   const Rule& rule(size_t i) const { return rules_[i].rule; }
   // Rules (and steps) whose pattern selectors accept pattern entry `entry`, by rule index.
@@ -222,6 +224,7 @@ class Rulebook {
 
  private:
   std::vector<CompiledRule> rules_;
+  std::vector<Rule> plain_;
   std::vector<std::vector<RuleRef>> by_entry_;
   std::vector<RuleRef> unindexed_;
   uint64_t pattern_serial_ = 0;

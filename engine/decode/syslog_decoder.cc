@@ -1,142 +1,161 @@
-// Syslog -> Event. Auto-detects per line:
-//   RFC 5424: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [SD...] MSG
-//   RFC 3164: [<PRI>]Mmm dd hh:mm:ss [HOSTNAME] TAG[PID]: MSG   (year and zone from config)
-// Then pulls the addresses real devices put in the message: sshd "from A.B.C.D", iptables
-// "SRC=/DST=", key=value firewalls "srcip=/dstip=".
+// Syslog -> Event. Per record (auto-detected, never from the previous record):
+//   [<PRI>]1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD [MSG]           RFC 5424
+//   [<PRI>][*]Mmm dd [yyyy ]hh:mm:ss[.frac][:] [<f.s>] [HOST] [TAG[PID]:] MSG   RFC 3164/BSD
+//   [<PRI>]yyyy-mm-ddThh:mm:ss[.frac]zone [HOST] [TAG[PID]:] MSG          RFC 3164 + ISO time
+//   [<PRI>]CEF:0|...                                                      bare CEF
+//   [<PRI>]date=YYYY-MM-DD time=hh:mm:ss ... key=value                   FortiGate
+// RFC 3164 has no year and no zone: DecodeOptions::year and ::timezone decide them (explicit
+// configuration, see docs/decoding.md). The MSG then goes through the extractor for its
+// program (message_extract.h); CEF in the MSG is parsed as CEF.
 #include "engine/decode/syslog_decoder.h"
 
 #include <cstring>
 
+#include "engine/common/status.h"
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
-#include "engine/decode/operator_id.h"
+#include "engine/decode/cef.h"
+#include "engine/decode/decode_util.h"
+#include "engine/decode/message_extract.h"
 
 namespace kizashi::decode {
 
 namespace {
 
-constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+using internal::LocalTimeRule;
+using internal::OperatorRule;
 
-bool ParseOffset(std::string_view s, int32_t* out) {
-  if (s == "Z" || s == "UTC" || s.empty()) {
-    *out = 0;
-    return true;
+struct Failure {
+  DeadLetterReason reason = DeadLetterReason::kMalformed;
+  const char* detail = "";
+  bool Set(DeadLetterReason r, const char* d) {
+    reason = r;
+    detail = d;
+    return false;
   }
-  if (s.size() < 5 || (s[0] != '+' && s[0] != '-')) return false;
-  int h, m;
-  std::string_view hh = s.substr(1, 2), mm = s.substr(s[3] == ':' ? 4 : 3, 2);
-  if (!ParseInt(hh, &h) || !ParseInt(mm, &m) || h > 23 || m > 59) return false;
-  *out = (h * 3600 + m * 60) * (s[0] == '-' ? -1 : 1);
-  return true;
-}
+};
 
-// Next space-delimited token; advances `s`.
+// Next space-delimited token of `s`; advances `s` past it and one space.
 std::string_view Token(std::string_view* s) {
-  size_t sp = s->find(' ');
-  std::string_view t = s->substr(0, sp);
-  *s = sp == std::string_view::npos ? std::string_view() : s->substr(sp + 1);
+  // Header tokens are short: a plain loop beats a memchr call.
+  const char* p = s->data();
+  size_t n = s->size(), i = 0;
+  while (i < n && p[i] != ' ') ++i;
+  std::string_view t(p, i);
+  *s = i < n ? std::string_view(p + i + 1, n - i - 1) : std::string_view();
   return t;
 }
 
-// Value after `key` up to a delimiter (space, comma, quote), e.g. "SRC=" -> "1.2.3.4".
-std::string_view ValueAfter(std::string_view msg, std::string_view key) {
-  size_t p = 0;
-  while ((p = msg.find(key, p)) != std::string_view::npos) {
-    // Must start a token (beginning or after a space/comma) to avoid "xSRC=".
-    if (p == 0 || msg[p - 1] == ' ' || msg[p - 1] == ',') {
-      std::string_view rest = msg.substr(p + key.size());
-      if (!rest.empty() && rest[0] == '"') rest.remove_prefix(1);
-      size_t end = rest.find_first_of(" ,\"");
-      return rest.substr(0, end);
-    }
-    p += key.size();
-  }
-  return {};
-}
+bool Digit(char c) { return c >= '0' && c <= '9'; }
 
+// Thread contract: Decoder's. Immutable configuration; per-call state only on the stack.
 class SyslogDecoder final : public Decoder {
  public:
-  SyslogDecoder(const DecodeOptions& o, int32_t tz) : opts_(o), tz_(tz) {}
+  SyslogDecoder(const DecodeOptions& o, OperatorRule rule, LocalTimeRule time, bool cef_only)
+      : rule_(std::move(rule)),
+        time_(time),
+        cef_only_(cef_only),
+        max_bytes_(o.max_event_bytes),
+        require_utf8_(o.require_utf8),
+        max_future_skew_ns_(o.max_future_skew_ns) {
+    if (rule_.wants_claim()) {
+      size_t slash = o.operator_field.find('/');
+      if (slash != std::string::npos) {
+        sd_id_ = o.operator_field.substr(0, slash);
+        sd_param_ = o.operator_field.substr(slash + 1);
+      } else {
+        cef_key_ = o.operator_field;
+      }
+    }
+  }
 
-  void Decode(Batch& batch, uint32_t begin, uint32_t end) override {
+ protected:
+  void DecodeRecords(Batch& batch, uint32_t begin, uint32_t end) override {
     for (uint32_t i = begin; i < end; ++i) DecodeOne(batch, i);
   }
 
  private:
   void DecodeOne(Batch& batch, uint32_t idx) {
     const RawRecord& rec = batch.records[idx];
-    auto dead = [&](DeadLetterReason r, const char* detail) {
-      batch.dead_letters.push_back(DeadLetter{idx, r, detail});
-    };
-    std::string_view line = rec.value;
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    if (static_cast<int64_t>(line.size()) > opts_.max_event_bytes) {
-      return dead(DeadLetterReason::kTooLarge, "record exceeds max_event_bytes");
+    std::string_view line = internal::StripEol(rec.value);
+    Failure f;
+    if (!internal::Precheck(line, max_bytes_, require_utf8_, &f.reason, &f.detail)) {
+      return internal::DeadLetterRecord(batch, idx, f.reason, f.detail);
     }
-    if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
-      return dead(DeadLetterReason::kNulByte, "NUL byte in record");
+    if (line.empty()) {
+      return internal::DeadLetterRecord(batch, idx, DeadLetterReason::kMalformed, "empty line");
     }
-    if (line.empty()) return dead(DeadLetterReason::kMalformed, "empty line");
-    Event e;
-    e.pos = rec.pos;
-    e.record = idx;
+    Event& e = internal::StartEvent(batch, idx);
+    std::string_view claim;
+    bool ok = Parse(rec, line, &batch.arena, e, &claim, &f);
+    if (ok) {
+      ok = rule_.Resolve(rec, claim, &e.operator_id, &f.reason, &f.detail) &&
+           internal::CheckEventTime(e, max_future_skew_ns_, &f.reason, &f.detail);
+    }
+    if (!ok) {
+      batch.events.pop_back();
+      internal::DeadLetterRecord(batch, idx, f.reason, f.detail);
+    }
+  }
+
+  bool Parse(const RawRecord& rec, std::string_view s, Arena* arena, Event& e,
+             std::string_view* claim, Failure* f) {
     e.kind = EventKind::kSyslog;
-    e.ingest_time_ns = rec.timestamp_ns;
-    e.set_field(FieldId::kRaw, rec.value);
-    std::string_view s = line;
     if (s[0] == '<') {
-      size_t gt = s.find('>');
-      int pri;
-      if (gt == std::string_view::npos || gt > 4 || !ParseInt(s.substr(1, gt - 1), &pri) ||
-          pri > 191) {
-        return dead(DeadLetterReason::kMalformed, "bad PRI");
+      // PRI: "<" 1-3 digits ">", value <= 191.
+      size_t i = 1;
+      unsigned pri = 0;
+      while (i < s.size() && i <= 3 && Digit(s[i])) pri = pri * 10 + static_cast<unsigned>(s[i++] - '0');
+      if (i == 1 || i >= s.size() || s[i] != '>' || pri > 191) {
+        return f->Set(DeadLetterReason::kMalformed, "bad syslog PRI");
       }
       e.syslog_facility = static_cast<uint8_t>(pri / 8);
       e.syslog_severity = static_cast<uint8_t>(pri % 8);
-      s.remove_prefix(gt + 1);
+      s.remove_prefix(i + 1);
     }
-    bool ok = (s.size() > 2 && s[0] == '1' && s[1] == ' ') ? Rfc5424(s.substr(2), &e)
-                                                           : Rfc3164(s, rec, &e);
-    if (!ok) return dead(failure_, failure_detail_);
-    ExtractAddresses(&e);
-    DeadLetterReason reason;
-    if (!ResolveOperator(opts_, rec, {}, &e.operator_id, &reason)) {
-      return dead(reason, "no operator for record");
+    if (s.size() >= 2 && s[0] == '1' && s[1] == ' ') {
+      if (!Rfc5424(s.substr(2), arena, e, claim, f)) return false;
+    } else if (StartsWith(s, "CEF:")) {
+      return BareCef(rec, s, arena, e, claim, f);
+    } else if (StartsWith(s, "date=")) {
+      if (cef_only_) return f->Set(DeadLetterReason::kMalformed, "not a CEF record");
+      return BareKeyValue(s, arena, e, f);
+    } else if (!Rfc3164(rec, s, e, f)) {
+      return false;
     }
-    batch.events.push_back(e);
+    return Extract(rec, arena, e, claim, f);
   }
 
-  bool Fail(DeadLetterReason r, const char* d) {
-    failure_ = r;
-    failure_detail_ = d;
-    return false;
-  }
-
-  bool Rfc5424(std::string_view s, Event* e) {
-    e->event_type = "syslog5424";
+  bool Rfc5424(std::string_view s, Arena* arena, Event& e, std::string_view* claim, Failure* f) {
+    e.event_type = "syslog5424";
     std::string_view ts = Token(&s);
-    if (ts.empty()) return Fail(DeadLetterReason::kMissingTimestamp, "no timestamp");
-    if (ts == "-") return Fail(DeadLetterReason::kMissingTimestamp, "nil timestamp");
-    if (!ParseIso8601(ts, &e->event_time_ns)) {
-      return Fail(DeadLetterReason::kBadTimestamp, "unparseable RFC 5424 timestamp");
+    if (ts.empty() || ts == "-") {
+      return f->Set(DeadLetterReason::kMissingTimestamp, "RFC 5424 record with NILVALUE time");
     }
-    std::string_view host = Token(&s), app = Token(&s), procid = Token(&s), msgid = Token(&s);
-    if (msgid.empty()) return Fail(DeadLetterReason::kTruncated, "RFC 5424 header incomplete");
-    if (host != "-") e->host = host;
-    if (app != "-") e->set_field(FieldId::kProgram, app);
+    if (!ParseIso8601(ts, &e.event_time_ns, time_.tz_seconds)) {
+      return f->Set(DeadLetterReason::kBadTimestamp, "RFC 5424 TIMESTAMP is not RFC 3339");
+    }
+    std::string_view host = Token(&s), app = Token(&s), procid = Token(&s);
+    if (s.empty()) return f->Set(DeadLetterReason::kTruncated, "RFC 5424 header incomplete");
+    std::string_view msgid = Token(&s);
+    if (host != "-") e.host = host;
+    if (app != "-") e.set_field(FieldId::kProgram, app);
+    if (msgid != "-" && !msgid.empty()) e.set_field(FieldId::kSyslogMsgId, msgid);
     int32_t pid;
-    if (procid != "-" && ParseInt(procid, &pid)) e->pid = pid;
-    // Structured data: "-" or one or more [id k="v" ...] elements (']' inside values is
-    // escaped as \]).
-    if (!s.empty() && s[0] == '[') {
+    if (procid != "-" && ParseInt(procid, &pid) && pid >= 0) e.pid = pid;
+    // STRUCTURED-DATA: "-" or [SD-ID PARAM="VALUE" ...]... (\" \\ \] escaped in values).
+    if (s.empty()) return f->Set(DeadLetterReason::kTruncated, "RFC 5424 record without SD");
+    if (s[0] == '-') {
+      s.remove_prefix(1);
+    } else if (s[0] == '[') {
       size_t i = 0;
       while (i < s.size() && s[i] == '[') {
+        size_t elem = i;
         bool in_quotes = false;
         ++i;
         while (i < s.size()) {
           char c = s[i];
-          if (c == '\\' && in_quotes) {
+          if (in_quotes && c == '\\') {
             i += 2;
             continue;
           }
@@ -144,111 +163,264 @@ class SyslogDecoder final : public Decoder {
           if (c == ']' && !in_quotes) break;
           ++i;
         }
-        if (i >= s.size()) return Fail(DeadLetterReason::kTruncated, "unterminated SD element");
+        if (i >= s.size()) {
+          return f->Set(DeadLetterReason::kTruncated, "unterminated RFC 5424 SD element");
+        }
         ++i;
+        if (!sd_id_.empty() && claim->empty()) {
+          *claim = SdParam(s.substr(elem, i - elem), arena);
+        }
       }
-      s = s.substr(i);
-      if (!s.empty() && s[0] == ' ') s.remove_prefix(1);
-    } else if (!s.empty() && s[0] == '-') {
-      s.remove_prefix(s.size() > 1 && s[1] == ' ' ? 2 : 1);
+      e.set_field(FieldId::kStructuredData, s.substr(0, i));
+      s.remove_prefix(i);
+    } else {
+      return f->Set(DeadLetterReason::kMalformed, "RFC 5424 STRUCTURED-DATA is neither - nor [");
     }
-    if (StartsWith(s, "\xEF\xBB\xBF")) s.remove_prefix(3);  // BOM
-    e->set_field(FieldId::kMessage, s);
+    if (!s.empty()) {
+      if (s[0] != ' ') return f->Set(DeadLetterReason::kMalformed, "no space before RFC 5424 MSG");
+      s.remove_prefix(1);
+    }
+    if (StartsWith(s, "\xEF\xBB\xBF")) s.remove_prefix(3);  // UTF-8 BOM
+    e.set_field(FieldId::kMessage, s);
     return true;
   }
 
-  bool Rfc3164(std::string_view s, const RawRecord& rec, Event* e) {
-    e->event_type = "syslog3164";
-    // "Mmm dd hh:mm:ss" (day space-padded), optionally followed by " YYYY".
-    if (s.size() < 15 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':') {
-      return Fail(DeadLetterReason::kBadTimestamp, "no RFC 3164 timestamp");
+  // The value of PARAM `sd_param_` in the SD element `elem` ("[id k="v" ...]") if its SD-ID is
+  // `sd_id_`, unescaped.
+  std::string_view SdParam(std::string_view elem, Arena* arena) const {
+    std::string_view body = elem.substr(1, elem.size() - 2);
+    std::string_view id = body.substr(0, body.find(' '));
+    if (id != sd_id_) return {};
+    size_t i = id.size();
+    while (i < body.size()) {
+      while (i < body.size() && body[i] == ' ') ++i;
+      size_t eq = body.find('=', i);
+      if (eq == std::string_view::npos || eq + 1 >= body.size() || body[eq + 1] != '"') return {};
+      std::string_view name = body.substr(i, eq - i);
+      size_t j = eq + 2;
+      bool esc = false;
+      while (j < body.size() && body[j] != '"') {
+        if (body[j] == '\\') {
+          esc = true;
+          ++j;
+        }
+        ++j;
+      }
+      std::string_view val = body.substr(eq + 2, std::min(j, body.size()) - eq - 2);
+      if (name == sd_param_) {
+        if (!esc) return val;
+        char* d = arena->Allocate(val.size());
+        size_t o = 0;
+        for (size_t k = 0; k < val.size(); ++k) {
+          if (val[k] == '\\' && k + 1 < val.size()) ++k;
+          d[o++] = val[k];
+        }
+        return {d, o};
+      }
+      i = j + 1;
     }
-    int month = -1;
-    for (int m = 0; m < 12; ++m) {
-      if (s.substr(0, 3) == kMonths[m]) month = m + 1;
+    return {};
+  }
+
+  bool Rfc3164(const RawRecord& rec, std::string_view s, Event& e, Failure* f) {
+    e.event_type = "syslog3164";
+    if (!s.empty() && (s[0] == '*' || s[0] == '.')) s.remove_prefix(1);  // Cisco sync marker
+    if (s.size() >= 11 && Digit(s[0]) && Digit(s[3]) && s[4] == '-' && s[7] == '-') {
+      // High-precision variant: RFC 3339 in place of the BSD stamp (rsyslog, MikroTik).
+      std::string_view ts = Token(&s);
+      if (!ParseIso8601(ts, &e.event_time_ns, time_.tz_seconds)) {
+        return f->Set(DeadLetterReason::kBadTimestamp, "unparseable ISO 8601 syslog timestamp");
+      }
+    } else {
+      internal::BsdTime t;
+      size_t used;
+      if (!internal::ParseBsdTime(s, &t, &used)) {
+        bool looks_like_time = s.size() >= 3 && (internal::MonthFromAbbrev(s.data()) != 0 ||
+                                                 Digit(s[0]));
+        return looks_like_time
+                   ? f->Set(DeadLetterReason::kBadTimestamp, "unparseable RFC 3164 timestamp")
+                   : f->Set(DeadLetterReason::kMissingTimestamp, "syslog record without timestamp");
+      }
+      s.remove_prefix(used);
+      if (!s.empty() && s[0] == ':') s.remove_prefix(1);  // "Mar  1 18:46:11: %SYS-..."
+      // A year written after the time ("Jan  5 08:52:35 2015 host").
+      if (t.year == 0 && s.size() >= 5 && s[0] == ' ' && Digit(s[1]) && Digit(s[2]) &&
+          Digit(s[3]) && Digit(s[4]) && (s.size() == 5 || s[5] == ' ')) {
+        t.year = (s[1] - '0') * 1000 + (s[2] - '0') * 100 + (s[3] - '0') * 10 + (s[4] - '0');
+        s.remove_prefix(5);
+      }
+      bool ok = t.year != 0 ? time_.ResolveWithYear(t.year, t.month, t.day, t.seconds_of_day,
+                                                     t.nanos, &e.event_time_ns)
+                            : time_.Resolve(t.month, t.day, t.seconds_of_day, t.nanos,
+                                            rec.timestamp_ns, &e.event_time_ns);
+      if (!ok) {
+        return f->Set(DeadLetterReason::kBadTimestamp,
+                      t.year == 0 && time_.fixed_year == 0 && rec.timestamp_ns <= 0
+                          ? "RFC 3164 time has no year and the record no ingest time: set year"
+                          : "RFC 3164 date does not exist");
+      }
     }
-    int day, h, mi, sec;
-    std::string_view dd = s.substr(4, 2);
-    if (dd[0] == ' ') dd.remove_prefix(1);
-    if (month < 0 || !ParseInt(dd, &day) || !ParseInt(s.substr(7, 2), &h) ||
-        !ParseInt(s.substr(10, 2), &mi) || !ParseInt(s.substr(13, 2), &sec) || day < 1 ||
-        day > 31 || h > 23 || mi > 59 || sec > 60) {
-      return Fail(DeadLetterReason::kBadTimestamp, "bad RFC 3164 timestamp");
+    while (!s.empty() && s[0] == ' ') s.remove_prefix(1);
+    // FreeBSD syslogd -v: "<facility.severity>" after the time.
+    if (!s.empty() && s[0] == '<') {
+      size_t gt = s.find('>');
+      size_t dot = s.find('.');
+      unsigned fac, sev;
+      if (gt != std::string_view::npos && dot < gt && ParseInt(s.substr(1, dot - 1), &fac) &&
+          ParseInt(s.substr(dot + 1, gt - dot - 1), &sev) && fac < 24 && sev < 8) {
+        e.syslog_facility = static_cast<uint8_t>(fac);
+        e.syslog_severity = static_cast<uint8_t>(sev);
+        s.remove_prefix(gt + 1);
+        while (!s.empty() && s[0] == ' ') s.remove_prefix(1);
+      }
     }
-    s.remove_prefix(15);
-    int64_t year = opts_.syslog_year;
-    if (s.size() >= 5 && s[0] == ' ' && ParseInt(s.substr(1, 4), &year) &&
-        (s.size() == 5 || s[5] == ' ')) {
-      s.remove_prefix(5);  // some devices append the year
-    } else if (year == 0) {
-      int64_t ref = rec.timestamp_ns;
-      int64_t y;
-      unsigned m, d;
-      CivilFromDays(ref / kNanosPerSecond / 86400, &y, &m, &d);
-      year = y;
-      if (month > static_cast<int>(m) + 1) --year;  // December line read in January
+    // HOSTNAME is optional: a first token that is a TAG ("sshd[1]:", "kernel:") means none.
+    std::string_view rest = s;
+    std::string_view first = Token(&rest);
+    if (!IsTag(first) && !StartsWith(s, "CEF:")) {
+      e.host = first;
+      s = rest;
     }
-    int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-    e->event_time_ns =
-        ((days * 86400 + h * 3600 + mi * 60 + (sec == 60 ? 59 : sec)) - tz_) * kNanosPerSecond;
-    if (!s.empty() && s[0] == ' ') s.remove_prefix(1);
-    // HOSTNAME is optional: if the next token ends with ':' or contains '[', it is the tag.
-    std::string_view first = s.substr(0, s.find(' '));
-    bool first_is_tag = first.empty() || first.back() == ':' ||
-                        first.find('[') != std::string_view::npos;
-    if (!first_is_tag) {
-      e->host = first;
-      s.remove_prefix(std::min(s.size(), first.size() + 1));
+    if (StartsWith(s, "CEF:")) {
+      e.set_field(FieldId::kMessage, s);
+      return true;
     }
-    // TAG[PID]: MSG
-    size_t colon = s.find(": ");
-    std::string_view tag = colon == std::string_view::npos ? std::string_view() : s.substr(0, colon);
-    if (!tag.empty() && tag.find(' ') == std::string_view::npos && tag.size() <= 64) {
-      size_t lb = tag.find('[');
-      if (lb != std::string_view::npos && tag.back() == ']') {
+    rest = s;
+    std::string_view tag = Token(&rest);
+    if (IsTag(tag)) {
+      tag.remove_suffix(1);  // ':'
+      if (tag.size() >= 3 && tag.back() == ']') {
+        size_t lb = tag.rfind('[');
         int32_t pid;
-        if (ParseInt(tag.substr(lb + 1, tag.size() - lb - 2), &pid)) e->pid = pid;
-        tag = tag.substr(0, lb);
+        if (lb != std::string_view::npos &&
+            ParseInt(tag.substr(lb + 1, tag.size() - lb - 2), &pid) && pid >= 0) {
+          e.pid = pid;
+          tag = tag.substr(0, lb);
+        }
       }
-      e->set_field(FieldId::kProgram, tag);
-      s.remove_prefix(colon + 2);
+      e.set_field(FieldId::kProgram, tag);
+      s = rest;
     }
-    e->set_field(FieldId::kMessage, s);
+    e.set_field(FieldId::kMessage, s);
     return true;
   }
 
-  static void ExtractAddresses(Event* e) {
-    std::string_view msg = e->field(FieldId::kMessage);
-    std::string_view v;
-    if (!(v = ValueAfter(msg, "SRC=")).empty()) IpAddr::Parse(v, &e->src);
-    if (!(v = ValueAfter(msg, "DST=")).empty()) IpAddr::Parse(v, &e->dst);
-    if (!e->src.valid && !(v = ValueAfter(msg, "srcip=")).empty()) IpAddr::Parse(v, &e->src);
-    if (!e->dst.valid && !(v = ValueAfter(msg, "dstip=")).empty()) IpAddr::Parse(v, &e->dst);
-    if (!e->src.valid) {
-      // sshd / pam: "... from 203.0.113.7 port 52144 ssh2", "rhost=203.0.113.7"
-      if (!(v = ValueAfter(msg, "from ")).empty()) IpAddr::Parse(v, &e->src);
-      if (!e->src.valid && !(v = ValueAfter(msg, "rhost=")).empty()) IpAddr::Parse(v, &e->src);
+  // "prog:", "prog[123]:", "%ASA-6-302013:", "postfix/smtpd[1]:" — no '=', short.
+  static bool IsTag(std::string_view t) {
+    if (t.size() < 2 || t.size() > 64 || t.back() != ':') return false;
+    for (char c : t) {
+      if (c == '=' || c == '"') return false;
     }
-    if (!(v = ValueAfter(msg, "user ")).empty() || !(v = ValueAfter(msg, "for ")).empty()) {
-      if (v != "invalid") e->set_field(FieldId::kUser, v);
-    }
+    return true;
   }
 
-  DecodeOptions opts_;
-  int32_t tz_;
-  DeadLetterReason failure_ = DeadLetterReason::kMalformed;
-  const char* failure_detail_ = "";
+  bool BareCef(const RawRecord& rec, std::string_view s, Arena* arena, Event& e,
+               std::string_view* claim, Failure* f) {
+    internal::CefExtras x;
+    if (!internal::ParseCef(s, cef_key_, arena, &e, &x, &f->detail)) {
+      return f->Set(DeadLetterReason::kMalformed, f->detail);
+    }
+    *claim = x.claim;
+    return CefTime(rec, x, false, e, f);
+  }
+
+  bool CefTime(const RawRecord& rec, const internal::CefExtras& x, bool have_header_time,
+               Event& e, Failure* f) {
+    std::string_view t = !x.rt.empty() ? x.rt : !x.end.empty() ? x.end : x.start;
+    if (t.empty()) {
+      return have_header_time ||
+             f->Set(DeadLetterReason::kMissingTimestamp, "CEF record without rt/end/start time");
+    }
+    if (!internal::ParseCefTime(t, time_, rec.timestamp_ns, &e.event_time_ns)) {
+      return f->Set(DeadLetterReason::kBadTimestamp, "unparseable CEF time");
+    }
+    return true;
+  }
+
+  bool BareKeyValue(std::string_view s, Arena* arena, Event& e, Failure* f) {
+    e.event_type = "kv";
+    e.set_field(FieldId::kMessage, s);
+    internal::KvTime kt;
+    internal::ExtractKeyValues(s, arena, &e, &kt);
+    // date=2024-10-14 time=13:46:40 [tz="-0700"]
+    std::string_view d = kt.date, t = kt.time;
+    if (d.empty() || t.empty()) {
+      return f->Set(DeadLetterReason::kMissingTimestamp, "key=value record without date/time");
+    }
+    int y, mo, dd;
+    if (d.size() != 10 || d[4] != '-' || d[7] != '-' || !ParseInt(d.substr(0, 4), &y) ||
+        !ParseInt(d.substr(5, 2), &mo) || !ParseInt(d.substr(8, 2), &dd) || t.size() != 8 ||
+        t[2] != ':' || t[5] != ':') {
+      return f->Set(DeadLetterReason::kBadTimestamp, "unparseable date=/time=");
+    }
+    int h, mi, sec;
+    if (!ParseInt(t.substr(0, 2), &h) || !ParseInt(t.substr(3, 2), &mi) ||
+        !ParseInt(t.substr(6, 2), &sec) || h > 23 || mi > 59 || sec > 60) {
+      return f->Set(DeadLetterReason::kBadTimestamp, "unparseable time=");
+    }
+    LocalTimeRule r = time_;
+    if (!kt.tz.empty() && !internal::ParseUtcOffset(kt.tz, &r.tz_seconds)) {
+      return f->Set(DeadLetterReason::kBadTimestamp, "unparseable tz=");
+    }
+    if (!r.ResolveWithYear(y, mo, dd, h * 3600 + mi * 60 + std::min(sec, 59), 0,
+                           &e.event_time_ns)) {
+      return f->Set(DeadLetterReason::kBadTimestamp, "date= does not exist");
+    }
+    return true;
+  }
+
+  bool Extract(const RawRecord& rec, Arena* arena, Event& e, std::string_view* claim,
+               Failure* f) {
+    std::string_view msg = e.field(FieldId::kMessage);
+    if (StartsWith(msg, "CEF:")) {
+      internal::CefExtras x;
+      const char* detail;
+      if (!internal::ParseCef(msg, cef_key_, arena, &e, &x, &detail)) {
+        if (cef_only_) return f->Set(DeadLetterReason::kMalformed, detail);
+      } else {
+        if (!x.claim.empty()) *claim = x.claim;
+        return CefTime(rec, x, true, e, f);
+      }
+    }
+    if (cef_only_) return f->Set(DeadLetterReason::kMalformed, "not a CEF record");
+    std::string_view prog = e.field(FieldId::kProgram);
+    if (StartsWith(prog, "sshd")) {
+      internal::ExtractSshd(msg, arena, &e);
+    } else if (prog == "kernel") {
+      internal::ExtractKeyValues(msg, arena, &e);
+    } else if (prog == "sudo") {
+      internal::ExtractSudo(msg, arena, &e);
+    } else if (prog == "filterlog") {
+      internal::ExtractFilterlog(msg, &e);
+    } else if (StartsWith(prog, "%ASA-") || StartsWith(prog, "%FTD-") ||
+               StartsWith(prog, "%PIX-")) {
+      internal::ExtractCiscoAsa(prog, msg, &e);
+    } else if (!internal::ExtractPaloAlto(msg, arena, &e)) {
+      internal::ExtractGeneric(msg, arena, &e);
+    }
+    return true;
+  }
+
+  OperatorRule rule_;
+  LocalTimeRule time_;
+  bool cef_only_;
+  int64_t max_bytes_;
+  bool require_utf8_;
+  int64_t max_future_skew_ns_;
+  std::string sd_id_, sd_param_, cef_key_;
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Decoder>> NewSyslogDecoder(const DecodeOptions& options) {
-  int32_t tz;
-  if (!ParseOffset(options.syslog_timezone, &tz)) {
+absl::StatusOr<std::unique_ptr<Decoder>> NewSyslogDecoder(const DecodeOptions& o, bool cef_only) {
+  KZ_ASSIGN_OR_RETURN(OperatorRule rule, OperatorRule::Make(o));
+  LocalTimeRule time;
+  if (!internal::ParseUtcOffset(o.timezone, &time.tz_seconds)) {
     return absl::InvalidArgumentError(
-        StrCat("syslog_timezone '", options.syslog_timezone, "' is not an offset like +09:00"));
+        StrCat("timezone '", o.timezone, "' is not a UTC offset like +09:00"));
   }
-  return std::unique_ptr<Decoder>(new SyslogDecoder(options, tz));
+  time.fixed_year = o.year;
+  return std::unique_ptr<Decoder>(new SyslogDecoder(o, std::move(rule), time, cef_only));
 }
 
 }  // namespace kizashi::decode

@@ -3,13 +3,18 @@
 namespace kizashi {
 
 namespace {
-constexpr std::string_view kFieldNames[kFieldCount] = {
+constexpr std::string_view kFieldNames[] = {
     "message",       "payload",           "raw",           "alert.signature",
     "alert.category", "http.url",         "http.hostname", "http.user_agent",
     "http.method",   "dns.rrname",        "tls.sni",       "tls.ja3",
     "fileinfo.filename", "fileinfo.magic", "fileinfo.md5", "fileinfo.sha256",
-    "ssh.client_software", "program",     "user",
+    "ssh.client_software", "program",     "user",          "dns.rrtype",
+    "http.status",   "anomaly.event",     "ssh.server_software", "fileinfo.sha1",
+    "action",        "device.vendor",     "device.product", "syslog.msgid",
+    "syslog.sd",     "src_ip",            "dst_ip",
 };
+static_assert(sizeof(kFieldNames) / sizeof(kFieldNames[0]) == kFieldCount,
+              "every FieldId needs a name");
 }  // namespace
 
 std::string_view FieldName(FieldId f) {

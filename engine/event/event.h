@@ -64,6 +64,20 @@ enum class FieldId : uint8_t {
   kSshClient,      // "ssh.client_software"
   kProgram,        // "program": syslog APP-NAME / tag
   kUser,           // "user": account named in the record, when a decoder extracts one
+  kDnsRrtype,      // "dns.rrtype": EVE dns rrtype ("A", "AAAA", ...)
+  kHttpStatus,     // "http.status": HTTP status code as written ("200")
+  kAnomalyEvent,   // "anomaly.event": EVE anomaly event name (or type when no event)
+  kSshServer,      // "ssh.server_software"
+  kFileSha1,       // "fileinfo.sha1"
+  kAction,         // "action": what the device did (EVE alert.action, CEF act, FortiGate action)
+  kDeviceVendor,   // "device.vendor": CEF Device Vendor
+  kDeviceProduct,  // "device.product": CEF Device Product
+  kSyslogMsgId,    // "syslog.msgid": RFC 5424 MSGID
+  kStructuredData, // "syslog.sd": RFC 5424 STRUCTURED-DATA as written
+  // Indicator targets (patterns/): matched by lookup against Event::src/dst and the file
+  // hashes, never scanned as text. kSrcIp/kDstIp name where an IP indicator matched.
+  kSrcIp,          // "src_ip"
+  kDstIp,          // "dst_ip"
   kCount
 };
 inline constexpr size_t kFieldCount = static_cast<size_t>(FieldId::kCount);

@@ -3,17 +3,14 @@
 namespace kizashi::match {
 
 absl::Status Matcher::Match(Batch& batch, const patterns::PatternSet& set) {
-  if (prepared_serial_ != set.serial()) {
-    absl::Status st = scanner_.Prepare(set);
-    if (!st.ok()) return st;
-    prepared_serial_ = set.serial();
-  }
+  absl::Status st = scanner_.Prepare(set);
+  if (!st.ok()) return st;
   batch.matches.clear();
   batch.match_begin.clear();
   batch.match_begin.reserve(batch.events.size() + 1);
   for (const Event& e : batch.events) {
     batch.match_begin.push_back(static_cast<uint32_t>(batch.matches.size()));
-    absl::Status st = scanner_.ScanEvent(set, e, &batch.matches);
+    st = scanner_.ScanEvent(set, e, &batch.matches);
     if (!st.ok()) return st;
   }
   batch.match_begin.push_back(static_cast<uint32_t>(batch.matches.size()));

@@ -15,7 +15,8 @@ void RegistryConfig::Declare(config::Schema& s, RegistryConfig* c) {
   s.StringList("paths", &c->paths,
                "Registry files or directories (*.yaml / *.yml in a directory, sorted, not "
                "recursive): the sector file plus the operators' files. Default: "
-               "/etc/kizashi/registry.");
+               "/etc/kizashi/registry.",
+               config::Reload::kLive);
   s.Duration("watch_interval", &c->watch_interval_ns,
              "How often the registry files are checked for changes (size, mtime, inode); a "
              "change reloads them, and a bad registry is rejected while the old one keeps "

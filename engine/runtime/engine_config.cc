@@ -29,13 +29,29 @@ void DestinationConfig::Declare(config::Schema& s, DestinationConfig* c) {
   s.Bool("fsync", &c->fsync, "File destination: fdatasync before input positions are committed.");
 }
 
+void LifecycleConfig::Declare(config::Schema& s, LifecycleConfig* c) {
+  s.Duration("drain_timeout", &c->drain_timeout_ns,
+             "Upper bound on a graceful stop (first SIGTERM/SIGINT: finish the batch in flight, "
+             "flush, commit, close). Past it the process exits with status 1; the next start "
+             "resumes from the last commit.",
+             kNanosPerSecond, 3600 * kNanosPerSecond);
+  s.Bool("watch", &c->watch,
+         "Also reload (as on SIGHUP) when the configuration, registry, pack or rule files "
+         "change.");
+  s.Duration("watch_interval", &c->watch_interval_ns,
+             "How often the file watch compares the files' size, modification time and inode.",
+             100 * kNanosPerMilli, 3600 * kNanosPerSecond);
+  s.Bool("linger", &c->linger,
+         "File mode: once the inputs are replayed, keep running (metrics and health endpoint "
+         "up) until SIGTERM, so the final figures can be scraped.");
+}
+
 void EngineConfig::Declare(config::Schema& s, EngineConfig* c) {
   s.List("inputs", &c->inputs, "Where records come from.", &InputConfig::Declare);
   s.List("destinations", &c->destinations, "Named output destinations.",
          &DestinationConfig::Declare);
   s.Section("registry", [&](config::Schema& x) { registry::RegistryConfig::Declare(x, &c->registry); });
-  s.StringList("packs", &c->pack_paths, "Pattern pack files or directories.",
-               config::Reload::kLive);
+  s.Section("patterns", [&](config::Schema& x) { patterns::PatternsConfig::Declare(x, &c->patterns); });
   s.StringList("rules", &c->rule_paths, "Correlation rule files or directories.",
                config::Reload::kLive);
   s.Section("outputs", [&](config::Schema& o) {
@@ -61,6 +77,10 @@ void EngineConfig::Declare(config::Schema& s, EngineConfig* c) {
   s.Section("classify",
             [&](config::Schema& x) { classify::ClassifyOptions::Declare(x, &c->classify); });
   s.Section("route", [&](config::Schema& x) { route::RouteOptions::Declare(x, &c->route); });
+  s.Section("metrics",
+            [&](config::Schema& x) { telemetry::TelemetryConfig::Declare(x, &c->metrics); });
+  s.Section("lifecycle",
+            [&](config::Schema& x) { LifecycleConfig::Declare(x, &c->lifecycle); });
   s.Section("evidence",
             [&](config::Schema& x) { evidence::EvidenceOptions::Declare(x, &c->evidence); });
 }
@@ -82,7 +102,9 @@ EngineConfig EngineConfig::Load(const std::string& path, const std::vector<std::
     if (!p.empty() && p[0] != '/') p = (std::filesystem::path(c.base_dir) / p).lexically_normal().string();
   };
   for (auto& p : c.registry.paths) abs(p);
-  for (auto& p : c.pack_paths) abs(p);
+  for (auto& p : c.patterns.packs) abs(p);
+  for (auto& p : c.patterns.trusted_keys) abs(p);
+  abs(c.patterns.cache_dir);
   for (auto& p : c.rule_paths) abs(p);
   for (auto& i : c.inputs) abs(i.path);
   std::string out_base = c.output_dir.empty() ? c.base_dir : c.output_dir;
@@ -123,6 +145,7 @@ void EngineConfig::Validate(Diagnostics* d) const {
     }
   }
   if (registry.paths.empty()) d->Error("config", 0, "registry.paths", "no registry files configured");
+  metrics.Validate(d);
 }
 
 }  // namespace kizashi::runtime

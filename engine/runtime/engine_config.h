@@ -14,8 +14,10 @@
 #include "engine/decode/decoder.h"
 #include "engine/evidence/evidence.h"
 #include "engine/registry/loader.h"
+#include "patterns/load/loader.h"
 #include "engine/route/router.h"
 #include "engine/state/state_store.h"
+#include "engine/telemetry/endpoint.h"
 
 namespace kizashi::runtime {
 
@@ -38,11 +40,28 @@ struct DestinationConfig {
   static void Declare(config::Schema& s, DestinationConfig* c);
 };
 
+// Start, reload and stop (docs/operations.md).
+struct LifecycleConfig {
+  // Upper bound on a graceful stop (first SIGTERM/SIGINT): finish the batch in flight, flush,
+  // commit, close. Past it the process exits with status 1 without committing more, which is
+  // safe: the next start resumes from the last commit. Default: 30s.
+  int64_t drain_timeout_ns = 30'000'000'000;
+  // Also reload (as on SIGHUP) when the configuration, registry, pack or rule files change.
+  // Default: false.
+  bool watch = false;
+  // How often the watcher compares the files' size, mtime and inode. Default: 5s.
+  int64_t watch_interval_ns = 5'000'000'000;
+  // File mode: once the inputs are replayed, keep running — endpoint up, final metrics
+  // scrapeable — until SIGTERM. Default: false (exit when done).
+  bool linger = false;
+  static void Declare(config::Schema& s, LifecycleConfig* c);
+};
+
 struct EngineConfig {
   std::vector<InputConfig> inputs;
   std::vector<DestinationConfig> destinations;
   registry::RegistryConfig registry;
-  std::vector<std::string> pack_paths;
+  patterns::PatternsConfig patterns;
   std::vector<std::string> rule_paths;
   std::string dead_letter_destination = "dead-letter";
   std::string late_destination = "late";
@@ -54,6 +73,8 @@ struct EngineConfig {
   correlate::CorrelateOptions correlate;
   classify::ClassifyOptions classify;
   route::RouteOptions route;
+  telemetry::TelemetryConfig metrics;
+  LifecycleConfig lifecycle;
   evidence::EvidenceOptions evidence;
 
   // Relative destination paths resolve against this (default: the config file's directory).

@@ -62,14 +62,22 @@ absl::Status SinkSet::Write(const route::Output& out) {
     return absl::FailedPreconditionError(StrCat("destination '", out.destination, "' is not configured"));
   }
   ++written_[out.destination];
-  return it->second->Write(out.destination, out.json);
+  absl::Status st = it->second->Write(out.destination, out.json);
+  last_failed_.clear();
+  if (!st.ok()) last_failed_.push_back(out.destination);
+  return st;
 }
 
 absl::Status SinkSet::Flush() {
   absl::Status first;
+  last_failed_.clear();
   for (auto& s : owned_) {
     absl::Status st = s->Flush();
-    if (!st.ok() && first.ok()) first = st;
+    if (st.ok()) continue;
+    if (first.ok()) first = st;
+    for (const auto& [name, sink] : by_name_) {
+      if (sink == s.get()) last_failed_.push_back(name);
+    }
   }
   return first;
 }

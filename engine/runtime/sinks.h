@@ -32,11 +32,15 @@ class SinkSet {
   absl::Status Flush();
   std::set<std::string> names() const;
   uint64_t written(const std::string& destination) const;
+  // Destinations whose sink failed in the last Write or Flush that returned an error (for
+  // kizashi_destination_up); empty after a success.
+  const std::vector<std::string>& last_failed() const { return last_failed_; }
 
  private:
   std::vector<std::unique_ptr<io::Sink>> owned_;
   std::map<std::string, io::Sink*> by_name_;
   std::map<std::string, uint64_t> written_;
+  std::vector<std::string> last_failed_;
 };
 
 }  // namespace kizashi::runtime

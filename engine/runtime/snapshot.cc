@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "engine/common/file_util.h"
+#include "engine/common/hash.h"
 #include "engine/common/strings.h"
 #include "engine/registry/loader.h"
 
@@ -30,34 +32,66 @@ std::vector<std::string> ExpandYamlPaths(const std::vector<std::string>& paths, 
   return out;
 }
 
+std::string FilesVersion(const std::vector<std::string>& files) {
+  std::string all;
+  for (const auto& f : files) {
+    auto bytes = ReadFile(f);
+    if (!bytes.ok()) return "";
+    StrAppend(&all, f.size(), ":", f, bytes->size(), ":", *bytes);
+  }
+  return Sha256Hex(all).substr(0, 12);
+}
+
 absl::StatusOr<std::shared_ptr<const Snapshot>> BuildSnapshot(const EngineConfig& config,
                                                               uint64_t generation,
                                                               Diagnostics* diags) {
   auto snap = std::make_shared<Snapshot>();
   snap->generation = generation;
-  size_t before = diags->error_count();
-  // The snapshot holds its own registry load; RegistryLoader (hot reload) publishes through
-  // the same validation.
-  registry::RegistryLoader loader(config.registry, nullptr);
-  auto outcome = loader.Reload(diags);
-  if (outcome.ok()) snap->registry = loader.current();
-
-  std::vector<patterns::Pack> packs;
-  for (const auto& f : ExpandYamlPaths(config.pack_paths, diags)) {
-    packs.push_back(patterns::ParsePackFile(f, diags));
+  // Each loader gets its own Diagnostics: a loader that declines to validate once its
+  // diagnostics hold errors must not hide its own findings because of another file's errors
+  // (`kizashi check` prints every error of every file).
+  size_t errors = 0;
+  auto collect = [&](const Diagnostics& d) {
+    errors += d.error_count();
+    diags->Append(d);
+  };
+  {
+    // The snapshot holds its own registry load; RegistryLoader (hot reload) publishes
+    // through the same validation.
+    Diagnostics d;
+    registry::RegistryLoader loader(config.registry, nullptr);
+    auto outcome = loader.Reload(&d);
+    if (outcome.ok()) snap->registry = loader.current();
+    collect(d);
+    if (snap->registry != nullptr) snap->registry_version = snap->registry->version();
   }
-  if (diags->error_count() == before || packs.size() > 0) {
-    snap->patterns = patterns::PatternSet::Compile(packs, diags);
+  {
+    // Verify signatures -> parse -> validate -> compile (or load the compiled-set cache).
+    patterns::LoadResult r = patterns::LoadPacks(config.patterns);
+    snap->patterns = r.set;
+    collect(r.diags);
   }
-  std::vector<correlate::Rule> rules;
-  for (const auto& f : ExpandYamlPaths(config.rule_paths, diags)) {
-    auto r = correlate::ParseRulesFile(f, diags);
-    for (auto& x : r) rules.push_back(std::move(x));
+  {
+    Diagnostics d;
+    std::vector<correlate::Rule> rules;
+    std::vector<std::string> rule_files = ExpandYamlPaths(config.rule_paths, &d);
+    snap->rules_version = FilesVersion(rule_files);
+    for (const auto& f : rule_files) {
+      Diagnostics rd;
+      auto r = correlate::ParseRulesFile(f, &rd);
+      for (auto& x : r) rules.push_back(std::move(x));
+      d.Append(rd);
+    }
+    collect(d);
+    // Rules name pattern entries: they are checked against the compiled set when there is
+    // one (otherwise their references cannot be judged, and the pack errors say why).
+    if (snap->patterns != nullptr) {
+      Diagnostics cd;
+      snap->rules = correlate::Rulebook::Compile(std::move(rules), *snap->patterns, &cd);
+      collect(cd);
+    }
   }
-  if (snap->patterns != nullptr) {
-    snap->rules = correlate::Rulebook::Compile(std::move(rules), *snap->patterns, diags);
-  }
-  if (diags->error_count() > before || !snap->registry || !snap->patterns || !snap->rules) {
+  if (errors > 0 || !snap->registry || !snap->patterns || !snap->rules) {
     return diags->ToStatus("configuration");
   }
   return std::shared_ptr<const Snapshot>(std::move(snap));

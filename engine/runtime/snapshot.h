@@ -23,7 +23,14 @@ struct Snapshot {
   std::shared_ptr<const registry::Registry> registry;
   std::shared_ptr<const patterns::PatternSet> patterns;
   std::shared_ptr<const correlate::Rulebook> rules;
+  // Content versions shown in metrics and logs; equal versions mean identical inputs.
+  std::string registry_version;  // Registry::version()
+  std::string rules_version;     // FilesVersion of the rule files
 };
+
+// SHA-256 (12 hex digits) over each file's path and bytes, in order; "" when a file cannot be
+// read.
+std::string FilesVersion(const std::vector<std::string>& files);
 
 // Loads and compiles registry, packs and rules from `config`: load -> validate (every error
 // into `diags`) -> compile. Returns an error (and publishes nothing) if anything is invalid.

@@ -87,6 +87,7 @@ absl::Status Worker::Emit(correlate::PartitionCorrelator& pc, const correlate::C
     if (outputs->size() > first) evidence_.RecordRevision(inc, (*outputs)[first].json, now, delta);
     ++stats_.revisions;
     ++(v.reportable ? stats_.reportable : stats_.not_reportable);
+    facts_.revisions.push_back({&inc, v.category, v.reportable});
   }
   for (const auto& [id, flags] : routed) pc.SetRouted(id, flags);
   return absl::OkStatus();
@@ -94,6 +95,8 @@ absl::Status Worker::Emit(correlate::PartitionCorrelator& pc, const correlate::C
 
 absl::Status Worker::Process(Batch& batch, const Snapshot& snap,
                              std::vector<route::Output>* outputs, state::StateDelta* delta) {
+  facts_.revisions.clear();
+  int64_t t_start = MonotonicNowNs();
   ++stats_.batches;
   stats_.records += batch.records.size();
   for (const auto& r : batch.records) stats_.bytes += r.value.size();
@@ -109,10 +112,17 @@ absl::Status Worker::Process(Batch& batch, const Snapshot& snap,
     decoders_[input]->Decode(batch, b, e);
     b = e;
   }
+  int64_t t_decoded = MonotonicNowNs();
+  facts_.decoded_events = batch.events.size();
   enricher_.Enrich(batch, *snap.registry);
   stats_.events += batch.events.size();
+  int64_t t_enriched = MonotonicNowNs();
   absl::Status st = matcher_.Match(batch, *snap.patterns);
   if (!st.ok()) return st;
+  int64_t t_matched = MonotonicNowNs();
+  facts_.decode_ns = t_decoded - t_start;
+  facts_.enrich_ns = t_enriched - t_decoded;
+  facts_.match_ns = t_matched - t_enriched;
   stats_.matches += batch.matches.size();
   for (size_t i = 0; i < batch.events.size(); ++i) stats_.events_matched += batch.match_count(i) > 0;
 
@@ -138,12 +148,15 @@ absl::Status Worker::Process(Batch& batch, const Snapshot& snap,
   (*pc)->Flush(delta);
   if (!batch.resume.empty()) delta->Put(state::Cf::kPositions, PositionKey(batch.partition), batch.resume);
   stats_.outputs += outputs->size();
+  facts_.correlate_ns = MonotonicNowNs() - t_matched;
   return absl::OkStatus();
 }
 
 absl::Status Worker::AdvanceWatermark(int32_t partition, int64_t watermark_ns,
                                       const Snapshot& snap, std::vector<route::Output>* outputs,
                                       state::StateDelta* delta) {
+  facts_ = BatchFacts{std::move(facts_.revisions)};
+  facts_.revisions.clear();
   auto pc = Partition(partition);
   if (!pc.ok()) return pc.status();
   co_.Clear();

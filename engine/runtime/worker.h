@@ -47,6 +47,21 @@ struct WorkerStats {
   uint64_t outputs = 0;
 };
 
+// What the last Process/AdvanceWatermark call did, for metrics (PipelineProbe). Pointers
+// stay valid until the next call. Filled without allocation once the vector has grown.
+struct BatchFacts {
+  struct Revision {
+    const correlate::Incident* incident = nullptr;
+    classify::Category category = classify::Category::kNone;
+    bool reportable = false;
+  };
+  std::vector<Revision> revisions;
+  // Events out of the decoders (before enrichment dead-letters unknown operators).
+  uint64_t decoded_events = 0;
+  // Monotonic time spent per stage; `correlate` includes classify and route.
+  int64_t decode_ns = 0, enrich_ns = 0, match_ns = 0, correlate_ns = 0;
+};
+
 class Worker {
  public:
   Worker(const EngineConfig& config, state::StateStore* store,
@@ -81,6 +96,10 @@ class Worker {
   // The stored resume position of `partition` (empty if none).
   absl::StatusOr<std::string> StoredPosition(int32_t partition) const;
 
+  // Loads a partition's state now rather than at its first batch, so that readiness can say
+  // "state restored" truthfully.
+  absl::Status Restore(int32_t partition) { return Partition(partition).status(); }
+
   // Drops a partition's in-memory state (partition revoked).
   void Release(int32_t partition) { partitions_.erase(partition); }
 
@@ -105,6 +124,7 @@ class Worker {
     }
     return sum;
   }
+  const BatchFacts& last_batch() const { return facts_; }
   size_t live_keys() const;
 
  private:
@@ -125,6 +145,7 @@ class Worker {
   std::map<int32_t, std::unique_ptr<correlate::PartitionCorrelator>> partitions_;
   correlate::CorrelateOutput co_;  // reused per batch
   WorkerStats stats_;
+  BatchFacts facts_;  // reused per batch
 };
 
 // Key of a partition's resume position in the positions column family.

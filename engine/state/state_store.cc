@@ -1,5 +1,8 @@
 #include "engine/state/state_store.h"
 
+#include <cstdlib>
+#include <map>
+
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -292,6 +295,20 @@ uint64_t StateStore::IntProperty(std::string_view name) const {
   for (auto* h : cfs_) {
     uint64_t v = 0;
     if (db_->GetIntProperty(h, rocksdb::Slice(name.data(), name.size()), &v)) total += v;
+  }
+  return total;
+}
+
+uint64_t StateStore::MapPropertyValue(std::string_view property, std::string_view key) const {
+  uint64_t total = 0;
+  for (auto* h : cfs_) {
+    std::map<std::string, std::string> values;
+    if (!db_->GetMapProperty(h, rocksdb::Slice(property.data(), property.size()), &values)) {
+      continue;
+    }
+    auto it = values.find(std::string(key));
+    if (it == values.end()) continue;
+    total += static_cast<uint64_t>(std::strtod(it->second.c_str(), nullptr));
   }
   return total;
 }

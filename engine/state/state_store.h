@@ -156,6 +156,9 @@ class StateStore {
   // Flushes memtables and compacts every column family (runs the expiry filter now; for
   // tests and maintenance commands).
   absl::Status CompactAll();
+  // One numeric entry of a RocksDB map property (e.g. "rocksdb.cfstats",
+  // "io_stalls.total_stop") summed over column families; 0 when absent.
+  uint64_t MapPropertyValue(std::string_view property, std::string_view key) const;
 
  private:
   StateStore();

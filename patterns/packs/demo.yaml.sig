@@ -1,0 +1,5 @@
+kizashi-pack-signature: 1
+algorithm: ed25519
+key-id: 2ee331412d80c876
+pack-sha256: e8d595056e41ee391f87bd9977a2d37d1cd66ffe5d7a3f9b0fc52f9cae85095d
+signature: yNTnf2XNfvY2lStUrefCbd20vyfJm3Ra4lvgkvLpkaHvzmoShPCKZAxsYUVhWUcONXunyQrugFYEOb2Tlp5zDQ==
