@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/container/flat_hash_set.h"
 #include "engine/common/hash.h"
 #include "engine/common/log.h"
 #include "engine/common/strings.h"
@@ -32,6 +33,10 @@ void CorrelateOptions::Declare(config::Schema& s, CorrelateOptions* o) {
   s.Duration("closed_retention", &o->closed_retention_ns,
              "How long (event time) a closed incident stays in the state store.",
              kNanosPerSecond, 3650 * 86400 * kNanosPerSecond);
+  s.Int("checkpoint_min_bytes", &o->checkpoint_min_bytes,
+        "Write-behind: a checkpoint of the in-memory keys is written once the log records since "
+        "the last one exceed this (or the in-memory state's size, if larger).",
+        4096, int64_t{1} << 40);
   s.Int("max_pending_triggers", &o->max_pending_triggers,
         "Pending triggers kept per key of an absence rule (the earliest are kept).", 1, 65000);
 }
@@ -40,7 +45,11 @@ namespace {
 
 constexpr uint8_t kKeyFormat = 2;
 constexpr uint32_t kMultiBit = 1u << 27;
-constexpr char kKeyTag = 'k';
+constexpr char kKeyTag = 'k';         // an evicted key's state
+constexpr char kLogTag = 'l';         // write-behind log record: seq | part
+constexpr char kCheckpointTag = 's';  // checkpoint chunk: generation | chunk
+constexpr char kMarkerTag = 'm';      // checkpoint generation, next log sequence
+constexpr size_t kChunkBytes = 512 << 10;  // record size bound (Kafka changelog messages)
 constexpr char kWatermarkTag = 'w';
 constexpr char kOpenTag = 'o';
 constexpr char kClosedTag = 'c';
@@ -297,7 +306,7 @@ void PartitionCorrelator::ColdExpire() {
   }
 }
 
-void PartitionCorrelator::Evict() {
+void PartitionCorrelator::Evict(state::StateDelta* delta) {
   if (store_ == nullptr || opts_.max_keys_in_memory <= 0) return;
   size_t max = static_cast<size_t>(opts_.max_keys_in_memory);
   if (map_.size() <= max) return;
@@ -314,9 +323,13 @@ void PartitionCorrelator::Evict() {
       continue;
     }
     int64_t d = Deadline(ks);
-    // Flush wrote every dirty key just before; the value stays readable from memory until
-    // the runtime reports the delta committed.
-    evicting_[ks.fp] = state::ExpiringValue(d, EncodeKey(ks));
+    // The key gets its own record (in this batch's delta); until the runtime reports the
+    // delta committed it is also served from memory.
+    state::StateDelta::Op& op = delta->Add(state::Cf::kCorrelation, false);
+    AppendStoreKey(ks.fp, &op.key);
+    state::AppendExpiringHeader(&op.value, d);
+    EncodeKeyTo(ks, &op.value);
+    evicting_[ks.fp] = op.value;
     ColdAdd(d);
     ++stats_.evictions;
     Drop(slot, false);
@@ -366,9 +379,10 @@ uint32_t PartitionCorrelator::FaultIn(const Fp& fp) {
     free_slots_.push_back(slot);
     return kNoSlot;
   };
+  // The key's record goes; its state is logged with this batch (marked dirty below).
+  cold_deletes_.push_back(fp);
   if (!DecodeKey(payload, &ks, &incident_id)) {
     KZ_LOG(kWarn, "correlate.corrupt_key").Kv("partition", partition_);
-    deleted_keys_.push_back(fp);
     return give_up();
   }
   // Past its deadline the state is the same as none, except pending absence triggers: their
@@ -384,6 +398,7 @@ uint32_t PartitionCorrelator::FaultIn(const Fp& fp) {
     if (DecodeProto(ks.extra->desc, &p)) ks.extra->timer_ns = SatAdd(ks[0].t, p.window_ns);
   }
   QueueExpiry(ks);
+  MarkDirty(ks);
   ++stats_.faults;
   return slot;
 }
@@ -545,7 +560,9 @@ absl::Status PartitionCorrelator::Load(const state::StateStore& store) {
                     return absl::OkStatus();
                   });
   if (!st.ok()) return st;
-  size_t max = static_cast<size_t>(std::max<int64_t>(opts_.max_keys_in_memory, 1));
+  // Evicted keys first: they stay cold, and older copies of them in the checkpoint or logs
+  // are ignored.
+  absl::flat_hash_set<Fp> cold;
   std::string key_prefix = prefix_ + kKeyTag;
   st = store.Scan(state::Cf::kCorrelation, key_prefix, [&](std::string_view k,
                                                            std::string_view v) {
@@ -558,23 +575,84 @@ absl::Status PartitionCorrelator::Load(const state::StateStore& store) {
     if (!state::ParseExpiringValue(v, &deadline, &payload)) {
       return absl::DataLossError(StrCat("corrupt correlation value, partition ", partition_));
     }
-    if (deadline < watermark_ns_) {
-      deleted_keys_.push_back(fp);  // expired while we were down
-      return absl::OkStatus();
-    }
-    KeyState& ks = Create(fp, 0);
+    KeyState tmp;
     std::string incident_id;
-    if (!DecodeKey(payload, &ks, &incident_id)) {
+    if (!DecodeKey(payload, &tmp, &incident_id)) {
       return absl::DataLossError(StrCat("corrupt correlation state, partition ", partition_));
     }
-    ks.flags = KeyState::kLive;
+    bool pending = tmp.type == static_cast<uint8_t>(ConditionType::kAbsence) && tmp.n > 0;
+    if (deadline < watermark_ns_ && !pending) {
+      cold_deletes_.push_back(fp);  // expired while it was cold
+      return absl::OkStatus();
+    }
+    cold.insert(fp);
+    ColdAdd(deadline);
     if (!incident_id.empty()) {
       auto inc = incidents_.find(incident_id);
-      if (inc != incidents_.end()) {
-        ks.incident = inc->second.get();
-        inc->second->key = fp;
+      if (inc != incidents_.end()) inc->second->key = fp;
+    }
+    if (pending && tmp.extra) {
+      Proto p;
+      if (DecodeProto(tmp.extra->desc, &p)) {
+        absence_timers_ += timers_.insert(Timer{SatAdd(tmp[0].t, p.window_ns), TimerKind::kAbsence, fp}).second;
       }
     }
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  // The checkpoint and the logs since, in order.
+  auto apply_record = [&](std::string_view v) -> absl::Status {
+    while (!v.empty()) {
+      if (v.size() < 17) return absl::DataLossError("corrupt write-behind record");
+      Fp fp = ReadFp(v.substr(0, 16));
+      std::string_view rest = v.substr(16);
+      size_t head = 0;
+      uint64_t len = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        if (head >= rest.size()) return absl::DataLossError("corrupt write-behind record");
+        uint8_t b = static_cast<uint8_t>(rest[head++]);
+        len |= static_cast<uint64_t>(b & 0x7f) << shift;
+        if (!(b & 0x80)) break;
+      }
+      if (head + len > rest.size()) return absl::DataLossError("corrupt write-behind record");
+      if (!cold.contains(fp)) {
+        absl::Status a = ApplyLoaded(fp, rest.substr(head, len));
+        if (!a.ok()) return a;
+      }
+      v = rest.substr(head + len);
+    }
+    return absl::OkStatus();
+  };
+  auto marker = store.Get(state::Cf::kCorrelation, prefix_ + kMarkerTag);
+  if (marker.ok()) {
+    state::Decoder d(*marker);
+    if (!d.Varint(&ckpt_gen_) || !d.Varint(&next_seq_)) {
+      return absl::DataLossError(StrCat("corrupt checkpoint marker, partition ", partition_));
+    }
+  } else if (!absl::IsNotFound(marker.status())) {
+    return marker.status();
+  }
+  if (ckpt_gen_ > 0) {
+    std::string ck = prefix_ + kCheckpointTag;
+    for (int i = 7; i >= 0; --i) ck.push_back(static_cast<char>(ckpt_gen_ >> (8 * i)));
+    st = store.Scan(state::Cf::kCorrelation, ck, [&](std::string_view k, std::string_view v) {
+      ckpt_keys_.emplace_back(k);
+      return apply_record(v);
+    });
+    if (!st.ok()) return st;
+  }
+  st = store.Scan(state::Cf::kCorrelation, prefix_ + kLogTag,
+                  [&](std::string_view k, std::string_view v) {
+                    log_keys_.emplace_back(k);
+                    log_bytes_ += v.size();
+                    return apply_record(v);
+                  });
+  if (!st.ok()) return st;
+  // What the loaded keys imply: expiry filing, incident links, absence timers.
+  for (const auto& [fp, slot] : map_) {
+    KeyState& ks = Slot(slot);
+    ks.flags = KeyState::kLive;
+    QueueExpiry(ks);
     if (ks.type == static_cast<uint8_t>(ConditionType::kAbsence) && ks.extra && ks.n > 0) {
       Proto p;
       if (DecodeProto(ks.extra->desc, &p)) {
@@ -582,29 +660,109 @@ absl::Status PartitionCorrelator::Load(const state::StateStore& store) {
         absence_timers_ += timers_.insert(Timer{ks.extra->timer_ns, TimerKind::kAbsence, fp}).second;
       }
     }
-    if (map_.size() > max) {  // beyond the memory bound: leave it cold
-      ColdAdd(deadline);
-      ks.extra.reset();  // keep the absence timer (fires via fault-in)
-      Drop(ks.slot, false);
-    } else {
-      QueueExpiry(ks);
-    }
-    return absl::OkStatus();
-  });
-  return st;
+  }
+  return absl::OkStatus();
 }
 
+absl::Status PartitionCorrelator::ApplyLoaded(const Fp& fp, std::string_view value) {
+  auto it = map_.find(fp);
+  if (it != map_.end()) {  // an older version (checkpoint or earlier log): replaced
+    Drop(it->second, false);
+  }
+  if (value.empty()) return absl::OkStatus();  // dropped
+  int64_t deadline;
+  std::string_view payload;
+  if (!state::ParseExpiringValue(value, &deadline, &payload)) {
+    return absl::DataLossError(StrCat("corrupt correlation value, partition ", partition_));
+  }
+  KeyState& ks = Create(fp, 0);
+  std::string incident_id;
+  if (!DecodeKey(payload, &ks, &incident_id)) {
+    return absl::DataLossError(StrCat("corrupt correlation state, partition ", partition_));
+  }
+  bool pending = ks.type == static_cast<uint8_t>(ConditionType::kAbsence) && ks.n > 0;
+  if (deadline < watermark_ns_ && !pending) {  // expired while we were down
+    Drop(ks.slot, false);
+    deleted_keys_.push_back(fp);
+    return absl::OkStatus();
+  }
+  if (!incident_id.empty()) {
+    auto inc = incidents_.find(incident_id);
+    if (inc != incidents_.end()) {
+      ks.incident = inc->second.get();
+      inc->second->key = fp;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void PartitionCorrelator::AppendEntry(const Fp& fp, const KeyState* ks, std::string* out) const {
+  char head[16];
+  for (int i = 0; i < 8; ++i) {
+    head[i] = static_cast<char>(fp.hi >> (56 - 8 * i));
+    head[8 + i] = static_cast<char>(fp.lo >> (56 - 8 * i));
+  }
+  out->append(head, sizeof head);
+  if (ks == nullptr) {
+    out->push_back(0);  // dropped
+    return;
+  }
+  // Length-prefixed: reserve a 3-byte varint (values are far below 2 MiB), fill it after.
+  size_t len_at = out->size();
+  out->append(3, '\0');
+  size_t start = out->size();
+  state::AppendExpiringHeader(out, Deadline(*ks));
+  EncodeKeyTo(*ks, out);
+  size_t n = out->size() - start;
+  (*out)[len_at] = static_cast<char>(0x80 | (n & 0x7f));
+  (*out)[len_at + 1] = static_cast<char>(0x80 | ((n >> 7) & 0x7f));
+  (*out)[len_at + 2] = static_cast<char>((n >> 14) & 0x7f);
+}
+
+void PartitionCorrelator::WriteChunked(char tag, uint64_t major, const std::string& body,
+                                       state::StateDelta* delta, std::vector<std::string>* keys) {
+  // Entries never straddle chunks: cut at entry boundaries near kChunkBytes.
+  size_t pos = 0;
+  uint32_t part = 0;
+  while (pos < body.size()) {
+    size_t end = pos;
+    while (end < body.size() && end - pos < kChunkBytes) {
+      size_t e = end + 16;
+      uint64_t n = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        uint8_t b = static_cast<uint8_t>(body[e++]);
+        n |= static_cast<uint64_t>(b & 0x7f) << shift;
+        if (!(b & 0x80)) break;
+      }
+      end = e + n;
+    }
+    state::StateDelta::Op& op = delta->Add(state::Cf::kCorrelation, false);
+    op.key.append(prefix_);
+    op.key.push_back(tag);
+    for (int i = 7; i >= 0; --i) op.key.push_back(static_cast<char>(major >> (8 * i)));
+    for (int i = 3; i >= 0; --i) op.key.push_back(static_cast<char>(part >> (8 * i)));
+    op.value.assign(body, pos, end - pos);
+    if (keys != nullptr) keys->push_back(op.key);
+    pos = end;
+    ++part;
+  }
+}
+
+// Write-behind. Instead of one RocksDB record per changed key (a random memtable insert
+// each — the cost that bounds throughput), the batch's changed keys go into one log record
+// (chunked), written with the batch's positions. When the log since the last checkpoint
+// outgrows the in-memory state, a checkpoint of every in-memory key replaces it (same
+// WriteBatch: new chunks, deletes of the old chunks and logs, the marker). Evicted keys have
+// a record of their own, written when evicted and deleted when read back. Load: evicted
+// keys' records, then the checkpoint, then the logs in order (skipping evicted keys).
 void PartitionCorrelator::Flush(state::StateDelta* delta) {
   dict_.Flush(prefix_, delta);
-  std::sort(deleted_keys_.begin(), deleted_keys_.end());
-  deleted_keys_.erase(std::unique(deleted_keys_.begin(), deleted_keys_.end()),
-                      deleted_keys_.end());
-  for (const Fp& fp : deleted_keys_) {
-    if (map_.contains(fp)) continue;  // re-created since: the Put below wins
-    AppendStoreKey(fp, &delta->Add(state::Cf::kCorrelation, true).key);
-  }
-  deleted_keys_.clear();
-  // Sorted by key so that the delta (a changelog transaction in Kafka mode) is deterministic.
+  std::sort(cold_deletes_.begin(), cold_deletes_.end());
+  cold_deletes_.erase(std::unique(cold_deletes_.begin(), cold_deletes_.end()), cold_deletes_.end());
+  for (const Fp& fp : cold_deletes_) AppendStoreKey(fp, &delta->Add(state::Cf::kCorrelation, true).key);
+  cold_deletes_.clear();
+  // Changed keys, sorted so that the record (a changelog message in Kafka mode) is the same
+  // for the same processing.
   std::vector<std::pair<Fp, uint32_t>>& dirty = flush_scratch_;
   dirty.clear();
   for (uint32_t slot : dirty_slots_) {
@@ -616,15 +774,53 @@ void PartitionCorrelator::Flush(state::StateDelta* delta) {
   }
   dirty_slots_.clear();
   std::sort(dirty.begin(), dirty.end());
-  for (size_t i = 0; i < dirty.size(); ++i) {
-    // The keys were last touched a batch ago: fetch a few ahead.
-    if (i + 4 < dirty.size()) Prefetch(&Slot(dirty[i + 4].second));
-    const Fp& fp = dirty[i].first;
-    const KeyState& ks = Slot(dirty[i].second);
-    state::StateDelta::Op& op = delta->Add(state::Cf::kCorrelation, false);
-    AppendStoreKey(fp, &op.key);
-    state::AppendExpiringHeader(&op.value, Deadline(ks));
-    EncodeKeyTo(ks, &op.value);
+  std::sort(deleted_keys_.begin(), deleted_keys_.end());
+  deleted_keys_.erase(std::unique(deleted_keys_.begin(), deleted_keys_.end()),
+                      deleted_keys_.end());
+  if (!dirty.empty() || !deleted_keys_.empty()) {
+    uint64_t state_bytes = map_.size() * 96;  // rough size of a checkpoint
+    uint64_t threshold = std::max<uint64_t>(static_cast<uint64_t>(opts_.checkpoint_min_bytes),
+                                            state_bytes);
+    std::string& body = flush_body_;
+    body.clear();
+    if (log_bytes_ + dirty.size() * 64 < threshold) {
+      // A log record: tombstones of dropped keys, then the changed keys.
+      for (const Fp& fp : deleted_keys_) {
+        if (!map_.contains(fp)) AppendEntry(fp, nullptr, &body);
+      }
+      for (size_t i = 0; i < dirty.size(); ++i) {
+        if (i + 4 < dirty.size()) Prefetch(&Slot(dirty[i + 4].second));
+        AppendEntry(dirty[i].first, &Slot(dirty[i].second), &body);
+      }
+      WriteChunked(kLogTag, next_seq_++, body, delta, &log_keys_);
+      log_bytes_ += body.size();
+      ++stats_.log_records;
+    } else {
+      // A checkpoint: every in-memory key, sorted; then the old checkpoint and logs go.
+      std::vector<std::pair<Fp, uint32_t>> all;
+      all.reserve(map_.size());
+      for (const auto& [fp, slot] : map_) all.emplace_back(fp, slot);
+      std::sort(all.begin(), all.end());
+      for (const auto& [fp, slot] : all) AppendEntry(fp, &Slot(slot), &body);
+      for (const auto& k : ckpt_keys_) delta->Add(state::Cf::kCorrelation, true).key = k;
+      for (const auto& k : log_keys_) delta->Add(state::Cf::kCorrelation, true).key = k;
+      ckpt_keys_.clear();
+      log_keys_.clear();
+      log_bytes_ = 0;
+      ++ckpt_gen_;
+      WriteChunked(kCheckpointTag, ckpt_gen_, body, delta, &ckpt_keys_);
+      ++stats_.checkpoints;
+    }
+    marker_dirty_ = true;
+  }
+  deleted_keys_.clear();
+  if (marker_dirty_) {
+    std::string v;
+    state::Encoder e(&v);
+    e.Varint(ckpt_gen_);
+    e.Varint(next_seq_);
+    delta->Put(state::Cf::kCorrelation, prefix_ + kMarkerTag, v);
+    marker_dirty_ = false;
   }
   std::sort(dirty_incidents_.begin(), dirty_incidents_.end());
   dirty_incidents_.erase(std::unique(dirty_incidents_.begin(), dirty_incidents_.end()),
@@ -653,7 +849,7 @@ void PartitionCorrelator::Flush(state::StateDelta* delta) {
     delta->NoteWatermark(partition_, watermark_ns_);
     watermark_dirty_ = false;
   }
-  Evict();
+  Evict(delta);
 }
 
 void PartitionCorrelator::Committed() { evicting_.clear(); }

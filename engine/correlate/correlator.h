@@ -60,6 +60,9 @@ struct CorrelateOptions {
   int64_t max_keys_in_memory = 1'000'000;
   // Closed incidents stay in the store this long (event time) after closing.
   int64_t closed_retention_ns = 30 * 86400 * 1'000'000'000LL;
+  // Write-behind log: a checkpoint of every in-memory key is written once the log records
+  // since the last one exceed this many bytes (or the in-memory state's size, if larger).
+  int64_t checkpoint_min_bytes = 64 << 20;
   // Pending triggers kept per absence key (the earliest are kept).
   int64_t max_pending_triggers = 64;
   static void Declare(config::Schema& s, CorrelateOptions* o);
@@ -88,6 +91,8 @@ struct CorrelatorStats {
   uint64_t faults = 0;        // cold keys read back from RocksDB
   uint64_t fault_misses = 0;  // lookups of possibly-cold keys that found nothing
   uint64_t peers_not_interned = 0;
+  uint64_t log_records = 0;   // write-behind log records written
+  uint64_t checkpoints = 0;   // write-behind checkpoints written
   uint64_t hot_keys = 0;       // gauge
   uint64_t cold_keys = 0;      // gauge: evicted keys not yet expired
   uint64_t open_incidents = 0; // gauge
@@ -233,7 +238,13 @@ class PartitionCorrelator {
   int64_t Deadline(const KeyState& ks) const;
   int64_t WindowOf(const KeyState& ks) const;
   void ExpireKeys();
-  void Evict();
+  void Evict(state::StateDelta* delta);
+  // Write-behind (see Flush): entry = fingerprint, length, expiring key state (0: dropped).
+  void AppendEntry(const Fp& fp, const KeyState* ks, std::string* out) const;
+  void WriteChunked(char tag, uint64_t major, const std::string& body, state::StateDelta* delta,
+                    std::vector<std::string>* keys);
+  // Applies one loaded entry (checkpoint or log) to the in-memory keys.
+  absl::Status ApplyLoaded(const Fp& fp, std::string_view value);
   void ColdAdd(int64_t deadline);
   void ColdRemove(int64_t deadline);
   void ColdExpire();
@@ -275,7 +286,16 @@ class PartitionCorrelator {
   uint32_t clock_hand_ = 0;
   std::vector<uint32_t> dirty_slots_;
   std::vector<std::pair<Fp, uint32_t>> flush_scratch_;
-  std::vector<Fp> deleted_keys_;
+  std::vector<Fp> deleted_keys_;  // hot keys dropped since the last flush (log tombstones)
+  std::vector<Fp> cold_deletes_;  // evicted keys' records to delete (faulted back in, stale)
+  // Write-behind log and checkpoints (see Flush).
+  uint64_t next_seq_ = 1;
+  uint64_t ckpt_gen_ = 0;
+  std::vector<std::string> ckpt_keys_;  // chunks of the current checkpoint
+  std::vector<std::string> log_keys_;   // log records written since it
+  uint64_t log_bytes_ = 0;
+  bool marker_dirty_ = false;
+  std::string flush_body_;  // scratch
   // Expiry wheel: coarse deadline bucket -> keys filed there. A bucket is processed once the
   // watermark passes its end: each key is dropped if its (possibly later) deadline passed,
   // else re-filed. O(1) per key and deadline, no sweep over all keys.

@@ -210,10 +210,11 @@ void CrashReplay(const std::vector<std::string>& crash_sets) {
 
 TEST(Crash, KillNineDuringReplayLosesNoDocument) { CrashReplay({}); }
 
-// The same with 50 keys in memory per partition: evictions, fault-ins and expiry of cold
-// keys interleave with the kills, and the output is still the unbounded run's.
+// The same with 50 keys in memory per partition and frequent write-behind checkpoints:
+// evictions, fault-ins, expiry of cold keys and checkpoints interleave with the kills, and
+// the output is still the unbounded run's.
 TEST(Crash, KillNineWithATinyMemoryBoundLosesNoDocument) {
-  CrashReplay({"correlate.max_keys_in_memory=50"});
+  CrashReplay({"correlate.max_keys_in_memory=50", "correlate.checkpoint_min_bytes=16384"});
 }
 
 }  // namespace
