@@ -306,6 +306,8 @@ void BM_CorrelateWriteBehind(benchmark::State& state) {
   }
   Stream s(Population(), static_cast<size_t>(state.range(0)), 4, state.range(1) != 0);
   correlate::CorrelateOptions o;
+  // Arg 3: memory bound (0: every live key fits; else that many keys, the rest evicted).
+  o.max_keys_in_memory = state.range(2) > 0 ? state.range(2) : 4'000'000;
   correlate::PartitionCorrelator pc(0, o);
   if (!pc.Load(**store).ok()) std::abort();
   WarmUp(pc, s, store->get());
@@ -328,12 +330,14 @@ void BM_CorrelateWriteBehind(benchmark::State& state) {
   store->reset();
   std::filesystem::remove_all(dir);
 }
-// Args: batch size, key distribution (0 uniform: the worst case, every event dirties its own
-// key; 1 Zipf: realistic skew, a batch dirties far fewer keys than it has events).
+// Args: batch size; key distribution (0 uniform: the worst case, every event dirties its
+// own key; 1 Zipf); memory bound (0: all keys fit; 500000: about half the live keys are
+// evicted to RocksDB and read back on their next event).
 BENCHMARK(BM_CorrelateWriteBehind)
-    ->Args({4096, 0})
-    ->Args({4096, 1})
-    ->Args({16384, 1})
+    ->Args({4096, 0, 0})
+    ->Args({4096, 1, 0})
+    ->Args({16384, 0, 0})
+    ->Args({4096, 0, 500'000})
     ->Unit(benchmark::kMillisecond);
 
 // ---- H4: the pipeline with and without correlation -------------------------------------
