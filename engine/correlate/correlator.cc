@@ -778,9 +778,12 @@ void PartitionCorrelator::Flush(state::StateDelta* delta) {
   deleted_keys_.erase(std::unique(deleted_keys_.begin(), deleted_keys_.end()),
                       deleted_keys_.end());
   if (!dirty.empty() || !deleted_keys_.empty()) {
-    uint64_t state_bytes = map_.size() * 96;  // rough size of a checkpoint
+    // Checkpoint once the log is twice the in-memory state (rough size: ~96 bytes a key):
+    // the checkpoint's cost, a pass over every key, is then amortised over as many logged
+    // key changes as there are keys, twice.
+    uint64_t state_bytes = map_.size() * 96;
     uint64_t threshold = std::max<uint64_t>(static_cast<uint64_t>(opts_.checkpoint_min_bytes),
-                                            state_bytes);
+                                            2 * state_bytes);
     std::string& body = flush_body_;
     body.clear();
     if (log_bytes_ + dirty.size() * 64 < threshold) {
@@ -796,12 +799,13 @@ void PartitionCorrelator::Flush(state::StateDelta* delta) {
       log_bytes_ += body.size();
       ++stats_.log_records;
     } else {
-      // A checkpoint: every in-memory key, sorted; then the old checkpoint and logs go.
-      std::vector<std::pair<Fp, uint32_t>> all;
-      all.reserve(map_.size());
-      for (const auto& [fp, slot] : map_) all.emplace_back(fp, slot);
-      std::sort(all.begin(), all.end());
-      for (const auto& [fp, slot] : all) AppendEntry(fp, &Slot(slot), &body);
+      // A checkpoint: every in-memory key, in slot order (a sequential pass over the slot
+      // chunks); then the old checkpoint and logs go.
+      for (uint32_t slot = 0; slot < slot_count_; ++slot) {
+        if (slot + 8 < slot_count_) Prefetch(&Slot(slot + 8));
+        const KeyState& ks = Slot(slot);
+        if (ks.flags & KeyState::kLive) AppendEntry(ks.fp, &ks, &body);
+      }
       for (const auto& k : ckpt_keys_) delta->Add(state::Cf::kCorrelation, true).key = k;
       for (const auto& k : log_keys_) delta->Add(state::Cf::kCorrelation, true).key = k;
       ckpt_keys_.clear();
