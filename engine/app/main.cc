@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <atomic>
+#include <functional>
 #include <thread>
 
 #include "engine/app/args.h"
@@ -21,7 +23,10 @@
 #include "engine/common/strings.h"
 #include "engine/config/schema.h"
 #include "engine/runtime/engine_config.h"
+#include "engine/app/kafka_commands.h"
 #include "engine/runtime/file_runner.h"
+#include "engine/runtime/kafka_runner.h"
+#include "engine/runtime/kafka_topics.h"
 #include "engine/runtime/snapshot.h"
 
 namespace kizashi::app {
@@ -77,7 +82,8 @@ bool LoadConfig(const Args& a, runtime::EngineConfig* out) {
   return true;
 }
 
-runtime::FileRunner* g_runner = nullptr;
+// What SIGINT/SIGTERM stop (the file or the Kafka runner).
+std::atomic<std::function<void()>*> g_stop{nullptr};
 
 // SIGINT/SIGTERM: the first asks the runner to finish the batch in flight and stop; a second
 // exits at once. Handled on a dedicated thread with sigwait (no work in signal context).
@@ -97,7 +103,7 @@ void StartSignalThread() {
         std::_Exit(130);
       }
       KZ_LOG(kInfo, "shutdown.requested").Kv("signal", sig);
-      if (g_runner != nullptr) g_runner->RequestStop();
+      if (auto* stop = g_stop.load()) (*stop)();
     }
   }).detach();
 }
@@ -105,18 +111,29 @@ void StartSignalThread() {
 int CmdRun(int argc, char** argv) {
   Args a = ConfigArgs("run", "Run the pipeline. In file mode it replays the configured input "
                              "files and exits when they are exhausted.");
-  a.Flag("reset-state", "Delete the state directory first (replay from the beginning).");
+  a.Flag("reset-state", "Delete the state directory first (file mode: replay from the "
+                        "beginning; Kafka mode: rebuild it from the changelog).");
   std::string err;
   if (!a.Parse(argc, argv, 2, &err) || a.help()) return Usage(a, err);
   if (!PlatformOk()) return kExitFailure;
   runtime::EngineConfig cfg;
   if (!LoadConfig(a, &cfg)) return kExitInvalid;
   StartSignalThread();
-  runtime::FileRunner runner(cfg, SystemClock::Get());
-  g_runner = &runner;
   runtime::RunSummary summary;
-  absl::Status st = runner.Run(a.Has("reset-state"), &summary);
-  g_runner = nullptr;
+  absl::Status st;
+  if (runtime::UsesKafka(cfg) && !cfg.inputs.empty() && cfg.inputs[0].type == "kafka") {
+    runtime::KafkaRunner runner(cfg, SystemClock::Get());
+    std::function<void()> stop = [&runner] { runner.RequestStop(); };
+    g_stop.store(&stop);
+    st = runner.Run(a.Has("reset-state"), &summary);
+    g_stop.store(nullptr);
+  } else {
+    runtime::FileRunner runner(cfg, SystemClock::Get());
+    std::function<void()> stop = [&runner] { runner.RequestStop(); };
+    g_stop.store(&stop);
+    st = runner.Run(a.Has("reset-state"), &summary);
+    g_stop.store(nullptr);
+  }
   if (!st.ok()) {
     std::fprintf(stderr, "kizashi: %s\n", std::string(st.message()).c_str());
     return absl::IsInvalidArgument(st) ? kExitInvalid : kExitFailure;
@@ -140,13 +157,16 @@ int CmdRun(int argc, char** argv) {
 int CmdCheck(int argc, char** argv) {
   Args a = ConfigArgs("check", "Validate the configuration, registry, pattern packs and rules "
                                "together; print every error (file:line) and exit non-zero if "
-                               "any.");
+                               "any. With Kafka inputs or destinations it also verifies the "
+                               "topics (existence, co-partitioning, compacted changelog).");
+  a.Flag("offline", "Do not contact the Kafka cluster (skip the topic checks).");
   std::string err;
   if (!a.Parse(argc, argv, 2, &err) || a.help()) return Usage(a, err);
   Diagnostics d;
   runtime::EngineConfig cfg = runtime::EngineConfig::Load(a.Get("config"), a.GetAll("set"), &d);
   cfg.Validate(&d);
   auto snap = runtime::BuildSnapshot(cfg, 1, &d);
+  if (!d.has_errors() && runtime::UsesKafka(cfg) && !a.Has("offline")) CheckKafkaTopics(cfg, &d);
   std::fputs(d.ToText().c_str(), stderr);
   if (d.has_errors()) {
     std::fprintf(stderr, "kizashi check: %zu error(s)\n", d.error_count());
@@ -190,6 +210,8 @@ int Main(int argc, char** argv) {
       "  run        run the pipeline (file replay or Kafka)\n"
       "  check      validate configuration, registry, packs and rules\n"
       "  config     print the configuration reference\n"
+      "  topics     create or verify the Kafka topics of a configuration\n"
+      "  produce    load recorded traffic files into the Kafka input topics\n"
       "  version    print versions of kizashi and its libraries\n"
       "\n`kizashi <command> --help` describes each command.\n";
   if (argc < 2) {
@@ -208,6 +230,8 @@ int Main(int argc, char** argv) {
   if (cmd == "run") return CmdRun(argc, argv);
   if (cmd == "check") return CmdCheck(argc, argv);
   if (cmd == "config") return CmdConfig(argc, argv);
+  if (cmd == "topics") return CmdTopics(argc, argv);
+  if (cmd == "produce") return CmdProduce(argc, argv);
   std::fprintf(stderr, "kizashi: unknown command '%s'\n\n%s", cmd.c_str(), top);
   return kExitUsage;
 }

@@ -63,6 +63,9 @@ void EngineConfig::Declare(config::Schema& s, EngineConfig* c) {
   s.Section("classify",
             [&](config::Schema& x) { classify::ClassifyOptions::Declare(x, &c->classify); });
   s.Section("route", [&](config::Schema& x) { route::RouteOptions::Declare(x, &c->route); });
+  s.Section("kafka", [&](config::Schema& x) {
+    connectors::kafka::KafkaOptions::Declare(x, &c->kafka);
+  });
 }
 
 EngineConfig EngineConfig::Load(const std::string& path, const std::vector<std::string>& overrides,
@@ -123,6 +126,10 @@ void EngineConfig::Validate(Diagnostics* d) const {
     }
   }
   if (registry_paths.empty()) d->Error("config", 0, "registry", "no registry files configured");
+  bool kafka = false;
+  for (const auto& in : inputs) kafka |= in.type == "kafka";
+  for (const auto& ds : destinations) kafka |= ds.type == "kafka";
+  if (kafka) this->kafka.Validate(d);
 }
 
 }  // namespace kizashi::runtime

@@ -9,6 +9,7 @@
 
 #include "engine/classify/verdict.h"
 #include "engine/common/diag.h"
+#include "connectors/kafka/kafka_options.h"
 #include "engine/config/schema.h"
 #include "engine/correlate/correlator.h"
 #include "engine/decode/decoder.h"
@@ -52,6 +53,7 @@ struct EngineConfig {
   correlate::CorrelateOptions correlate;
   classify::ClassifyOptions classify;
   route::RouteOptions route;
+  connectors::kafka::KafkaOptions kafka;
 
   // Relative destination paths resolve against this (default: the config file's directory).
   std::string output_dir;

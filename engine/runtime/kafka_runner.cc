@@ -1,0 +1,1152 @@
+#include "engine/runtime/kafka_runner.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "connectors/kafka/admin.h"
+#include "connectors/kafka/changelog.h"
+#include "connectors/kafka/compat.h"
+#include "connectors/kafka/consumer.h"
+#include "connectors/kafka/merger.h"
+#include "connectors/kafka/producer.h"
+#include "engine/common/hash.h"
+#include "engine/common/log.h"
+#include "engine/common/status.h"
+#include "engine/common/strings.h"
+#include "engine/runtime/kafka_topics.h"
+#include "engine/runtime/sinks.h"
+#include "engine/runtime/snapshot.h"
+#include "engine/runtime/worker.h"
+
+namespace kizashi::runtime {
+
+namespace kk = connectors::kafka;
+
+std::string EncodeKafkaResume(const std::vector<int64_t>& next_offsets) {
+  std::string out = "kafka:";
+  for (size_t i = 0; i < next_offsets.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    StrAppend(&out, next_offsets[i]);
+  }
+  return out;
+}
+
+bool DecodeKafkaResume(std::string_view resume, std::vector<int64_t>* next_offsets) {
+  if (!StartsWith(resume, "kafka:")) return false;
+  next_offsets->clear();
+  for (std::string_view part : Split(resume.substr(6), ',')) {
+    int64_t v;
+    if (!ParseInt(part, &v)) return false;
+    next_offsets->push_back(v);
+  }
+  return true;
+}
+
+namespace {
+
+constexpr size_t kBatchMaxBytes = 4 << 20;
+constexpr int kMetadataTimeoutMs = 10000;
+
+// Local-only key (never in the changelog): the next changelog offset of partition p that the
+// local store has applied, and when, as "offset,unix_ms".
+std::string CheckpointKey(int32_t p) { return state::PartitionPrefix(p) + "changelog-checkpoint"; }
+
+int64_t NowMs(const Clock* c) { return c->NowNs() / 1'000'000; }
+
+struct Task {
+  enum Kind { kBatch, kAdvance };
+  Kind kind = kBatch;
+  int32_t partition = 0;
+  Batch* batch = nullptr;
+  int64_t advance_by_ns = 0;
+  std::vector<int64_t> next_offsets;  // the group's input positions after this task
+};
+
+// Where outputs go. Rebuilt (workers parked) when the producer is replaced.
+struct OutputRoutes {
+  kk::OutputProducer* producer = nullptr;
+  std::map<std::string, rd_kafka_topic_t*> topics;  // kafka destinations by name
+  rd_kafka_topic_t* changelog = nullptr;
+  SinkSet* local = nullptr;  // stdout/file/discard destinations (at-least-once)
+  std::mutex* local_mu = nullptr;
+};
+
+// Counted per worker, read by the poll thread (summary) — relaxed atomics, no lock.
+struct OutputCounters {
+  std::atomic<uint64_t> notifications{0};
+  std::atomic<uint64_t> observations{0};
+};
+
+// One worker thread: owns a runtime::Worker (decoders, matcher scratch, partition state) and
+// a bounded queue of tasks from the poll thread.
+//
+// Ownership: owned by KafkaRunner::Impl. Thread contract: the queue/park methods are called by
+// the poll thread; Loop runs on the worker's own thread. Pending deltas and offsets are handed
+// over only while the worker is parked (the park handshake orders the memory accesses).
+class WorkerThread {
+ public:
+  WorkerThread(int index, const EngineConfig& config, state::StateStore* store,
+               std::set<std::string> destinations, size_t capacity,
+               std::function<void(Batch*)> recycle)
+      : index_(index),
+        worker_(config, store, std::move(destinations)),
+        capacity_(capacity),
+        recycle_(std::move(recycle)) {}
+
+  absl::Status Init() { return worker_.Init(); }
+  void Start(const Snapshot* snap, const OutputRoutes* routes) {
+    snap_ = snap;
+    routes_ = routes;
+    thread_ = std::thread([this] { Loop(); });
+  }
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    for (auto& t : queue_) {
+      if (t.batch) recycle_(t.batch);
+    }
+    queue_.clear();
+  }
+
+  bool full() {
+    std::lock_guard<std::mutex> l(mu_);
+    return queue_.size() >= capacity_;
+  }
+  size_t queued() {
+    std::lock_guard<std::mutex> l(mu_);
+    return queue_.size() + (busy_ ? 1 : 0);
+  }
+  void Push(Task&& t) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      queue_.push_back(std::move(t));
+    }
+    cv_.notify_all();
+  }
+
+  void RequestPark() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      park_requested_ = true;
+    }
+    cv_.notify_all();
+  }
+  // Waits up to `timeout_ms` for the worker to park.
+  bool WaitParked(int timeout_ms) {
+    std::unique_lock<std::mutex> l(mu_);
+    return parked_cv_.wait_for(l, std::chrono::milliseconds(timeout_ms),
+                               [&] { return parked_ || exited_; });
+  }
+  void Unpark() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      park_requested_ = false;
+    }
+    cv_.notify_all();
+  }
+
+  // --- only while parked ---
+  void TakePending(state::StateDelta* delta, std::map<int32_t, std::vector<int64_t>>* offsets) {
+    for (const auto& op : pending_.ops()) {
+      if (op.del) delta->Delete(op.cf, op.key);
+      else delta->Put(op.cf, op.key, op.value);
+    }
+    pending_.Clear();
+    for (auto& [p, o] : pending_offsets_) (*offsets)[p] = std::move(o);
+    pending_offsets_.clear();
+  }
+  // Forgets everything since the last commit: pending changes, queued tasks and the
+  // in-memory state of every partition (reloaded from the store on next use).
+  void Rollback(const std::set<int32_t>& partitions) {
+    pending_.Clear();
+    pending_offsets_.clear();
+    for (auto& t : queue_) {
+      if (t.batch) recycle_(t.batch);
+    }
+    queue_.clear();
+    for (int32_t p : partitions) worker_.Release(p);
+    failure_ = absl::OkStatus();
+    failed_.store(false);
+  }
+  // Drops queued tasks and the in-memory state of `partitions` (revoked).
+  void Release(const std::set<int32_t>& partitions) {
+    std::deque<Task> keep;
+    for (auto& t : queue_) {
+      if (partitions.count(t.partition)) {
+        if (t.batch) recycle_(t.batch);
+      } else {
+        keep.push_back(std::move(t));
+      }
+    }
+    queue_.swap(keep);
+    for (int32_t p : partitions) {
+      worker_.Release(p);
+      pending_offsets_.erase(p);
+    }
+  }
+  absl::Status failure() const { return failure_; }
+  // ---
+
+  bool failed() const { return failed_.load(); }
+  // True if the failure is not a Kafka transaction problem (a bug or bad configuration).
+  bool failure_is_processing() const { return processing_failure_.load(); }
+  WorkerStats stats() {
+    std::lock_guard<std::mutex> l(stats_mu_);
+    return stats_copy_;
+  }
+  const OutputCounters& counters() const { return counters_; }
+  int index() const { return index_; }
+
+ private:
+  void Loop() {
+    while (true) {
+      Task t;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        while (true) {
+          if (stop_) {
+            exited_ = true;
+            parked_cv_.notify_all();
+            return;
+          }
+          if (park_requested_) {
+            parked_ = true;
+            parked_cv_.notify_all();
+            cv_.wait(l, [&] { return !park_requested_ || stop_; });
+            parked_ = false;
+            continue;
+          }
+          if (!failed_.load() && !queue_.empty()) break;
+          cv_.wait(l);
+        }
+        t = std::move(queue_.front());
+        queue_.pop_front();
+        busy_ = true;
+      }
+      absl::Status st = RunTask(t);
+      if (t.batch) recycle_(t.batch);
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        busy_ = false;
+        if (!st.ok()) {
+          failure_ = st;
+          failed_.store(true);
+        }
+      }
+      {
+        std::lock_guard<std::mutex> l(stats_mu_);
+        stats_copy_ = worker_.stats();
+      }
+    }
+  }
+
+  absl::Status Emit(int32_t partition) {
+    for (const auto& o : outputs_) {
+      auto it = routes_->topics.find(o.destination);
+      if (it != routes_->topics.end()) {
+        std::string rev = StrCat(o.revision);
+        kk::RecordHeader hdrs[2] = {{"kizashi.id", o.document_id}, {"kizashi.revision", rev}};
+        std::string_view v(o.json);
+        KZ_RETURN_IF_ERROR(routes_->producer->Produce(it->second, RD_KAFKA_PARTITION_UA,
+                                                      o.operator_id, &v, hdrs,
+                                                      o.document_id.empty() ? 0 : 2));
+      } else if (routes_->local != nullptr) {
+        std::lock_guard<std::mutex> l(*routes_->local_mu);
+        KZ_RETURN_IF_ERROR(routes_->local->Write(o));
+      } else {
+        processing_failure_.store(true);
+        return absl::FailedPreconditionError(
+            StrCat("destination '", o.destination, "' is not configured"));
+      }
+      if (o.kind == route::DocKind::kObservation) {
+        if (!o.document_id.empty()) counters_.observations.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        counters_.notifications.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    for (const auto& op : delta_.ops()) {
+      std::string key = kk::ChangelogKey(op.cf, op.key);
+      std::string_view v(op.value);
+      KZ_RETURN_IF_ERROR(routes_->producer->Produce(routes_->changelog, partition, key,
+                                                    op.del ? nullptr : &v, nullptr, 0, true));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status RunTask(Task& t) {
+    outputs_.clear();
+    delta_.Clear();
+    absl::Status st;
+    if (t.kind == Task::kBatch) {
+      st = worker_.Process(*t.batch, *snap_, &outputs_, &delta_);
+    } else {
+      auto wm = worker_.Watermark(t.partition);
+      if (!wm.ok()) {
+        st = wm.status();
+      } else if (*wm != INT64_MIN) {
+        st = worker_.AdvanceWatermark(t.partition, *wm + t.advance_by_ns, *snap_, &outputs_,
+                                      &delta_);
+        // Every unit in the changelog ends with the partition's position record (the
+        // restore boundary), even when the input did not move.
+        if (st.ok() && !delta_.empty()) {
+          delta_.Put(state::Cf::kPositions, PositionKey(t.partition),
+                     EncodeKafkaResume(t.next_offsets));
+        }
+      }
+    }
+    if (!st.ok()) {
+      processing_failure_.store(true);
+      return st;
+    }
+    KZ_RETURN_IF_ERROR(Emit(t.partition));
+    for (auto& op : delta_.ops()) {
+      if (op.del) pending_.Delete(op.cf, op.key);
+      else pending_.Put(op.cf, op.key, op.value);
+    }
+    pending_offsets_[t.partition] = std::move(t.next_offsets);
+    return absl::OkStatus();
+  }
+
+  const int index_;
+  Worker worker_;
+  const size_t capacity_;
+  std::function<void(Batch*)> recycle_;
+  const Snapshot* snap_ = nullptr;
+  const OutputRoutes* routes_ = nullptr;
+  std::thread thread_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable parked_cv_;
+  std::deque<Task> queue_;
+  bool busy_ = false;
+  bool park_requested_ = false;
+  bool parked_ = false;
+  bool stop_ = false;
+  bool exited_ = false;
+  std::atomic<bool> failed_{false};
+  std::atomic<bool> processing_failure_{false};
+  absl::Status failure_;
+
+  // Since the last commit (worker thread while running, poll thread while parked).
+  state::StateDelta pending_;
+  std::map<int32_t, std::vector<int64_t>> pending_offsets_;
+
+  std::vector<route::Output> outputs_;  // reused per task
+  state::StateDelta delta_;
+  std::mutex stats_mu_;
+  WorkerStats stats_copy_;
+  OutputCounters counters_;
+};
+
+}  // namespace
+
+// The poll thread's state. See kafka_runner.h.
+class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
+ public:
+  Impl(const EngineConfig& config, const Clock* clock, std::atomic<bool>* stop)
+      : config_(config), opts_(config.kafka), clock_(clock), stop_(stop) {}
+  ~Impl() override { Shutdown(); }
+
+  absl::Status Setup(bool reset_state);
+  absl::Status Loop();
+  absl::Status Finish();
+  void Summarize(RunSummary* s, KafkaRunStats* k);
+
+  void OnRebalance(bool assign, const std::vector<int32_t>& partitions, bool lost) override;
+
+ private:
+  struct Group {
+    explicit Group(size_t inputs) : merger(inputs), paused(inputs, false) {}
+    int32_t partition = 0;
+    kk::PartitionMerger merger;
+    std::vector<bool> paused;
+    std::vector<int64_t> next;       // input positions after what was dispatched
+    std::vector<int64_t> committed;  // input positions of the last commit (rollback target)
+    WorkerThread* worker = nullptr;
+    int64_t last_activity_ns = 0;    // processing time of the last record seen
+    int64_t idle_until_ns = 0;       // processing time the idle advance has covered
+  };
+
+  absl::Status CheckTopics();
+  absl::Status MakeProducer();
+  Batch* AcquireBatch();
+  void Recycle(Batch* b);
+  void Route(rd_kafka_message_t* m);
+  void Dispatch(Group& g, bool* blocked);
+  void AppendRecord(Batch* b, const rd_kafka_message_t* m, size_t input);
+  void PauseResume(Group& g);
+  void Idle(Group& g, int64_t now);
+  absl::Status ParkAll();
+  void UnparkAll();
+  // With workers parked: makes everything processed so far durable. A failed transaction
+  // is rolled back (and `*rolled_back` set); only unrecoverable errors are returned.
+  absl::Status CommitParked(bool* rolled_back);
+  absl::Status Commit();
+  absl::Status RollbackParked(bool fatal_producer);
+  absl::Status RestoreGroup(int32_t p, std::vector<int64_t>* start);
+  absl::Status SeekGroup(Group& g);
+  void Shutdown();
+  WorkerThread* WorkerFor(int32_t p) {
+    return workers_[static_cast<size_t>(p) % workers_.size()].get();
+  }
+  std::set<int32_t> PartitionsOf(const WorkerThread* w) const {
+    std::set<int32_t> out;
+    for (const auto& [p, g] : groups_) {
+      if (g->worker == w) out.insert(p);
+    }
+    return out;
+  }
+
+  const EngineConfig& config_;
+  const kk::KafkaOptions& opts_;
+  const Clock* clock_;
+  std::atomic<bool>* stop_;
+  bool eos_ = true;
+  std::string transactional_id_;
+  std::vector<std::string> input_topics_;
+  std::vector<std::string> input_names_;
+  std::string changelog_topic_;
+  int32_t partitions_ = 0;
+
+  std::shared_ptr<const Snapshot> snap_;
+  std::unique_ptr<state::StateStore> store_;
+  std::unique_ptr<SinkSet> local_sinks_;
+  std::mutex local_mu_;
+  std::unique_ptr<kk::OutputProducer> producer_;
+  OutputRoutes routes_;
+  std::unique_ptr<kk::ChangelogReader> restorer_;
+  std::unique_ptr<kk::GroupConsumer> consumer_;
+  std::vector<std::unique_ptr<WorkerThread>> workers_;
+  std::map<int32_t, std::unique_ptr<Group>> groups_;
+
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Batch>> all_batches_;
+  std::vector<Batch*> free_batches_;
+
+  absl::Status rebalance_error_;  // an error inside a rebalance callback: stop
+  std::vector<rd_kafka_message_t*> msgs_;
+  int64_t next_commit_ns_ = 0;
+  std::vector<int64_t> producer_restarts_ns_;
+  KafkaRunStats kstats_;
+  int64_t t0_ns_ = 0;
+  bool shut_down_ = false;
+};
+
+// ---------------------------------------------------------------------------------------
+// Set-up
+
+absl::Status KafkaRunner::Impl::Setup(bool reset_state) {
+  t0_ns_ = MonotonicNowNs();
+  eos_ = opts_.guarantee() == kk::Guarantee::kExactlyOnce;
+  for (const auto& in : config_.inputs) {
+    if (in.type != "kafka") {
+      return absl::InvalidArgumentError(
+          StrCat("input '", in.name, "' is of type ", in.type,
+                 "; in Kafka mode every input must be a Kafka topic"));
+    }
+    std::string topic = opts_.Topic(in.topic);
+    if (std::find(input_topics_.begin(), input_topics_.end(), topic) != input_topics_.end()) {
+      return absl::InvalidArgumentError(StrCat("topic ", topic, " is used by two inputs"));
+    }
+    input_topics_.push_back(topic);
+    input_names_.push_back(in.name);
+  }
+  if (input_topics_.empty()) return absl::InvalidArgumentError("no inputs configured");
+  changelog_topic_ = opts_.Topic(opts_.topics.changelog);
+
+  // 1. The broker must be able to run our consumer group (Kafka 4 vs librdkafka < 2.11).
+  auto apis = kk::ProbeBrokerApiVersions(opts_, kMetadataTimeoutMs);
+  if (!apis.ok()) return apis.status();
+  absl::Status compat = kk::CheckBrokerCompatibility(*apis, rd_kafka_version());
+  if (!compat.ok()) {
+    if (!opts_.allow_unsupported_broker) return compat;
+    KZ_LOG(kWarn, "kafka.unsupported_broker").Kv("reason", std::string(compat.message()));
+  }
+
+  // 2. Topics exist and are co-partitioned.
+  KZ_RETURN_IF_ERROR(CheckTopics());
+
+  // 3. Snapshot, state store, local sinks.
+  Diagnostics diags;
+  auto snap = BuildSnapshot(config_, 1, &diags);
+  if (!snap.ok()) return snap.status();
+  snap_ = *snap;
+  if (reset_state) {
+    std::error_code ec;
+    std::filesystem::remove_all(config_.state.dir, ec);
+  }
+  auto store = state::StateStore::Open(config_.state);
+  if (!store.ok()) return store.status();
+  store_ = std::move(*store);
+  std::vector<DestinationConfig> local;
+  std::set<std::string> names;
+  for (const auto& d : config_.destinations) {
+    names.insert(d.name);
+    if (d.type != "kafka") local.push_back(d);
+  }
+  if (!local.empty()) {
+    auto ls = SinkSet::Create(local, nullptr);
+    if (!ls.ok()) return ls.status();
+    local_sinks_ = std::move(*ls);
+  }
+
+  // 4. Producer (fences a previous incarnation of this instance), changelog reader.
+  std::string instance = opts_.instance_id;
+  if (instance.empty()) {
+    char host[256] = {0};
+    ::gethostname(host, sizeof host - 1);
+    instance = StrCat(host, "-", Sha256Hex(std::filesystem::absolute(config_.state.dir).string()).substr(0, 8));
+  }
+  transactional_id_ = StrCat(opts_.GroupId(), "-", instance);
+  KZ_RETURN_IF_ERROR(MakeProducer());
+  auto restorer = kk::ChangelogReader::Create(opts_);
+  if (!restorer.ok()) return restorer.status();
+  restorer_ = std::move(*restorer);
+
+  // 5. Workers.
+  int64_t n = opts_.workers > 0 ? opts_.workers
+                                : std::max<int64_t>(1, std::thread::hardware_concurrency());
+  n = std::min<int64_t>(n, partitions_);
+  for (int64_t i = 0; i < n; ++i) {
+    auto w = std::make_unique<WorkerThread>(static_cast<int>(i), config_, store_.get(), names,
+                                            static_cast<size_t>(opts_.worker_queue_batches),
+                                            [this](Batch* b) { Recycle(b); });
+    KZ_RETURN_IF_ERROR(w->Init());
+    workers_.push_back(std::move(w));
+  }
+  for (auto& w : workers_) w->Start(snap_.get(), &routes_);
+
+  // 6. Join the group.
+  auto consumer = kk::GroupConsumer::Create(opts_, input_topics_, this);
+  if (!consumer.ok()) return consumer.status();
+  consumer_ = std::move(*consumer);
+  KZ_RETURN_IF_ERROR(consumer_->Subscribe());
+  KZ_LOG(kInfo, "kafka.started")
+      .Kv("group", opts_.GroupId())
+      .Kv("transactional_id", eos_ ? transactional_id_ : std::string("-"))
+      .Kv("guarantee", opts_.processing_guarantee)
+      .Kv("inputs", Join(input_topics_, ","))
+      .Kv("partitions", partitions_)
+      .Kv("workers", workers_.size());
+  next_commit_ns_ = MonotonicNowNs() + opts_.commit_interval_ns;
+  return absl::OkStatus();
+}
+
+absl::Status KafkaRunner::Impl::CheckTopics() {
+  auto admin = kk::Admin::Connect(opts_, kMetadataTimeoutMs);
+  if (!admin.ok()) return admin.status();
+  Diagnostics d;
+  auto parts = VerifyTopics(config_, **admin, &d);
+  if (d.has_errors()) {
+    return absl::FailedPreconditionError(
+        StrCat("Kafka topics are not ready (run `kizashi topics create`):\n", d.ToText()));
+  }
+  if (!parts.ok()) return parts.status();
+  partitions_ = *parts;
+  return absl::OkStatus();
+}
+
+absl::Status KafkaRunner::Impl::MakeProducer() {
+  routes_ = OutputRoutes{};
+  producer_.reset();
+  kk::ProducerSettings ps;
+  ps.guarantee = opts_.guarantee();
+  ps.transactional_id = transactional_id_;
+  ps.changelog_topic = changelog_topic_;
+  auto producer = kk::OutputProducer::Create(opts_, ps);
+  if (!producer.ok()) return producer.status();
+  producer_ = std::move(*producer);
+  if (eos_) {
+    kk::TxnResult r = producer_->InitTransactions(60000);
+    if (!r.ok()) return r.status;
+    r = producer_->Begin();
+    if (!r.ok()) return r.status;
+  }
+  routes_.producer = producer_.get();
+  for (const auto& d : config_.destinations) {
+    if (d.type != "kafka") continue;
+    auto t = producer_->Topic(opts_.Topic(d.topic));
+    if (!t.ok()) return t.status();
+    routes_.topics[d.name] = *t;
+  }
+  auto cl = producer_->Topic(changelog_topic_);
+  if (!cl.ok()) return cl.status();
+  routes_.changelog = *cl;
+  routes_.local = local_sinks_.get();
+  routes_.local_mu = &local_mu_;
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------------------
+// Batches
+
+Batch* KafkaRunner::Impl::AcquireBatch() {
+  std::lock_guard<std::mutex> l(pool_mu_);
+  if (free_batches_.empty()) {
+    all_batches_.push_back(std::make_unique<Batch>());
+    return all_batches_.back().get();
+  }
+  Batch* b = free_batches_.back();
+  free_batches_.pop_back();
+  return b;
+}
+
+void KafkaRunner::Impl::Recycle(Batch* b) {
+  std::lock_guard<std::mutex> l(pool_mu_);
+  free_batches_.push_back(b);
+}
+
+void KafkaRunner::Impl::AppendRecord(Batch* b, const rd_kafka_message_t* m, size_t input) {
+  RawRecord r;
+  char* mem = b->arena.Allocate(m->len + decode::kRecordPadding);
+  if (m->len > 0) std::memcpy(mem, m->payload, m->len);
+  std::memset(mem + m->len, 0, decode::kRecordPadding);
+  r.value = std::string_view(mem, m->len);
+  if (m->key_len > 0) {
+    char* k = b->arena.Allocate(m->key_len);
+    std::memcpy(k, m->key, m->key_len);
+    r.key = std::string_view(k, m->key_len);
+  }
+  const auto& dec = config_.inputs[input].decode;
+  if (dec.operator_from == "header") {
+    rd_kafka_headers_t* hdrs = nullptr;
+    const void* v = nullptr;
+    size_t n = 0;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        rd_kafka_header_get_last(hdrs, dec.operator_header.c_str(), &v, &n) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        v != nullptr) {
+      char* h = b->arena.Allocate(n);
+      std::memcpy(h, v, n);
+      r.operator_hint = std::string_view(h, n);
+    }
+  }
+  r.pos = SourcePos{static_cast<uint32_t>(input), m->partition, m->offset};
+  rd_kafka_timestamp_type_t tt;
+  int64_t ts = rd_kafka_message_timestamp(m, &tt);
+  r.timestamp_ns = ts >= 0 ? ts * 1'000'000 : clock_->NowNs();
+  r.input = static_cast<uint16_t>(input);
+  b->records.push_back(r);
+}
+
+void KafkaRunner::Impl::Route(rd_kafka_message_t* m) {
+  int input = consumer_->InputOf(m);
+  auto it = groups_.find(m->partition);
+  if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    if (input >= 0 && it != groups_.end()) it->second->merger.SetEof(static_cast<size_t>(input));
+    rd_kafka_message_destroy(m);
+    return;
+  }
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    KZ_LOG_EVERY(kWarn, "kafka.consumer.error", 5)
+        .Kv("error", rd_kafka_message_errstr(m))
+        .Kv("code", rd_kafka_err2name(m->err));
+    rd_kafka_message_destroy(m);
+    return;
+  }
+  if (input < 0 || it == groups_.end()) {  // fetched before a revocation
+    rd_kafka_message_destroy(m);
+    return;
+  }
+  rd_kafka_timestamp_type_t tt;
+  int64_t ts = rd_kafka_message_timestamp(m, &tt);
+  it->second->merger.Push(static_cast<size_t>(input),
+                          kk::MergeItem{ts, m->offset, m->len + m->key_len + 64, m});
+  it->second->last_activity_ns = MonotonicNowNs();
+}
+
+void KafkaRunner::Impl::Dispatch(Group& g, bool* blocked) {
+  size_t input;
+  size_t max_records = static_cast<size_t>(config_.batch_max_records);
+  while (g.merger.Next(&input)) {
+    if (g.worker->full()) {
+      *blocked = true;
+      return;
+    }
+    Batch* b = AcquireBatch();
+    b->Clear();
+    b->partition = g.partition;
+    b->input = 0;
+    b->sources = input_names_;
+    size_t bytes = 0;
+    while (b->records.size() < max_records && bytes < kBatchMaxBytes && g.merger.Next(&input)) {
+      kk::MergeItem item = g.merger.Pop(input);
+      auto* m = static_cast<rd_kafka_message_t*>(item.handle);
+      AppendRecord(b, m, input);
+      bytes += m->len;
+      g.next[input] = m->offset + 1;
+      rd_kafka_message_destroy(m);
+    }
+    b->resume = EncodeKafkaResume(g.next);
+    Task t;
+    t.kind = Task::kBatch;
+    t.partition = g.partition;
+    t.batch = b;
+    t.next_offsets = g.next;
+    g.worker->Push(std::move(t));
+  }
+}
+
+void KafkaRunner::Impl::PauseResume(Group& g) {
+  size_t max = static_cast<size_t>(opts_.max_buffered_bytes);
+  for (size_t i = 0; i < g.paused.size(); ++i) {
+    size_t b = g.merger.buffered_bytes(i);
+    if (!g.paused[i] && b > max) {
+      if (consumer_->Pause(i, g.partition).ok()) {
+        g.paused[i] = true;
+        ++kstats_.pauses;
+      }
+    } else if (g.paused[i] && b < max / 2) {
+      if (consumer_->Resume(i, g.partition).ok()) g.paused[i] = false;
+    }
+  }
+}
+
+void KafkaRunner::Impl::Idle(Group& g, int64_t now) {
+  int64_t idle = config_.correlate.idle_timeout_ns;
+  if (idle <= 0 || !g.merger.all_caught_up() || g.worker->full()) return;
+  int64_t from = std::max(g.last_activity_ns, g.idle_until_ns);
+  if (now - from < idle) return;
+  Task t;
+  t.kind = Task::kAdvance;
+  t.partition = g.partition;
+  t.advance_by_ns = now - from;
+  t.next_offsets = g.next;
+  g.idle_until_ns = now;
+  g.worker->Push(std::move(t));
+}
+
+// ---------------------------------------------------------------------------------------
+// Commit and rollback
+
+absl::Status KafkaRunner::Impl::ParkAll() {
+  for (auto& w : workers_) w->RequestPark();
+  for (auto& w : workers_) {
+    // Keep serving delivery reports: a worker blocked on a full producer queue finishes its
+    // batch only when the queue drains.
+    while (!w->WaitParked(1)) producer_->Poll(0);
+  }
+  return absl::OkStatus();
+}
+
+void KafkaRunner::Impl::UnparkAll() {
+  for (auto& w : workers_) w->Unpark();
+}
+
+absl::Status KafkaRunner::Impl::CommitParked(bool* rolled_back) {
+  *rolled_back = false;
+  bool failed = false;
+  for (auto& w : workers_) {
+    if (!w->failed()) continue;
+    if (w->failure_is_processing()) return w->failure();
+    failed = true;
+    KZ_LOG(kWarn, "kafka.produce_failed").Kv("worker", w->index()).Kv("error", std::string(w->failure().message()));
+  }
+  if (failed) {
+    *rolled_back = true;
+    std::string reason;
+    return RollbackParked(producer_->fatal(&reason));
+  }
+  state::StateDelta local;
+  std::map<int32_t, std::vector<int64_t>> offsets;
+  for (auto& w : workers_) w->TakePending(&local, &offsets);
+  if (offsets.empty() && local.empty()) return absl::OkStatus();
+
+  if (local_sinks_) {
+    std::lock_guard<std::mutex> l(local_mu_);
+    KZ_RETURN_IF_ERROR(local_sinks_->Flush());
+  }
+  if (eos_) {
+    kk::PartitionListPtr list = consumer_->OffsetList(offsets);
+    kk::TxnResult r;
+    if (list->cnt > 0) {
+      rd_kafka_consumer_group_metadata_t* md = consumer_->GroupMetadata();
+      r = producer_->SendOffsets(list.get(), md);
+      rd_kafka_consumer_group_metadata_destroy(md);
+    }
+    if (r.ok()) r = producer_->Commit();
+    if (!r.ok()) {
+      KZ_LOG(kWarn, "kafka.txn.failed")
+          .Kv("fatal", r.outcome == kk::TxnOutcome::kFatal)
+          .Kv("error", std::string(r.status.message()));
+      *rolled_back = true;
+      return RollbackParked(r.outcome == kk::TxnOutcome::kFatal);
+    }
+  } else {
+    absl::Status st = producer_->Flush([this] { return false; });
+    if (!st.ok()) return st;  // a record could not be delivered: stop before offsets move
+  }
+  // Durable in Kafka: now the local cache, in one WriteBatch.
+  int64_t now_ms = NowMs(clock_);
+  for (const auto& [p, next] : producer_->TakeChangelogOffsets()) {
+    local.Put(state::Cf::kPositions, CheckpointKey(p), StrCat(next, ",", now_ms));
+  }
+  absl::Status st = store_->Commit(local);
+  if (!st.ok()) {
+    // Kafka has the commit; the local store catches up from the changelog at restart.
+    return absl::InternalError(StrCat("local state store commit failed (the changelog has "
+                                      "the data; restart to catch up): ", st.message()));
+  }
+  for (auto& [p, o] : offsets) {
+    auto it = groups_.find(p);
+    if (it != groups_.end()) it->second->committed = o;
+  }
+  if (eos_) {
+    kk::TxnResult r = producer_->Begin();
+    if (!r.ok()) return r.status;
+  } else {
+    st = consumer_->CommitOffsets(offsets);
+    if (!st.ok()) KZ_LOG_EVERY(kWarn, "kafka.offset_commit_failed", 5).Kv("error", std::string(st.message()));
+  }
+  ++kstats_.commits;
+  return absl::OkStatus();
+}
+
+absl::Status KafkaRunner::Impl::Commit() {
+  KZ_RETURN_IF_ERROR(ParkAll());
+  bool rolled_back = false;
+  absl::Status st = CommitParked(&rolled_back);
+  UnparkAll();
+  return st;
+}
+
+absl::Status KafkaRunner::Impl::SeekGroup(Group& g) {
+  std::vector<int64_t> target = g.committed;
+  bool unknown = std::any_of(target.begin(), target.end(), [](int64_t o) { return o < 0; });
+  if (unknown) {
+    auto c = consumer_->Committed(g.partition, kMetadataTimeoutMs);
+    if (!c.ok()) return c.status();
+    for (size_t i = 0; i < target.size(); ++i) {
+      if (target[i] < 0) target[i] = (*c)[i];  // still <0: beginning
+    }
+  }
+  g.merger.Clear([](void* h) { rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(h)); });
+  for (size_t i = 0; i < g.paused.size(); ++i) {
+    if (g.paused[i] && consumer_->Resume(i, g.partition).ok()) g.paused[i] = false;
+  }
+  g.next = g.committed;
+  return consumer_->Seek(g.partition, target);
+}
+
+absl::Status KafkaRunner::Impl::RollbackParked(bool fatal_producer) {
+  ++kstats_.aborts;
+  for (auto& w : workers_) w->Rollback(PartitionsOf(w.get()));
+  if (fatal_producer) {
+    // Fenced or timed out by the broker: a new producer (same transactional.id) bumps the
+    // epoch; give up if it keeps happening (another live instance with the same id).
+    int64_t now = MonotonicNowNs();
+    producer_restarts_ns_.push_back(now);
+    std::erase_if(producer_restarts_ns_, [&](int64_t t) { return now - t > 300LL * kNanosPerSecond; });
+    if (producer_restarts_ns_.size() > 5) {
+      return absl::AbortedError(
+          "the producer was fenced 6 times in 5 minutes: is another instance running with the "
+          "same kafka.instance_id?");
+    }
+    ++kstats_.producer_restarts;
+    KZ_LOG(kWarn, "kafka.producer.restart").Kv("transactional_id", transactional_id_);
+    KZ_RETURN_IF_ERROR(MakeProducer());
+  } else if (eos_) {
+    kk::TxnResult r = producer_->Abort();
+    if (r.ok()) r = producer_->Begin();
+    if (!r.ok()) {
+      ++kstats_.producer_restarts;
+      KZ_RETURN_IF_ERROR(MakeProducer());
+    }
+  }
+  producer_->TakeChangelogOffsets();
+  producer_->TakeDeliveryFailures(nullptr);
+  for (auto& [p, g] : groups_) KZ_RETURN_IF_ERROR(SeekGroup(*g));
+  KZ_LOG(kInfo, "kafka.rolled_back").Kv("partitions", groups_.size());
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------------------
+// Rebalance and restore
+
+absl::Status KafkaRunner::Impl::RestoreGroup(int32_t p, std::vector<int64_t>* start) {
+  int64_t t0 = MonotonicNowNs();
+  auto is_boundary = [p](state::Cf cf, std::string_view key) {
+    return cf == state::Cf::kPositions && key == PositionKey(p);
+  };
+  // Where the local store stands.
+  int64_t from = -1;
+  auto ck = store_->Get(state::Cf::kPositions, CheckpointKey(p));
+  if (ck.ok()) {
+    auto parts = Split(*ck, ',');
+    int64_t off = -1, at_ms = 0;
+    if (parts.size() == 2 && ParseInt(parts[0], &off) && ParseInt(parts[1], &at_ms) &&
+        NowMs(clock_) - at_ms < opts_.topics.changelog_delete_retention_ns / 2'000'000) {
+      from = off;  // older than half the tombstone retention: deletes may be gone, rebuild
+    }
+  } else if (!absl::IsNotFound(ck.status())) {
+    return ck.status();
+  }
+  bool full = from < 0;
+  int timeout = 120000;
+  absl::StatusOr<kk::RestoreResult> r;
+  if (!full) {
+    r = restorer_->Restore(changelog_topic_, p, from, store_.get(), is_boundary, timeout);
+    if (absl::IsOutOfRange(r.status())) full = true;
+    else if (!r.ok()) return r.status();
+  }
+  if (full) {
+    KZ_RETURN_IF_ERROR(store_->DropPrefix(state::PartitionPrefix(p)));
+    r = restorer_->Restore(changelog_topic_, p, RD_KAFKA_OFFSET_BEGINNING, store_.get(),
+                           is_boundary, timeout);
+    if (!r.ok()) return r.status();
+  }
+  int64_t checkpoint = r->next_offset;
+  int64_t records = r->records;
+
+  // Positions in the restored state vs the group's committed offsets: a transaction's
+  // offsets can become visible a moment before its changelog markers; wait for those.
+  std::vector<int64_t> pos;
+  auto read_pos = [&]() -> absl::Status {
+    pos.clear();
+    auto v = store_->Get(state::Cf::kPositions, PositionKey(p));
+    if (absl::IsNotFound(v.status())) return absl::OkStatus();
+    if (!v.ok()) return v.status();
+    if (!DecodeKafkaResume(*v, &pos) || pos.size() != input_topics_.size()) {
+      return absl::FailedPreconditionError(
+          StrCat("partition ", p, ": stored position '", *v, "' does not match the configured ",
+                 input_topics_.size(), " Kafka inputs; use a new group id or reset the state"));
+    }
+    return absl::OkStatus();
+  };
+  KZ_RETURN_IF_ERROR(read_pos());
+  auto committed = consumer_->Committed(p, kMetadataTimeoutMs);
+  if (!committed.ok()) return committed.status();
+  auto behind = [&]() {
+    for (size_t i = 0; i < committed->size(); ++i) {
+      int64_t have = pos.empty() ? -1 : pos[i];
+      if ((*committed)[i] >= 0 && have < (*committed)[i]) return true;
+    }
+    return false;
+  };
+  for (int attempt = 0; attempt < 50 && behind(); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto more = restorer_->Restore(changelog_topic_, p, checkpoint, store_.get(), is_boundary, timeout);
+    if (!more.ok()) return more.status();
+    checkpoint = more->next_offset;
+    records += more->records;
+    KZ_RETURN_IF_ERROR(read_pos());
+  }
+  if (behind()) {
+    // The changelog lacks state the offsets claim (e.g. offsets committed by another tool):
+    // reprocess from the state's positions (duplicates with the same ids, nothing lost).
+    KZ_LOG(kWarn, "kafka.restore.behind_offsets")
+        .Kv("partition", p)
+        .Kv("state", pos.empty() ? std::string("none") : EncodeKafkaResume(pos))
+        .Kv("committed", EncodeKafkaResume(*committed));
+  }
+  state::StateDelta ck_delta;
+  ck_delta.Put(state::Cf::kPositions, CheckpointKey(p), StrCat(checkpoint, ",", NowMs(clock_)));
+  KZ_RETURN_IF_ERROR(store_->Commit(ck_delta));
+
+  start->assign(input_topics_.size(), RD_KAFKA_OFFSET_INVALID);
+  if (!pos.empty()) *start = pos;
+  double secs = static_cast<double>(MonotonicNowNs() - t0) / 1e9;
+  ++kstats_.restored_partitions;
+  kstats_.restored_records += static_cast<uint64_t>(records);
+  kstats_.restore_seconds += secs;
+  KZ_LOG(kInfo, "kafka.restore")
+      .Kv("partition", p)
+      .Kv("full", full)
+      .Kv("from", full ? int64_t{0} : from)
+      .Kv("records", records)
+      .Kv("checkpoint", checkpoint)
+      .Kv("start", pos.empty() ? std::string("committed") : EncodeKafkaResume(pos))
+      .Kv("seconds", secs);
+  return absl::OkStatus();
+}
+
+void KafkaRunner::Impl::OnRebalance(bool assign, const std::vector<int32_t>& partitions,
+                                    bool lost) {
+  ++kstats_.rebalances;
+  absl::Status st = ParkAll();
+  bool rolled_back = false;
+  if (st.ok()) {
+    if (lost) {
+      // Someone else owns these now: nothing of the open transaction may be committed.
+      st = RollbackParked(false);
+    } else {
+      st = CommitParked(&rolled_back);
+    }
+  }
+  if (!st.ok() && rebalance_error_.ok()) rebalance_error_ = st;
+  if (assign) {
+    std::vector<kk::GroupStart> starts;
+    for (int32_t p : partitions) {
+      kk::GroupStart gs;
+      gs.partition = p;
+      if (rebalance_error_.ok()) {
+        absl::Status rs = RestoreGroup(p, &gs.offsets);
+        if (!rs.ok()) rebalance_error_ = rs;
+      }
+      auto g = std::make_unique<Group>(input_topics_.size());
+      g->partition = p;
+      g->worker = WorkerFor(p);
+      g->next = gs.offsets;
+      g->committed = gs.offsets;
+      g->last_activity_ns = MonotonicNowNs();
+      g->worker->Release({p});  // parked: any stale in-memory state goes
+      groups_[p] = std::move(g);
+      starts.push_back(std::move(gs));
+    }
+    absl::Status as = consumer_->Assign(starts);
+    if (!as.ok() && rebalance_error_.ok()) rebalance_error_ = as;
+  } else {
+    std::set<int32_t> gone(partitions.begin(), partitions.end());
+    for (auto& w : workers_) w->Release(gone);
+    for (int32_t p : partitions) {
+      auto it = groups_.find(p);
+      if (it == groups_.end()) continue;
+      it->second->merger.Clear(
+          [](void* h) { rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(h)); });
+      groups_.erase(it);
+    }
+    absl::Status us = consumer_->Unassign(partitions);
+    if (!us.ok() && rebalance_error_.ok()) rebalance_error_ = us;
+  }
+  UnparkAll();
+}
+
+// ---------------------------------------------------------------------------------------
+// The poll loop
+
+absl::Status KafkaRunner::Impl::Loop() {
+  while (!stop_->load()) {
+    if (!rebalance_error_.ok()) return rebalance_error_;
+    // Anything mergeable waiting for a free worker slot: poll without blocking.
+    bool pending = false;
+    for (auto& [p, g] : groups_) {
+      size_t i;
+      if (g->merger.Next(&i)) pending = true;
+    }
+    int timeout_ms = pending ? 1 : static_cast<int>(opts_.poll_timeout_ns / 1'000'000);
+    int64_t until_commit = (next_commit_ns_ - MonotonicNowNs()) / 1'000'000;
+    timeout_ms = static_cast<int>(std::clamp<int64_t>(until_commit, 0, timeout_ms));
+    msgs_.clear();
+    consumer_->Poll(timeout_ms, 10000, &msgs_);
+    for (auto* m : msgs_) Route(m);
+    msgs_.clear();
+    if (!rebalance_error_.ok()) return rebalance_error_;
+
+    int64_t now = MonotonicNowNs();
+    for (auto& [p, g] : groups_) {
+      bool blocked = false;
+      Dispatch(*g, &blocked);
+      PauseResume(*g);
+      Idle(*g, now);
+    }
+    producer_->Poll(0);
+
+    bool worker_failed = false;
+    for (auto& w : workers_) worker_failed |= w->failed();
+    if (worker_failed || now >= next_commit_ns_) {
+      KZ_RETURN_IF_ERROR(Commit());
+      next_commit_ns_ = MonotonicNowNs() + opts_.commit_interval_ns;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status KafkaRunner::Impl::Finish() {
+  // Finish the batches handed to workers, commit them, then leave the group (the revocation
+  // callback finds nothing left to commit).
+  absl::Status st;
+  if (!workers_.empty() && producer_) {
+    // Let queued batches finish first so that their work is not thrown away.
+    int64_t deadline = MonotonicNowNs() + 30LL * kNanosPerSecond;
+    while (MonotonicNowNs() < deadline) {
+      bool busy = false;
+      for (auto& w : workers_) busy |= w->queued() > 0 && !w->failed();
+      if (!busy) break;
+      producer_->Poll(1);
+    }
+    st = Commit();
+  }
+  if (consumer_) {
+    absl::Status cs = consumer_->Close();
+    if (st.ok() && !cs.ok()) KZ_LOG(kWarn, "kafka.consumer.close").Kv("error", std::string(cs.message()));
+  }
+  if (!rebalance_error_.ok() && st.ok()) st = rebalance_error_;
+  return st;
+}
+
+void KafkaRunner::Impl::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (producer_) producer_->Interrupt();
+  for (auto& w : workers_) w->Stop();
+  for (auto& [p, g] : groups_) {
+    g->merger.Clear([](void* h) { rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(h)); });
+  }
+  groups_.clear();
+  consumer_.reset();
+  if (producer_ && eos_) {
+    // An open (empty or unfinished) transaction: abort it so readers are not held up.
+    producer_->Resume();
+    KZ_IGNORE_STATUS(producer_->Abort().status);
+  }
+  producer_.reset();
+  restorer_.reset();
+}
+
+void KafkaRunner::Impl::Summarize(RunSummary* s, KafkaRunStats* k) {
+  WorkerStats total;
+  for (auto& w : workers_) {
+    WorkerStats ws = w->stats();
+    total.batches += ws.batches;
+    total.records += ws.records;
+    total.bytes += ws.bytes;
+    total.events += ws.events;
+    for (size_t i = 0; i < ws.dead_letters.size(); ++i) total.dead_letters[i] += ws.dead_letters[i];
+    total.late += ws.late;
+    total.matches += ws.matches;
+    total.events_matched += ws.events_matched;
+    total.revisions += ws.revisions;
+    total.reportable += ws.reportable;
+    total.not_reportable += ws.not_reportable;
+    total.outputs += ws.outputs;
+    s->notifications += w->counters().notifications.load();
+    s->observations += w->counters().observations.load();
+  }
+  s->stats = total;
+  s->seconds = static_cast<double>(MonotonicNowNs() - t0_ns_) / 1e9;
+  if (k != nullptr) *k = kstats_;
+}
+
+// ---------------------------------------------------------------------------------------
+
+KafkaRunner::KafkaRunner(const EngineConfig& config, const Clock* clock)
+    : config_(config), clock_(clock) {}
+KafkaRunner::~KafkaRunner() = default;
+
+absl::Status KafkaRunner::Run(bool reset_state, RunSummary* summary, KafkaRunStats* kstats) {
+  Impl impl(config_, clock_, &stop_);
+  absl::Status st = impl.Setup(reset_state);
+  if (st.ok()) st = impl.Loop();
+  absl::Status fin = impl.Finish();
+  if (st.ok()) st = fin;
+  impl.Summarize(summary, kstats);
+  if (!st.ok()) KZ_LOG(kError, "kafka.stopped").Kv("error", std::string(st.message()));
+  return st;
+}
+
+}  // namespace kizashi::runtime
