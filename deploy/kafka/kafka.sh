@@ -13,6 +13,8 @@
 #   deploy/kafka/kafka.sh stop-node I [--dir D]        graceful stop of node I
 #   deploy/kafka/kafka.sh start-node I [--dir D]       start node I again (same ports, same data)
 #   deploy/kafka/kafka.sh destroy [--dir D]            stop, then delete the cluster directory
+#   deploy/kafka/kafka.sh acl [--dir D] -- ARGS...     kafka.admin.AclCommand ARGS against the
+#                                                      cluster (as the PLAINTEXT super user)
 #
 # The cluster directory (default: var/kafka in the repository, or $KIZASHI_KAFKA_DIR) holds
 # cluster.env (node count, ports, cluster id), node-<i>/server.properties, node-<i>/data and
@@ -38,7 +40,7 @@ DEFAULT_SCRAM_USERS="admin:admin-secret kizashi:kizashi-secret analyst-fsa:analy
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 log() { echo "kafka.sh: $*" >&2; }
 
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # ---------------------------------------------------------------------------------------------
 # fetch
@@ -248,6 +250,7 @@ cmd=${1:-}
 shift
 NODE_ARG=""
 case "$cmd" in kill-node|stop-node|start-node) NODE_ARG=${1:-}; [ -n "$NODE_ARG" ] || usage; shift ;; esac
+TOOL_ARGS=()
 
 DIR=${KIZASHI_KAFKA_DIR:-$ROOT/var/kafka}
 NODES_ARG=""
@@ -261,6 +264,7 @@ while [ $# -gt 0 ]; do
     --port) PORT_ARG=$2; shift 2 ;;
     --sasl) SASL_ARG=1; shift ;;
     --heap) HEAP=$2; shift 2 ;;
+    --) shift; TOOL_ARGS=("$@"); break ;;
     *) usage ;;
   esac
 done
@@ -374,6 +378,13 @@ case "$cmd" in
     load_env
     LIB=$(kafka_lib)
     start_node "$NODE_ARG"
+    ;;
+
+  acl)
+    load_env
+    LIB=$(kafka_lib)
+    java -Dlog4j.configuration="file:$HERE/log4j-tools.properties" -cp "$LIB/*" \
+      kafka.admin.AclCommand --bootstrap-server "$(bootstrap)" "${TOOL_ARGS[@]}"
     ;;
 
   destroy)
