@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "connectors/kafka/client.h"
@@ -47,11 +48,27 @@ class ChangelogReader {
 
   // Reads `topic` partition `partition` from `from` (an offset, or RD_KAFKA_OFFSET_BEGINNING)
   // to the end that read_committed readers see, applying every change to `store`. Changes
-  // after the last record for which `is_boundary(cf, key)` holds are not applied.
+  // after the last record for which `is_boundary(partition, cf, key)` holds are not applied.
   // OutOfRange when `from` is before the partition's start (then restore from the beginning).
-  absl::StatusOr<RestoreResult> Restore(
-      const std::string& topic, int32_t partition, int64_t from, state::StateStore* store,
-      const std::function<bool(state::Cf, std::string_view)>& is_boundary, int timeout_ms);
+  using Boundary = std::function<bool(int32_t, state::Cf, std::string_view)>;
+  absl::StatusOr<RestoreResult> Restore(const std::string& topic, int32_t partition, int64_t from,
+                                        state::StateStore* store, const Boundary& is_boundary,
+                                        int timeout_ms);
+
+  // The same for several partitions read together (one fetch session: a rebalance that hands
+  // over many partitions restores them in parallel). `results` is parallel to `from`; a
+  // partition whose offset is out of range gets status OutOfRange, the others are restored.
+  struct Request {
+    int32_t partition = 0;
+    int64_t from = 0;
+  };
+  struct Outcome {
+    absl::Status status;
+    RestoreResult result;
+  };
+  absl::Status RestoreMany(const std::string& topic, const std::vector<Request>& requests,
+                           state::StateStore* store, const Boundary& is_boundary, int timeout_ms,
+                           std::vector<Outcome>* results);
 
   // (low, high) watermarks of a partition.
   absl::StatusOr<std::pair<int64_t, int64_t>> Watermarks(const std::string& topic,

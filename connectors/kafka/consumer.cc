@@ -151,15 +151,23 @@ absl::Status GroupConsumer::Seek(int32_t partition, const std::vector<int64_t>& 
 }
 
 absl::StatusOr<std::vector<int64_t>> GroupConsumer::Committed(int32_t partition, int timeout_ms) {
-  PartitionListPtr l = GroupList({partition});
+  auto all = Committed(std::vector<int32_t>{partition}, timeout_ms);
+  if (!all.ok()) return all.status();
+  return (*all)[partition];
+}
+
+absl::StatusOr<std::map<int32_t, std::vector<int64_t>>> GroupConsumer::Committed(
+    const std::vector<int32_t>& partitions, int timeout_ms) {
+  PartitionListPtr l = GroupList(partitions);
   absl::Status st = KafkaError(rd_kafka_committed(rk_.get(), l.get(), timeout_ms),
                                "reading committed offsets");
   if (!st.ok()) return st;
-  std::vector<int64_t> out(topics_.size(), RD_KAFKA_OFFSET_INVALID);
+  std::map<int32_t, std::vector<int64_t>> out;
+  for (int32_t p : partitions) out[p].assign(topics_.size(), RD_KAFKA_OFFSET_INVALID);
   for (int i = 0; i < l->cnt; ++i) {
     auto it = input_of_.find(l->elems[i].topic);
     if (it != input_of_.end() && l->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      out[static_cast<size_t>(it->second)] = l->elems[i].offset;
+      out[l->elems[i].partition][static_cast<size_t>(it->second)] = l->elems[i].offset;
     }
   }
   return out;

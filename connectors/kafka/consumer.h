@@ -65,6 +65,9 @@ class GroupConsumer {
   // The group's committed offsets for partition group p, per input (RD_KAFKA_OFFSET_INVALID
   // where none).
   absl::StatusOr<std::vector<int64_t>> Committed(int32_t partition, int timeout_ms);
+  // The same for several partition groups in one request.
+  absl::StatusOr<std::map<int32_t, std::vector<int64_t>>> Committed(
+      const std::vector<int32_t>& partitions, int timeout_ms);
   // at_least_once: commits `offsets` (per partition group, per input) synchronously.
   absl::Status CommitOffsets(const std::map<int32_t, std::vector<int64_t>>& offsets);
   // The partition list for `offsets` (for send_offsets_to_transaction).

@@ -135,8 +135,9 @@ absl::Status OutputProducer::Produce(rd_kafka_topic_t* topic, int32_t partition,
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       return KafkaError(err, StrCat("producing to ", rd_kafka_topic_name(topic)));
     }
-    // Backpressure: the poll thread serves delivery reports; wait for room.
-    std::this_thread::sleep_for(std::chrono::microseconds(500));
+    // Backpressure: room frees up as delivery reports are served (any thread may serve them;
+    // the handler is thread-safe).
+    rd_kafka_poll(rk_.get(), 1);
   }
 }
 

@@ -12,7 +12,8 @@
 //                  for delivered outputs. Records are never dropped: a failed delivery fails the
 //                  commit and the instance stops before its offsets move.
 //
-// Delivery reports are served by whoever calls Poll/Flush/Commit (the poll thread); they keep
+// Delivery reports are served by whoever calls Poll/Flush/Commit (the poll thread) and by a
+// Produce call that finds the queue full; they keep
 // the highest acknowledged changelog offset per partition, which becomes the local store's
 // checkpoint after the commit.
 //

@@ -1,5 +1,6 @@
 #include "engine/runtime/kafka_runner.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,6 +57,29 @@ namespace {
 
 constexpr size_t kBatchMaxBytes = 4 << 20;
 constexpr int kMetadataTimeoutMs = 10000;
+
+// Fault injection for the crash tests (tests/integration/kafka_fault_test.cc):
+// KIZASHI_FAULT=<point>:<n> makes the process SIGKILL itself the n-th time it reaches <point>,
+// so a kill lands exactly inside a commit. Points: commit.before_offsets (outputs and
+// changelog produced, transaction open), commit.before_end (offsets added, not committed),
+// commit.after_end (committed in Kafka, local store not yet updated). Unset: no effect.
+void FaultPoint(const char* point) {
+  static const std::pair<std::string, int64_t> fault = [] {
+    const char* env = std::getenv("KIZASHI_FAULT");
+    if (env == nullptr) return std::pair<std::string, int64_t>{"", 0};
+    std::string_view v(env);
+    size_t colon = v.rfind(':');
+    int64_t n = 1;
+    if (colon != std::string_view::npos && ParseInt(v.substr(colon + 1), &n)) v = v.substr(0, colon);
+    return std::pair<std::string, int64_t>{std::string(v), n};
+  }();
+  static std::atomic<int64_t> hits{0};
+  if (fault.first.empty() || fault.first != point) return;
+  if (hits.fetch_add(1) + 1 == fault.second) {
+    KZ_LOG(kWarn, "fault.injected").Kv("point", point);
+    ::kill(::getpid(), SIGKILL);
+  }
+}
 
 // Local-only key (never in the changelog): the next changelog offset of partition p that the
 // local store has applied, and when, as "offset,unix_ms".
@@ -398,9 +422,13 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   absl::Status CommitParked(bool* rolled_back);
   absl::Status Commit();
   absl::Status RollbackParked(bool fatal_producer);
-  absl::Status RestoreGroup(int32_t p, std::vector<int64_t>* start);
+  // Brings the local state of newly assigned partition groups up to date with the changelog
+  // and returns where each must resume (per input).
+  absl::Status RestoreGroups(const std::vector<int32_t>& partitions,
+                             std::map<int32_t, std::vector<int64_t>>* starts);
   absl::Status SeekGroup(Group& g);
   void Shutdown();
+  void LogProgress(int64_t now);
   WorkerThread* WorkerFor(int32_t p) {
     return workers_[static_cast<size_t>(p) % workers_.size()].get();
   }
@@ -441,6 +469,9 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   absl::Status rebalance_error_;  // an error inside a rebalance callback: stop
   std::vector<rd_kafka_message_t*> msgs_;
   int64_t next_commit_ns_ = 0;
+  int64_t next_progress_ns_ = 0;
+  uint64_t last_progress_records_ = 0;
+  int64_t last_progress_ns_ = 0;
   std::vector<int64_t> producer_restarts_ns_;
   KafkaRunStats kstats_;
   int64_t t0_ns_ = 0;
@@ -772,6 +803,7 @@ absl::Status KafkaRunner::Impl::CommitParked(bool* rolled_back) {
     KZ_RETURN_IF_ERROR(local_sinks_->Flush());
   }
   if (eos_) {
+    FaultPoint("commit.before_offsets");
     kk::PartitionListPtr list = consumer_->OffsetList(offsets);
     kk::TxnResult r;
     if (list->cnt > 0) {
@@ -779,7 +811,10 @@ absl::Status KafkaRunner::Impl::CommitParked(bool* rolled_back) {
       r = producer_->SendOffsets(list.get(), md);
       rd_kafka_consumer_group_metadata_destroy(md);
     }
-    if (r.ok()) r = producer_->Commit();
+    if (r.ok()) {
+      FaultPoint("commit.before_end");
+      r = producer_->Commit();
+    }
     if (!r.ok()) {
       KZ_LOG(kWarn, "kafka.txn.failed")
           .Kv("fatal", r.outcome == kk::TxnOutcome::kFatal)
@@ -791,6 +826,7 @@ absl::Status KafkaRunner::Impl::CommitParked(bool* rolled_back) {
     absl::Status st = producer_->Flush([this] { return false; });
     if (!st.ok()) return st;  // a record could not be delivered: stop before offsets move
   }
+  FaultPoint("commit.after_end");
   // Durable in Kafka: now the local cache, in one WriteBatch.
   int64_t now_ms = NowMs(clock_);
   for (const auto& [p, next] : producer_->TakeChangelogOffsets()) {
@@ -878,99 +914,143 @@ absl::Status KafkaRunner::Impl::RollbackParked(bool fatal_producer) {
 // ---------------------------------------------------------------------------------------
 // Rebalance and restore
 
-absl::Status KafkaRunner::Impl::RestoreGroup(int32_t p, std::vector<int64_t>* start) {
+absl::Status KafkaRunner::Impl::RestoreGroups(const std::vector<int32_t>& partitions,
+                                              std::map<int32_t, std::vector<int64_t>>* starts) {
   int64_t t0 = MonotonicNowNs();
-  auto is_boundary = [p](state::Cf cf, std::string_view key) {
+  auto is_boundary = [](int32_t p, state::Cf cf, std::string_view key) {
     return cf == state::Cf::kPositions && key == PositionKey(p);
   };
-  // Where the local store stands.
-  int64_t from = -1;
-  auto ck = store_->Get(state::Cf::kPositions, CheckpointKey(p));
-  if (ck.ok()) {
-    auto parts = Split(*ck, ',');
-    int64_t off = -1, at_ms = 0;
-    if (parts.size() == 2 && ParseInt(parts[0], &off) && ParseInt(parts[1], &at_ms) &&
-        NowMs(clock_) - at_ms < opts_.topics.changelog_delete_retention_ns / 2'000'000) {
-      from = off;  // older than half the tombstone retention: deletes may be gone, rebuild
+  const int kTimeoutMs = 300000;
+  struct Info {
+    int64_t from = -1;  // local checkpoint; -1: rebuild from the beginning
+    bool full = false;
+    int64_t checkpoint = 0;
+    int64_t records = 0;
+    std::vector<int64_t> pos;
+  };
+  std::map<int32_t, Info> info;
+  // 1. Where each local store stands: caught up from its checkpoint, or rebuilt.
+  for (int32_t p : partitions) {
+    Info& in = info[p];
+    auto ck = store_->Get(state::Cf::kPositions, CheckpointKey(p));
+    if (ck.ok()) {
+      auto parts = Split(*ck, ',');
+      int64_t off = -1, at_ms = 0;
+      // Older than half the tombstone retention: deletes may have been compacted away.
+      if (parts.size() == 2 && ParseInt(parts[0], &off) && ParseInt(parts[1], &at_ms) &&
+          NowMs(clock_) - at_ms < opts_.topics.changelog_delete_retention_ns / 2'000'000) {
+        in.from = off;
+      }
+    } else if (!absl::IsNotFound(ck.status())) {
+      return ck.status();
     }
-  } else if (!absl::IsNotFound(ck.status())) {
-    return ck.status();
+    in.full = in.from < 0;
   }
-  bool full = from < 0;
-  int timeout = 120000;
-  absl::StatusOr<kk::RestoreResult> r;
-  if (!full) {
-    r = restorer_->Restore(changelog_topic_, p, from, store_.get(), is_boundary, timeout);
-    if (absl::IsOutOfRange(r.status())) full = true;
-    else if (!r.ok()) return r.status();
-  }
-  if (full) {
-    KZ_RETURN_IF_ERROR(store_->DropPrefix(state::PartitionPrefix(p)));
-    r = restorer_->Restore(changelog_topic_, p, RD_KAFKA_OFFSET_BEGINNING, store_.get(),
-                           is_boundary, timeout);
-    if (!r.ok()) return r.status();
-  }
-  int64_t checkpoint = r->next_offset;
-  int64_t records = r->records;
+  // Restores `ps` from their `from`; partitions whose checkpoint is out of range (the
+  // changelog was truncated) are listed in `out_of_range` for a rebuild.
+  auto restore = [&](const std::vector<int32_t>& ps,
+                     std::vector<int32_t>* out_of_range) -> absl::Status {
+    std::vector<kk::ChangelogReader::Request> reqs;
+    for (int32_t p : ps) {
+      Info& in = info[p];
+      if (in.full && in.from < 0) {
+        KZ_RETURN_IF_ERROR(store_->DropPrefix(state::PartitionPrefix(p)));
+        in.from = RD_KAFKA_OFFSET_BEGINNING;
+      }
+      reqs.push_back({p, in.from});
+    }
+    std::vector<kk::ChangelogReader::Outcome> outs;
+    KZ_RETURN_IF_ERROR(restorer_->RestoreMany(changelog_topic_, reqs, store_.get(), is_boundary,
+                                              kTimeoutMs, &outs));
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      Info& in = info[reqs[i].partition];
+      if (absl::IsOutOfRange(outs[i].status) && out_of_range != nullptr) {
+        in.full = true;
+        in.from = -1;
+        out_of_range->push_back(reqs[i].partition);
+        continue;
+      }
+      KZ_RETURN_IF_ERROR(outs[i].status);
+      in.checkpoint = outs[i].result.next_offset;
+      in.from = in.checkpoint;
+      in.records += outs[i].result.records;
+    }
+    return absl::OkStatus();
+  };
+  std::vector<int32_t> all(partitions.begin(), partitions.end());
+  std::vector<int32_t> rebuild;
+  KZ_RETURN_IF_ERROR(restore(all, &rebuild));
+  if (!rebuild.empty()) KZ_RETURN_IF_ERROR(restore(rebuild, nullptr));
 
-  // Positions in the restored state vs the group's committed offsets: a transaction's
+  // 2. Positions in the restored state vs the group's committed offsets: a transaction's
   // offsets can become visible a moment before its changelog markers; wait for those.
-  std::vector<int64_t> pos;
-  auto read_pos = [&]() -> absl::Status {
-    pos.clear();
+  auto read_pos = [&](int32_t p) -> absl::Status {
+    Info& in = info[p];
+    in.pos.clear();
     auto v = store_->Get(state::Cf::kPositions, PositionKey(p));
     if (absl::IsNotFound(v.status())) return absl::OkStatus();
     if (!v.ok()) return v.status();
-    if (!DecodeKafkaResume(*v, &pos) || pos.size() != input_topics_.size()) {
+    if (!DecodeKafkaResume(*v, &in.pos) || in.pos.size() != input_topics_.size()) {
       return absl::FailedPreconditionError(
           StrCat("partition ", p, ": stored position '", *v, "' does not match the configured ",
                  input_topics_.size(), " Kafka inputs; use a new group id or reset the state"));
     }
     return absl::OkStatus();
   };
-  KZ_RETURN_IF_ERROR(read_pos());
-  auto committed = consumer_->Committed(p, kMetadataTimeoutMs);
+  for (int32_t p : all) KZ_RETURN_IF_ERROR(read_pos(p));
+  auto committed = consumer_->Committed(all, kMetadataTimeoutMs);
   if (!committed.ok()) return committed.status();
-  auto behind = [&]() {
-    for (size_t i = 0; i < committed->size(); ++i) {
+  auto behind = [&](int32_t p) {
+    const auto& c = (*committed)[p];
+    const auto& pos = info[p].pos;
+    for (size_t i = 0; i < c.size(); ++i) {
       int64_t have = pos.empty() ? -1 : pos[i];
-      if ((*committed)[i] >= 0 && have < (*committed)[i]) return true;
+      if (c[i] >= 0 && have < c[i]) return true;
     }
     return false;
   };
-  for (int attempt = 0; attempt < 50 && behind(); ++attempt) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    std::vector<int32_t> late;
+    for (int32_t p : all) {
+      if (behind(p)) late.push_back(p);
+    }
+    if (late.empty()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    auto more = restorer_->Restore(changelog_topic_, p, checkpoint, store_.get(), is_boundary, timeout);
-    if (!more.ok()) return more.status();
-    checkpoint = more->next_offset;
-    records += more->records;
-    KZ_RETURN_IF_ERROR(read_pos());
-  }
-  if (behind()) {
-    // The changelog lacks state the offsets claim (e.g. offsets committed by another tool):
-    // reprocess from the state's positions (duplicates with the same ids, nothing lost).
-    KZ_LOG(kWarn, "kafka.restore.behind_offsets")
-        .Kv("partition", p)
-        .Kv("state", pos.empty() ? std::string("none") : EncodeKafkaResume(pos))
-        .Kv("committed", EncodeKafkaResume(*committed));
+    KZ_RETURN_IF_ERROR(restore(late, nullptr));
+    for (int32_t p : late) KZ_RETURN_IF_ERROR(read_pos(p));
   }
   state::StateDelta ck_delta;
-  ck_delta.Put(state::Cf::kPositions, CheckpointKey(p), StrCat(checkpoint, ",", NowMs(clock_)));
-  KZ_RETURN_IF_ERROR(store_->Commit(ck_delta));
-
-  start->assign(input_topics_.size(), RD_KAFKA_OFFSET_INVALID);
-  if (!pos.empty()) *start = pos;
   double secs = static_cast<double>(MonotonicNowNs() - t0) / 1e9;
-  ++kstats_.restored_partitions;
+  int64_t records = 0;
+  for (int32_t p : all) {
+    Info& in = info[p];
+    if (behind(p)) {
+      // The changelog lacks state the offsets claim (e.g. offsets committed by another tool):
+      // reprocess from the state's positions (duplicates with the same ids, nothing lost).
+      KZ_LOG(kWarn, "kafka.restore.behind_offsets")
+          .Kv("partition", p)
+          .Kv("state", in.pos.empty() ? std::string("none") : EncodeKafkaResume(in.pos))
+          .Kv("committed", EncodeKafkaResume((*committed)[p]));
+    }
+    ck_delta.Put(state::Cf::kPositions, CheckpointKey(p), StrCat(in.checkpoint, ",", NowMs(clock_)));
+    std::vector<int64_t>& start = (*starts)[p];
+    start.assign(input_topics_.size(), RD_KAFKA_OFFSET_INVALID);
+    if (!in.pos.empty()) start = in.pos;
+    records += in.records;
+    KZ_LOG(kInfo, "kafka.restore")
+        .Kv("partition", p)
+        .Kv("full", in.full)
+        .Kv("records", in.records)
+        .Kv("checkpoint", in.checkpoint)
+        .Kv("start", in.pos.empty() ? std::string("committed") : EncodeKafkaResume(in.pos));
+  }
+  KZ_RETURN_IF_ERROR(store_->Commit(ck_delta));
+  kstats_.restored_partitions += all.size();
   kstats_.restored_records += static_cast<uint64_t>(records);
   kstats_.restore_seconds += secs;
-  KZ_LOG(kInfo, "kafka.restore")
-      .Kv("partition", p)
-      .Kv("full", full)
-      .Kv("from", full ? int64_t{0} : from)
+  KZ_LOG(kInfo, "kafka.restore.done")
+      .Kv("partitions", all.size())
       .Kv("records", records)
-      .Kv("checkpoint", checkpoint)
-      .Kv("start", pos.empty() ? std::string("committed") : EncodeKafkaResume(pos))
       .Kv("seconds", secs);
   return absl::OkStatus();
 }
@@ -991,13 +1071,17 @@ void KafkaRunner::Impl::OnRebalance(bool assign, const std::vector<int32_t>& par
   if (!st.ok() && rebalance_error_.ok()) rebalance_error_ = st;
   if (assign) {
     std::vector<kk::GroupStart> starts;
+    std::map<int32_t, std::vector<int64_t>> restored;
+    if (rebalance_error_.ok() && !partitions.empty()) {
+      absl::Status rs = RestoreGroups(partitions, &restored);
+      if (!rs.ok()) rebalance_error_ = rs;
+    }
     for (int32_t p : partitions) {
       kk::GroupStart gs;
       gs.partition = p;
-      if (rebalance_error_.ok()) {
-        absl::Status rs = RestoreGroup(p, &gs.offsets);
-        if (!rs.ok()) rebalance_error_ = rs;
-      }
+      gs.offsets = restored.count(p) ? restored[p]
+                                     : std::vector<int64_t>(input_topics_.size(),
+                                                            RD_KAFKA_OFFSET_INVALID);
       auto g = std::make_unique<Group>(input_topics_.size());
       g->partition = p;
       g->worker = WorkerFor(p);
@@ -1056,6 +1140,8 @@ absl::Status KafkaRunner::Impl::Loop() {
     }
     producer_->Poll(0);
 
+    if (now >= next_progress_ns_) LogProgress(now);
+
     bool worker_failed = false;
     for (auto& w : workers_) worker_failed |= w->failed();
     if (worker_failed || now >= next_commit_ns_) {
@@ -1087,6 +1173,31 @@ absl::Status KafkaRunner::Impl::Finish() {
   }
   if (!rebalance_error_.ok() && st.ok()) st = rebalance_error_;
   return st;
+}
+
+// One line every 10 s: throughput, backlog and commit health, for operators and the tests.
+void KafkaRunner::Impl::LogProgress(int64_t now) {
+  uint64_t records = 0;
+  for (auto& w : workers_) records += w->stats().records;
+  size_t buffered = 0, paused = 0;
+  for (auto& [p, g] : groups_) {
+    buffered += g->merger.buffered_bytes();
+    for (bool b : g->paused) paused += b;
+  }
+  double secs = static_cast<double>(now - last_progress_ns_) / 1e9;
+  if (last_progress_ns_ > 0 && secs > 0) {
+    KZ_LOG(kInfo, "kafka.progress")
+        .Kv("records", records)
+        .Kv("records_per_s", static_cast<double>(records - last_progress_records_) / secs)
+        .Kv("partitions", groups_.size())
+        .Kv("buffered_bytes", buffered)
+        .Kv("paused", paused)
+        .Kv("commits", kstats_.commits)
+        .Kv("aborts", kstats_.aborts);
+  }
+  last_progress_records_ = records;
+  last_progress_ns_ = now;
+  next_progress_ns_ = now + 10LL * kNanosPerSecond;
 }
 
 void KafkaRunner::Impl::Shutdown() {

@@ -76,7 +76,8 @@ absl::Status MakeConsumer(const std::string& bootstrap, const std::string& group
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
   rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof err);
   rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
-  rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
+  // Probes run while brokers are being killed: their connection errors are expected noise.
+  rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t*, int, const char*, const char*) {});
   out->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (out->rk == nullptr) return absl::InternalError(err);
   return absl::OkStatus();
@@ -245,7 +246,7 @@ absl::StatusOr<std::vector<Doc>> ReadTopic(const std::string& bootstrap, const s
                                            const std::string& destination, bool read_committed,
                                            const std::vector<std::string>& kcat_extra) {
   std::vector<std::string> argv = {"kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning",
-                                   "-e", "-q", "-f", "%s\n"};
+                                   "-e", "-q", "-f", "%s\n", "-X", "fetch.wait.max.ms=10"};
   if (read_committed) {
     argv.push_back("-X");
     argv.push_back("isolation.level=read_committed");
@@ -338,6 +339,27 @@ absl::StatusOr<bool> CaughtUp(const std::string& bootstrap, const std::string& g
   }
   rd_kafka_topic_partition_list_destroy(l);
   return done;
+}
+
+absl::StatusOr<int64_t> CommittedRecords(const std::string& bootstrap, const std::string& group,
+                                         const std::vector<std::string>& topics) {
+  RdKafka c;
+  absl::Status st = MakeConsumer(bootstrap, group, &c);
+  if (!st.ok()) return st;
+  auto parts = Partitions(c.rk, topics);
+  if (!parts.ok()) return parts.status();
+  rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(16);
+  for (const auto& [t, n] : *parts) {
+    for (int p = 0; p < n; ++p) rd_kafka_topic_partition_list_add(l, t.c_str(), p);
+  }
+  rd_kafka_resp_err_t e = rd_kafka_committed(c.rk, l, 10000);
+  int64_t n = 0;
+  for (int i = 0; i < l->cnt && e == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+    if (l->elems[i].offset > 0) n += l->elems[i].offset;
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return absl::UnavailableError(rd_kafka_err2str(e));
+  return n;
 }
 
 absl::StatusOr<int64_t> TopicRecords(const std::string& bootstrap,

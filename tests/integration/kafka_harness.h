@@ -101,6 +101,9 @@ absl::Status KcatProduce(const std::string& bootstrap, const std::string& topic,
 // partition's end (its high watermark).
 absl::StatusOr<bool> CaughtUp(const std::string& bootstrap, const std::string& group,
                               const std::vector<std::string>& topics);
+// Records of `topics` the group has committed (sum over partitions of committed - low).
+absl::StatusOr<int64_t> CommittedRecords(const std::string& bootstrap, const std::string& group,
+                                         const std::vector<std::string>& topics);
 // Total records (high - low watermark) of `topics`.
 absl::StatusOr<int64_t> TopicRecords(const std::string& bootstrap,
                                      const std::vector<std::string>& topics);
