@@ -56,12 +56,19 @@ absl::Status GroupConsumer::Subscribe() {
 }
 
 size_t GroupConsumer::Poll(int timeout_ms, size_t max, std::vector<rd_kafka_message_t*>* out) {
+  // consume_batch_queue waits for a full batch (or the timeout); wait for the first message
+  // only, then take whatever else is already there: latency stays one fetch, not a timeout.
+  rd_kafka_message_t* first = rd_kafka_consumer_poll(rk_.get(), timeout_ms);
+  if (first == nullptr) return 0;
   size_t before = out->size();
-  out->resize(before + max);
-  ssize_t n = rd_kafka_consume_batch_queue(queue_, timeout_ms, out->data() + before, max);
-  if (n < 0) n = 0;
-  out->resize(before + static_cast<size_t>(n));
-  return static_cast<size_t>(n);
+  out->push_back(first);
+  if (max > 1) {
+    out->resize(before + max);
+    ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, out->data() + before + 1, max - 1);
+    if (n < 0) n = 0;
+    out->resize(before + 1 + static_cast<size_t>(n));
+  }
+  return out->size() - before;
 }
 
 int GroupConsumer::InputOf(const rd_kafka_message_t* msg) const {

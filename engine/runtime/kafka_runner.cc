@@ -390,6 +390,8 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   absl::Status Loop();
   absl::Status Finish();
   void Summarize(RunSummary* s, KafkaRunStats* k);
+  // After an error nothing more may be committed: leaving the group only releases.
+  void MarkFailed() { failed_ = true; }
 
   void OnRebalance(bool assign, const std::vector<int32_t>& partitions, bool lost) override;
 
@@ -468,6 +470,7 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
 
   absl::Status rebalance_error_;  // an error inside a rebalance callback: stop
   std::vector<rd_kafka_message_t*> msgs_;
+  std::map<std::pair<int, int32_t>, int64_t> last_of_;  // (input, partition) -> last offset polled
   int64_t next_commit_ns_ = 0;
   int64_t next_progress_ns_ = 0;
   uint64_t last_progress_records_ = 0;
@@ -476,6 +479,7 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   KafkaRunStats kstats_;
   int64_t t0_ns_ = 0;
   bool shut_down_ = false;
+  bool failed_ = false;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -1060,7 +1064,9 @@ void KafkaRunner::Impl::OnRebalance(bool assign, const std::vector<int32_t>& par
   ++kstats_.rebalances;
   absl::Status st = ParkAll();
   bool rolled_back = false;
-  if (st.ok()) {
+  if (failed_) {
+    // Stopping after an error: nothing is committed; the partitions are just let go.
+  } else if (st.ok()) {
     if (lost) {
       // Someone else owns these now: nothing of the open transaction may be committed.
       st = RollbackParked(false);
@@ -1072,7 +1078,7 @@ void KafkaRunner::Impl::OnRebalance(bool assign, const std::vector<int32_t>& par
   if (assign) {
     std::vector<kk::GroupStart> starts;
     std::map<int32_t, std::vector<int64_t>> restored;
-    if (rebalance_error_.ok() && !partitions.empty()) {
+    if (!failed_ && rebalance_error_.ok() && !partitions.empty()) {
       absl::Status rs = RestoreGroups(partitions, &restored);
       if (!rs.ok()) rebalance_error_ = rs;
     }
@@ -1127,8 +1133,27 @@ absl::Status KafkaRunner::Impl::Loop() {
     timeout_ms = static_cast<int>(std::clamp<int64_t>(until_commit, 0, timeout_ms));
     msgs_.clear();
     consumer_->Poll(timeout_ms, 10000, &msgs_);
+    // The last record of each partition in this poll: if it is the partition's last record
+    // (per the high watermark of the same fetch), the partition is at its end right away —
+    // what its PARTITION_EOF would say one fetch round-trip (fetch.wait.max.ms) later. Without
+    // this a sparse input would hold the merge of its group back for that long.
+    last_of_.clear();
+    for (auto* m : msgs_) {
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) last_of_[{consumer_->InputOf(m), m->partition}] = m->offset;
+    }
     for (auto* m : msgs_) Route(m);
     msgs_.clear();
+    for (const auto& [key, offset] : last_of_) {
+      auto [input, partition] = key;
+      auto it = groups_.find(partition);
+      if (input < 0 || it == groups_.end()) continue;
+      int64_t lo = 0, hi = 0;
+      if (rd_kafka_get_watermark_offsets(consumer_->handle(), input_topics_[static_cast<size_t>(input)].c_str(),
+                                         partition, &lo, &hi) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          hi >= 0 && offset + 1 >= hi) {
+        it->second->merger.SetEof(static_cast<size_t>(input));
+      }
+    }
     if (!rebalance_error_.ok()) return rebalance_error_;
 
     int64_t now = MonotonicNowNs();
@@ -1156,7 +1181,7 @@ absl::Status KafkaRunner::Impl::Finish() {
   // Finish the batches handed to workers, commit them, then leave the group (the revocation
   // callback finds nothing left to commit).
   absl::Status st;
-  if (!workers_.empty() && producer_) {
+  if (!failed_ && !workers_.empty() && producer_) {
     // Let queued batches finish first so that their work is not thrown away.
     int64_t deadline = MonotonicNowNs() + 30LL * kNanosPerSecond;
     while (MonotonicNowNs() < deadline) {
@@ -1253,6 +1278,7 @@ absl::Status KafkaRunner::Run(bool reset_state, RunSummary* summary, KafkaRunSta
   Impl impl(config_, clock_, &stop_);
   absl::Status st = impl.Setup(reset_state);
   if (st.ok()) st = impl.Loop();
+  if (!st.ok()) impl.MarkFailed();
   absl::Status fin = impl.Finish();
   if (st.ok()) st = fin;
   impl.Summarize(summary, kstats);
