@@ -70,6 +70,8 @@ struct Options {
   int seconds = 10;
   std::string work;
   bool smoke = false;
+  double rate = 0;        // paced rate of the latency phase; 0 = half the measured maximum
+  std::string only;       // at_least_once | exactly_once: measure one guarantee only
 };
 
 const std::vector<std::pair<std::string, std::string>> kDestinations = {
@@ -96,10 +98,10 @@ std::string WriteConfig(const Options& o, const std::string& scenario, const std
   StrAppend(&y, "packs: [", KIZASHI_SOURCE_DIR, "/patterns/packs/demo.yaml]\n");
   StrAppend(&y, "rules: [", KIZASHI_SOURCE_DIR, "/deploy/demo/rules.yaml]\n");
   StrAppend(&y, "correlate: {allowed_lateness: 10m, idle_timeout: 1d}\n");
-  StrAppend(&y, "log: {level: warn}\n");
+  StrAppend(&y, "log: {level: ", std::getenv("KZ_BENCH_LOG") ? std::getenv("KZ_BENCH_LOG") : "warn", "}\n");
   StrAppend(&y, "state: {dir: ", dir, "/state}\n");
   StrAppend(&y, "kafka:\n  brokers: ", o.bootstrap, "\n  topic_prefix: ", prefix,
-            "\n  processing_guarantee: ", guarantee,
+            "\n  processing_guarantee: ", guarantee, "\n  progress_interval: 500ms",
             "\n  topics: {input_partitions: 6, output_partitions: 3}\n");
   StrAppend(&y, "destinations:\n");
   for (const auto& [name, topic] : kDestinations) {
@@ -358,28 +360,31 @@ void Measure(const Options& o, const std::string& guarantee, const std::string& 
   {
     OffsetProbe probe(o.bootstrap, prefix + "kizashi", inputs, 6);
     RunnerThread runner(cfg_path);
-    int64_t first_ns = 0, first_n = 0, last_ns = 0, n = 0;
+    // The steady-state rate: between 10 % and 90 % of the input committed (start-up —
+    // joining the group, restoring — and the last commit are not part of it).
     int64_t total = static_cast<int64_t>(ps.records);
+    int64_t lo_mark = total / 10, hi_mark = total - total / 10;
+    int64_t lo_ns = 0, lo_n = 0, hi_ns = 0, hi_n = 0, n = 0;
     int64_t deadline = NowNs() + 600LL * 1'000'000'000;
     while (NowNs() < deadline) {
       n = probe.Committed();
       int64_t now = NowNs();
-      if (n > 0 && first_ns == 0) {
-        first_ns = now;
-        first_n = n;
+      if (n >= lo_mark && lo_ns == 0) {
+        lo_ns = now;
+        lo_n = n;
       }
-      if (n >= total) {
-        last_ns = now;
-        break;
+      if (n >= hi_mark && hi_ns == 0) {
+        hi_ns = now;
+        hi_n = n;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (n >= total) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     runner.Stop();
-    if (last_ns > first_ns && first_ns > 0) {
-      double secs = static_cast<double>(last_ns - first_ns) / 1e9;
-      res->max_rate = static_cast<double>(total - first_n) / secs;
-      res->max_mb = static_cast<double>(ps.bytes) * (static_cast<double>(total - first_n) /
-                                                      static_cast<double>(total)) / secs / 1e6;
+    if (hi_ns > lo_ns && lo_ns > 0) {
+      double secs = static_cast<double>(hi_ns - lo_ns) / 1e9;
+      res->max_rate = static_cast<double>(hi_n - lo_n) / secs;
+      res->max_mb = static_cast<double>(ps.bytes) / static_cast<double>(total) * res->max_rate / 1e6;
     }
     std::fprintf(stderr, "[%s] kizashi: %lld records at %.0f/s\n", tag.c_str(),
                  static_cast<long long>(total), res->max_rate);
@@ -405,7 +410,7 @@ void Measure(const Options& o, const std::string& guarantee, const std::string& 
   rd_kafka_t* prod = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   rd_kafka_topic_t* topics[2] = {rd_kafka_topic_new(prod, (lprefix + "sensors-a").c_str(), nullptr),
                                  rd_kafka_topic_new(prod, (lprefix + "sensors-b").c_str(), nullptr)};
-  double rate = std::max(1000.0, 0.5 * res->max_rate);
+  double rate = o.rate > 0 ? o.rate : std::max(1000.0, 0.5 * res->max_rate);
   res->paced_rate = rate;
   size_t total = std::min(latency_traffic.values.size(),
                           static_cast<size_t>(rate * static_cast<double>(o.seconds)));
@@ -467,9 +472,12 @@ int Main(int argc, char** argv) {
     else if (a == "--seconds") o.seconds = std::atoi(next().c_str());
     else if (a == "--work") o.work = next();
     else if (a == "--smoke") o.smoke = true;
+    else if (a == "--rate") o.rate = std::atof(next().c_str());
+    else if (a == "--only") o.only = next();
     else {
       std::fprintf(stderr, "usage: kafka_bench --bootstrap HOST:PORT [--events N] [--seconds S] "
-                           "[--work DIR] [--smoke]\n");
+                           "[--rate R] [--only at_least_once|exactly_once] [--work DIR] "
+                           "[--smoke]\n");
       return 2;
     }
   }
@@ -516,6 +524,7 @@ int Main(int argc, char** argv) {
 
   std::vector<Result> results;
   for (const char* g2 : {"at_least_once", "exactly_once"}) {
+    if (!o.only.empty() && o.only != g2) continue;
     Result r;
     Measure(o, g2, scenario, latency_traffic, &r);
     results.push_back(r);

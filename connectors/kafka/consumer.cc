@@ -73,8 +73,16 @@ size_t GroupConsumer::Poll(int timeout_ms, size_t max, std::vector<rd_kafka_mess
 
 int GroupConsumer::InputOf(const rd_kafka_message_t* msg) const {
   if (msg->rkt == nullptr) return -1;
+  // Per message: compare the topic handle, and resolve a handle by name only once.
+  for (const auto& [rkt, input] : rkt_cache_) {
+    if (rkt == msg->rkt) return input;
+  }
   auto it = input_of_.find(rd_kafka_topic_name(msg->rkt));
-  return it == input_of_.end() ? -1 : it->second;
+  int input = it == input_of_.end() ? -1 : it->second;
+  // librdkafka keeps a topic's handle alive while the consumer uses it; a stale entry could
+  // only be reused for the same topic name.
+  if (rkt_cache_.size() < 64) rkt_cache_.emplace_back(msg->rkt, input);
+  return input;
 }
 
 void GroupConsumer::OnRebalanceCb(rd_kafka_t* rk, rd_kafka_resp_err_t err,

@@ -90,6 +90,7 @@ class GroupConsumer {
 
   std::vector<std::string> topics_;
   std::map<std::string, int> input_of_;
+  mutable std::vector<std::pair<const rd_kafka_topic_t*, int>> rkt_cache_;
   Listener* listener_ = nullptr;
   ClientPtr rk_;
   rd_kafka_queue_t* queue_ = nullptr;

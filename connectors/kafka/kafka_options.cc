@@ -18,7 +18,8 @@ void TopicOptions::Declare(config::Schema& s, TopicOptions* o) {
         "min.insync.replicas of created topics; 0 = replication_factor - 1 (at least 1).", 0,
         32);
   s.String("changelog", &o->changelog,
-           "Compacted changelog topic of the state store (one partition per input partition).");
+           "Compacted changelog topic of the state store (one partition per input partition). "
+           "Empty: <group_id>-changelog (the state belongs to the group).");
   s.String("packs", &o->packs, "Compacted topic that pattern packs are published on.");
   s.Duration("changelog_delete_retention", &o->changelog_delete_retention_ns,
              "delete.retention.ms of the changelog; a local store whose checkpoint is older "
@@ -59,6 +60,9 @@ void KafkaOptions::Declare(config::Schema& s, KafkaOptions* o) {
   s.Int("max_buffered_bytes", &o->max_buffered_bytes,
         "Fetched-but-unprocessed bytes per input partition before it is paused.", 1 << 16,
         int64_t{1} << 32);
+  s.Duration("progress_interval", &o->progress_interval_ns,
+             "How often a kafka.progress log line reports throughput, backlog and commit times.",
+             100'000'000LL, 3600LL * 1'000'000'000);
   s.Duration("poll_timeout", &o->poll_timeout_ns,
              "Longest wait of one consumer poll when nothing is buffered.", 1'000'000LL,
              10LL * 1'000'000'000);
@@ -115,5 +119,10 @@ void KafkaOptions::Validate(Diagnostics* d) const {
 std::string KafkaOptions::Topic(std::string_view name) const { return StrCat(topic_prefix, name); }
 
 std::string KafkaOptions::GroupId() const { return StrCat(topic_prefix, group_id); }
+
+std::string KafkaOptions::ChangelogTopic() const {
+  return topics.changelog.empty() ? StrCat(topic_prefix, group_id, "-changelog")
+                                  : Topic(topics.changelog);
+}
 
 }  // namespace kizashi::connectors::kafka

@@ -29,8 +29,9 @@ struct TopicOptions {
   int64_t replication_factor = 0;
   // min.insync.replicas of created topics; 0 = replication_factor - 1 (at least 1).
   int64_t min_insync_replicas = 0;
-  // The compacted changelog of the state store (one partition per input partition).
-  std::string changelog = "kizashi-changelog";
+  // The compacted changelog of the state store (one partition per input partition). Empty:
+  // "<group_id>-changelog" — the changelog belongs to the group whose state it holds.
+  std::string changelog;
   // The compacted topic pattern packs are published on.
   std::string packs = "kizashi-packs";
   // Tombstones in the changelog are kept this long (delete.retention.ms); a local store whose
@@ -58,6 +59,8 @@ struct KafkaOptions {
   // An input partition whose fetched-but-unprocessed bytes exceed this is paused (Kafka
   // pause()); it resumes below half. Bounds memory whatever the downstream speed.
   int64_t max_buffered_bytes = 8 << 20;
+  // How often a kafka.progress line is logged (throughput, backlog, commit times).
+  int64_t progress_interval_ns = 10LL * 1'000'000'000;
   // How long one poll waits for records when nothing is buffered.
   int64_t poll_timeout_ns = 20 * 1'000'000LL;
 
@@ -92,6 +95,8 @@ struct KafkaOptions {
   // `topic_prefix + name`.
   std::string Topic(std::string_view name) const;
   std::string GroupId() const;
+  // Full name of the changelog topic.
+  std::string ChangelogTopic() const;
 };
 
 }  // namespace kizashi::connectors::kafka

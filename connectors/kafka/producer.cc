@@ -10,8 +10,10 @@
 namespace kizashi::connectors::kafka {
 
 namespace {
-// Tag on changelog records (rd_kafka_message_t::_private) so delivery reports can tell them.
-void* const kChangelogTag = reinterpret_cast<void*>(uintptr_t{1});
+// Per-record tag (rd_kafka_message_t::_private): epoch << 1 | changelog.
+void* Tag(uint64_t epoch, bool changelog) {
+  return reinterpret_cast<void*>(static_cast<uintptr_t>((epoch << 1) | (changelog ? 1 : 0)));
+}
 int64_t MonotonicNowMs() { return MonotonicNowNs() / 1'000'000; }
 }  // namespace
 
@@ -123,7 +125,10 @@ absl::Status OutputProducer::Produce(rd_kafka_topic_t* topic, int32_t partition,
     char* kptr = key.empty() ? nullptr : const_cast<char*>(key.data());
     char* vptr = value == nullptr ? nullptr : const_cast<char*>(value->data());
     size_t vlen = value == nullptr ? 0 : value->size();
-    void* tag = changelog ? kChangelogTag : nullptr;
+    uint64_t epoch = epoch_.load(std::memory_order_acquire);
+    Slot& slot = slots_[epoch % kSlots];
+    slot.inflight.fetch_add(1, std::memory_order_relaxed);
+    void* tag = Tag(epoch, changelog);
     rd_kafka_resp_err_t err = rd_kafka_producev(
         rk_.get(), RD_KAFKA_V_RKT(topic), RD_KAFKA_V_PARTITION(partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -131,6 +136,7 @@ absl::Status OutputProducer::Produce(rd_kafka_topic_t* topic, int32_t partition,
         RD_KAFKA_V_TIMESTAMP(timestamp_ms),
         RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return absl::OkStatus();
+    slot.inflight.fetch_sub(1, std::memory_order_relaxed);
     if (hdrs != nullptr) rd_kafka_headers_destroy(hdrs);
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       return KafkaError(err, StrCat("producing to ", rd_kafka_topic_name(topic)));
@@ -199,6 +205,8 @@ void OutputProducer::Poll(int timeout_ms) { rd_kafka_poll(rk_.get(), timeout_ms)
 
 void OutputProducer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
   auto* self = static_cast<OutputProducer*>(opaque);
+  auto tag = reinterpret_cast<uintptr_t>(msg->_private);
+  uint64_t epoch = tag >> 1;
   std::lock_guard<std::mutex> l(self->dr_mu_);
   if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (self->delivery_failures_++ == 0) {
@@ -206,18 +214,46 @@ void OutputProducer::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void
           StrCat(rd_kafka_topic_name(msg->rkt), " [", msg->partition, "]: ",
                  rd_kafka_err2str(msg->err));
     }
-    return;
   }
-  if (msg->_private == kChangelogTag) {
-    int64_t& next = self->changelog_next_[msg->partition];
+  Slot& slot = self->slots_[epoch % kSlots];
+  if (slot.epoch != epoch) return;  // an epoch long gone (e.g. purged after an abort)
+  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR && (tag & 1) != 0) {
+    int64_t& next = slot.changelog_next[msg->partition];
     next = std::max(next, msg->offset + 1);
   }
+  slot.inflight.fetch_sub(1, std::memory_order_release);
 }
 
-std::map<int32_t, int64_t> OutputProducer::TakeChangelogOffsets() {
+uint64_t OutputProducer::Seal() {
+  uint64_t sealed = epoch_.load();
+  std::lock_guard<std::mutex> l(dr_mu_);
+  Slot& next = slots_[(sealed + 1) % kSlots];
+  next.epoch = sealed + 1;
+  next.inflight.store(0);
+  next.changelog_next.clear();
+  epoch_.store(sealed + 1, std::memory_order_release);
+  return sealed;
+}
+
+absl::Status OutputProducer::AwaitDelivered(uint64_t epoch, const std::function<bool()>& give_up) {
+  Slot& slot = slots_[epoch % kSlots];
+  while (slot.inflight.load(std::memory_order_acquire) > 0) {
+    rd_kafka_poll(rk_.get(), 2);
+    if (give_up && give_up()) return absl::AbortedError("waiting for deliveries interrupted");
+  }
+  std::string first;
+  uint64_t failed = TakeDeliveryFailures(&first);
+  if (failed > 0) {
+    return absl::DataLossError(StrCat(failed, " output record(s) could not be delivered: ", first));
+  }
+  return absl::OkStatus();
+}
+
+std::map<int32_t, int64_t> OutputProducer::TakeChangelogOffsets(uint64_t epoch) {
   std::lock_guard<std::mutex> l(dr_mu_);
   std::map<int32_t, int64_t> out;
-  out.swap(changelog_next_);
+  Slot& slot = slots_[epoch % kSlots];
+  if (slot.epoch == epoch) out.swap(slot.changelog_next);
   return out;
 }
 

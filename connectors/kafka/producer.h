@@ -12,10 +12,13 @@
 //                  for delivered outputs. Records are never dropped: a failed delivery fails the
 //                  commit and the instance stops before its offsets move.
 //
-// Delivery reports are served by whoever calls Poll/Flush/Commit (the poll thread) and by a
-// Produce call that finds the queue full; they keep
-// the highest acknowledged changelog offset per partition, which becomes the local store's
-// checkpoint after the commit.
+// Epochs: every record belongs to the epoch current when it was produced; the runner seals an
+// epoch at each commit barrier (workers stopped), so an epoch is exactly the records of one
+// commit. Delivery reports (served by whoever calls Poll/Flush/Commit/AwaitDelivered, or by a
+// Produce call that finds the queue full) count down the epoch's records in flight and keep
+// its highest acknowledged changelog offset per partition — the local store's checkpoint
+// after that commit. at_least_once thus waits for exactly one commit's records while the
+// workers go on producing the next.
 //
 // Ownership: owned by the runner. Thread contract: Produce may be called from any thread
 // concurrently (librdkafka is thread-safe); everything else from the poll thread only.
@@ -84,9 +87,16 @@ class OutputProducer {
   TxnResult Commit();
   TxnResult Abort();
 
-  // at_least_once: waits until every produced record is acknowledged (or `give_up` returns
-  // true); fails if any delivery failed since the last Flush.
+  // Waits until every produced record is acknowledged (or `give_up` returns true); fails if
+  // any delivery failed since the last call (`kizashi produce`).
   absl::Status Flush(const std::function<bool()>& give_up);
+
+  // Closes the current epoch and returns it; later records belong to the next. Only while no
+  // Produce call is running (workers parked).
+  uint64_t Seal();
+  // at_least_once: waits until every record of `epoch` is acknowledged (or `give_up`); fails
+  // if any delivery failed.
+  absl::Status AwaitDelivered(uint64_t epoch, const std::function<bool()>& give_up);
 
   // Serves delivery reports.
   void Poll(int timeout_ms);
@@ -95,8 +105,8 @@ class OutputProducer {
   void Interrupt() { interrupted_.store(true); }
   void Resume() { interrupted_.store(false); }
 
-  // Next changelog offset per partition (highest acknowledged + 1) since the last call.
-  std::map<int32_t, int64_t> TakeChangelogOffsets();
+  // Next changelog offset per partition (highest acknowledged + 1) of `epoch`'s records.
+  std::map<int32_t, int64_t> TakeChangelogOffsets(uint64_t epoch);
   // Delivery failures since the last call (0 after a successful transaction commit).
   uint64_t TakeDeliveryFailures(std::string* first_error);
   bool fatal(std::string* reason) const;
@@ -113,9 +123,18 @@ class OutputProducer {
   std::map<std::string, rd_kafka_topic_t*> topics_;
   std::atomic<bool> interrupted_{false};
   int commit_timeout_ms_ = 60000;
+  // Epoch bookkeeping. `epoch_` changes only in Seal; a slot belongs to one epoch at a time
+  // (slots are reused kSlots epochs later; delivery reports of another epoch are ignored).
+  static constexpr size_t kSlots = 16;
+  struct Slot {
+    uint64_t epoch = 0;                  // guarded by dr_mu_
+    std::atomic<int64_t> inflight{0};
+    std::map<int32_t, int64_t> changelog_next;  // guarded by dr_mu_
+  };
+  std::atomic<uint64_t> epoch_{0};
+  Slot slots_[kSlots];
   // Delivery-report state: written by the thread serving reports, read by the poll thread.
   std::mutex dr_mu_;
-  std::map<int32_t, int64_t> changelog_next_;
   uint64_t delivery_failures_ = 0;
   std::string first_delivery_error_;
 };

@@ -1,5 +1,6 @@
 #include "engine/runtime/kafka_runner.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -103,6 +104,18 @@ struct OutputRoutes {
   rd_kafka_topic_t* changelog = nullptr;
   SinkSet* local = nullptr;  // stdout/file/discard destinations (at-least-once)
   std::mutex* local_mu = nullptr;
+  // False while the poll thread commits (between the hand-over of the pending work and the
+  // next transaction's begin): workers keep processing but hold their records back.
+  std::atomic<bool>* open = nullptr;
+};
+
+// A record a worker holds back while a commit is in progress.
+struct DeferredRecord {
+  rd_kafka_topic_t* topic = nullptr;
+  int32_t partition = RD_KAFKA_PARTITION_UA;
+  bool changelog = false;
+  bool tombstone = false;
+  std::string key, value, id, revision;
 };
 
 // Counted per worker, read by the poll thread (summary) — relaxed atomics, no lock.
@@ -131,7 +144,11 @@ class WorkerThread {
   void Start(const Snapshot* snap, const OutputRoutes* routes) {
     snap_ = snap;
     routes_ = routes;
-    thread_ = std::thread([this] { Loop(); });
+    thread_ = std::thread([this] {
+      std::string name = StrCat("kz-worker-", index_);
+      pthread_setname_np(pthread_self(), name.c_str());
+      Loop();
+    });
   }
   void Stop() {
     {
@@ -185,9 +202,13 @@ class WorkerThread {
 
   // --- only while parked ---
   void TakePending(state::StateDelta* delta, std::map<int32_t, std::vector<int64_t>>* offsets) {
-    for (const auto& op : pending_.ops()) {
-      if (op.del) delta->Delete(op.cf, op.key);
-      else delta->Put(op.cf, op.key, op.value);
+    if (delta->empty()) {
+      std::swap(*delta, pending_);
+    } else {
+      for (const auto& op : pending_.ops()) {
+        if (op.del) delta->Delete(op.cf, op.key);
+        else delta->Put(op.cf, op.key, op.value);
+      }
     }
     pending_.Clear();
     for (auto& [p, o] : pending_offsets_) (*offsets)[p] = std::move(o);
@@ -196,6 +217,7 @@ class WorkerThread {
   // Forgets everything since the last commit: pending changes, queued tasks and the
   // in-memory state of every partition (reloaded from the store on next use).
   void Rollback(const std::set<int32_t>& partitions) {
+    deferred_.clear();
     pending_.Clear();
     pending_offsets_.clear();
     for (auto& t : queue_) {
@@ -248,6 +270,17 @@ class WorkerThread {
             return;
           }
           if (park_requested_) {
+            // Everything handed over at this barrier must be in the open transaction.
+            if (!deferred_.empty() && !failed_.load() &&
+                routes_->open->load(std::memory_order_acquire)) {
+              l.unlock();
+              absl::Status st = FlushDeferred();
+              l.lock();
+              if (!st.ok()) {
+                failure_ = st;
+                failed_.store(true);
+              }
+            }
             parked_ = true;
             parked_cv_.notify_all();
             cv_.wait(l, [&] { return !park_requested_ || stop_; });
@@ -278,16 +311,40 @@ class WorkerThread {
     }
   }
 
+  absl::Status Produce(const DeferredRecord& r) {
+    kk::RecordHeader hdrs[2] = {{"kizashi.id", r.id}, {"kizashi.revision", r.revision}};
+    std::string_view v(r.value);
+    return routes_->producer->Produce(r.topic, r.partition, r.key, r.tombstone ? nullptr : &v,
+                                      hdrs, r.id.empty() ? 0 : 2, r.changelog);
+  }
+  // Hands the held-back records to the producer (the transaction is open again).
+  absl::Status FlushDeferred() {
+    for (const auto& r : deferred_) KZ_RETURN_IF_ERROR(Produce(r));
+    deferred_.clear();
+    return absl::OkStatus();
+  }
+  absl::Status Send(DeferredRecord&& r) {
+    if (!routes_->open->load(std::memory_order_acquire)) {
+      deferred_.push_back(std::move(r));
+      return absl::OkStatus();
+    }
+    if (!deferred_.empty()) KZ_RETURN_IF_ERROR(FlushDeferred());
+    return Produce(r);
+  }
+
   absl::Status Emit(int32_t partition) {
-    for (const auto& o : outputs_) {
+    for (auto& o : outputs_) {
       auto it = routes_->topics.find(o.destination);
       if (it != routes_->topics.end()) {
-        std::string rev = StrCat(o.revision);
-        kk::RecordHeader hdrs[2] = {{"kizashi.id", o.document_id}, {"kizashi.revision", rev}};
-        std::string_view v(o.json);
-        KZ_RETURN_IF_ERROR(routes_->producer->Produce(it->second, RD_KAFKA_PARTITION_UA,
-                                                      o.operator_id, &v, hdrs,
-                                                      o.document_id.empty() ? 0 : 2));
+        DeferredRecord r;
+        r.topic = it->second;
+        r.key = o.operator_id;
+        r.value = std::move(o.json);
+        if (!o.document_id.empty()) {
+          r.id = o.document_id;
+          r.revision = StrCat(o.revision);
+        }
+        KZ_RETURN_IF_ERROR(Send(std::move(r)));
       } else if (routes_->local != nullptr) {
         std::lock_guard<std::mutex> l(*routes_->local_mu);
         KZ_RETURN_IF_ERROR(routes_->local->Write(o));
@@ -303,10 +360,14 @@ class WorkerThread {
       }
     }
     for (const auto& op : delta_.ops()) {
-      std::string key = kk::ChangelogKey(op.cf, op.key);
-      std::string_view v(op.value);
-      KZ_RETURN_IF_ERROR(routes_->producer->Produce(routes_->changelog, partition, key,
-                                                    op.del ? nullptr : &v, nullptr, 0, true));
+      DeferredRecord r;
+      r.topic = routes_->changelog;
+      r.partition = partition;
+      r.changelog = true;
+      r.key = kk::ChangelogKey(op.cf, op.key);
+      r.tombstone = op.del;
+      if (!op.del) r.value = op.value;
+      KZ_RETURN_IF_ERROR(Send(std::move(r)));
     }
     return absl::OkStatus();
   }
@@ -370,6 +431,7 @@ class WorkerThread {
   state::StateDelta pending_;
   std::map<int32_t, std::vector<int64_t>> pending_offsets_;
 
+  std::vector<DeferredRecord> deferred_;  // held back while a commit is in progress
   std::vector<route::Output> outputs_;  // reused per task
   state::StateDelta delta_;
   std::mutex stats_mu_;
@@ -397,10 +459,12 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
 
  private:
   struct Group {
-    explicit Group(size_t inputs) : merger(inputs), paused(inputs, false) {}
+    explicit Group(size_t inputs)
+        : merger(inputs), paused(inputs, false), polled_last(inputs, -1) {}
     int32_t partition = 0;
     kk::PartitionMerger merger;
     std::vector<bool> paused;
+    std::vector<int64_t> polled_last;  // per input: last offset routed in this poll, or -1
     std::vector<int64_t> next;       // input positions after what was dispatched
     std::vector<int64_t> committed;  // input positions of the last commit (rollback target)
     WorkerThread* worker = nullptr;
@@ -422,7 +486,28 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   // With workers parked: makes everything processed so far durable. A failed transaction
   // is rolled back (and `*rolled_back` set); only unrecoverable errors are returned.
   absl::Status CommitParked(bool* rolled_back);
+  // The periodic commit: workers stop at a batch boundary only to hand over their pending
+  // work; the transaction commits on the committer thread while they go on (holding their
+  // records back until the next transaction begins, exactly_once) and while this thread
+  // keeps polling. AwaitCommit collects the result (and rolls back on failure).
+  struct CommitJob {
+    uint64_t epoch = 0;
+    state::StateDelta local;
+    std::map<int32_t, std::vector<int64_t>> offsets;
+    rd_kafka_consumer_group_metadata_t* group = nullptr;
+    kk::TxnOutcome outcome = kk::TxnOutcome::kOk;
+    absl::Status status;
+    bool unrecoverable = false;  // not a transaction problem: stop
+    ~CommitJob() {
+      if (group != nullptr) rd_kafka_consumer_group_metadata_destroy(group);
+    }
+  };
   absl::Status Commit();
+  absl::Status AwaitCommit(bool wait);
+  absl::Status TakeBarrier(std::unique_ptr<CommitJob>* job, bool* rolled_back);
+  void RunCommitJob(CommitJob& job);
+  absl::Status FinishJob(std::unique_ptr<CommitJob> job);
+  void CommitterLoop();
   absl::Status RollbackParked(bool fatal_producer);
   // Brings the local state of newly assigned partition groups up to date with the changelog
   // and returns where each must resume (per input).
@@ -459,6 +544,15 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   std::mutex local_mu_;
   std::unique_ptr<kk::OutputProducer> producer_;
   OutputRoutes routes_;
+  std::atomic<bool> open_{true};  // see OutputRoutes::open
+  // The committer thread and its one job (guarded by commit_mu_).
+  std::thread committer_;
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::unique_ptr<CommitJob> job_;
+  bool job_done_ = false;
+  bool committer_stop_ = false;
+  std::atomic<bool> hard_stop_{false};  // shutting down: waits inside a commit give up
   std::unique_ptr<kk::ChangelogReader> restorer_;
   std::unique_ptr<kk::GroupConsumer> consumer_;
   std::vector<std::unique_ptr<WorkerThread>> workers_;
@@ -470,9 +564,11 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
 
   absl::Status rebalance_error_;  // an error inside a rebalance callback: stop
   std::vector<rd_kafka_message_t*> msgs_;
-  std::map<std::pair<int, int32_t>, int64_t> last_of_;  // (input, partition) -> last offset polled
+  std::vector<std::pair<int, int32_t>> touched_;  // (input, partition) with records this poll
+  int64_t poll_ns_ = 0;
   int64_t next_commit_ns_ = 0;
   int64_t next_progress_ns_ = 0;
+  int64_t park_ns_ = 0, commit_ns_ = 0, commit_max_ns_ = 0;  // since the last progress line
   uint64_t last_progress_records_ = 0;
   int64_t last_progress_ns_ = 0;
   std::vector<int64_t> producer_restarts_ns_;
@@ -502,7 +598,7 @@ absl::Status KafkaRunner::Impl::Setup(bool reset_state) {
     input_names_.push_back(in.name);
   }
   if (input_topics_.empty()) return absl::InvalidArgumentError("no inputs configured");
-  changelog_topic_ = opts_.Topic(opts_.topics.changelog);
+  changelog_topic_ = opts_.ChangelogTopic();
 
   // 1. The broker must be able to run our consumer group (Kafka 4 vs librdkafka < 2.11).
   auto apis = kk::ProbeBrokerApiVersions(opts_, kMetadataTimeoutMs);
@@ -549,6 +645,7 @@ absl::Status KafkaRunner::Impl::Setup(bool reset_state) {
   }
   transactional_id_ = StrCat(opts_.GroupId(), "-", instance);
   KZ_RETURN_IF_ERROR(MakeProducer());
+  committer_ = std::thread([this] { CommitterLoop(); });
   auto restorer = kk::ChangelogReader::Create(opts_);
   if (!restorer.ok()) return restorer.status();
   restorer_ = std::move(*restorer);
@@ -624,6 +721,7 @@ absl::Status KafkaRunner::Impl::MakeProducer() {
   routes_.changelog = *cl;
   routes_.local = local_sinks_.get();
   routes_.local_mu = &local_mu_;
+  routes_.open = &open_;
   return absl::OkStatus();
 }
 
@@ -700,9 +798,11 @@ void KafkaRunner::Impl::Route(rd_kafka_message_t* m) {
   }
   rd_kafka_timestamp_type_t tt;
   int64_t ts = rd_kafka_message_timestamp(m, &tt);
-  it->second->merger.Push(static_cast<size_t>(input),
-                          kk::MergeItem{ts, m->offset, m->len + m->key_len + 64, m});
-  it->second->last_activity_ns = MonotonicNowNs();
+  Group& g = *it->second;
+  g.merger.Push(static_cast<size_t>(input), kk::MergeItem{ts, m->offset, m->len + m->key_len + 64, m});
+  g.last_activity_ns = poll_ns_;
+  if (g.polled_last[static_cast<size_t>(input)] < 0) touched_.push_back({input, m->partition});
+  g.polled_last[static_cast<size_t>(input)] = m->offset;
 }
 
 void KafkaRunner::Impl::Dispatch(Group& g, bool* blocked) {
@@ -783,86 +883,197 @@ void KafkaRunner::Impl::UnparkAll() {
   for (auto& w : workers_) w->Unpark();
 }
 
-absl::Status KafkaRunner::Impl::CommitParked(bool* rolled_back) {
+// The Kafka and local side of one commit: runs on the committer thread (or inline, workers
+// parked, for rebalances and shutdown). Touches only the producer, the consumer's thread-safe
+// calls and the store.
+void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
+  if (eos_) {
+    FaultPoint("commit.before_offsets");
+    kk::PartitionListPtr list = consumer_->OffsetList(job.offsets);
+    kk::TxnResult r;
+    if (list->cnt > 0) r = producer_->SendOffsets(list.get(), job.group);
+    if (r.ok()) {
+      FaultPoint("commit.before_end");
+      r = producer_->Commit();
+    }
+    if (!r.ok()) {
+      job.outcome = r.outcome;
+      job.status = r.status;
+      return;
+    }
+  } else {
+    absl::Status st = producer_->AwaitDelivered(job.epoch, [this] { return hard_stop_.load(); });
+    if (!st.ok()) {
+      job.status = st;  // a record could not be delivered: stop before offsets move
+      job.unrecoverable = true;
+      return;
+    }
+  }
+  FaultPoint("commit.after_end");
+  // Durable in Kafka: now the local cache, in one WriteBatch.
+  int64_t now_ms = NowMs(clock_);
+  for (const auto& [p, next] : producer_->TakeChangelogOffsets(job.epoch)) {
+    job.local.Put(state::Cf::kPositions, CheckpointKey(p), StrCat(next, ",", now_ms));
+  }
+  absl::Status st = store_->Commit(job.local);
+  if (!st.ok()) {
+    // Kafka has the commit; the local store catches up from the changelog at restart.
+    job.status = absl::InternalError(StrCat("local state store commit failed (the changelog "
+                                            "has the data; restart to catch up): ",
+                                            st.message()));
+    job.unrecoverable = true;
+    return;
+  }
+  if (eos_) {
+    kk::TxnResult r = producer_->Begin();
+    if (!r.ok()) {
+      job.outcome = r.outcome;
+      job.status = r.status;
+      return;
+    }
+  }
+  open_.store(true, std::memory_order_release);
+  if (!eos_) {
+    st = consumer_->CommitOffsets(job.offsets);
+    if (!st.ok()) {
+      KZ_LOG_EVERY(kWarn, "kafka.offset_commit_failed", 5).Kv("error", std::string(st.message()));
+    }
+  }
+}
+
+void KafkaRunner::Impl::CommitterLoop() {
+  pthread_setname_np(pthread_self(), "kz-commit");
+  std::unique_lock<std::mutex> l(commit_mu_);
+  while (true) {
+    commit_cv_.wait(l, [&] { return committer_stop_ || (job_ && !job_done_); });
+    if (committer_stop_) return;
+    l.unlock();
+    int64_t t0 = MonotonicNowNs();
+    RunCommitJob(*job_);
+    int64_t t1 = MonotonicNowNs();
+    l.lock();
+    commit_ns_ += t1 - t0;
+    commit_max_ns_ = std::max(commit_max_ns_, t1 - t0);
+    job_done_ = true;
+  }
+}
+
+absl::Status KafkaRunner::Impl::TakeBarrier(std::unique_ptr<CommitJob>* job, bool* rolled_back) {
   *rolled_back = false;
   bool failed = false;
   for (auto& w : workers_) {
     if (!w->failed()) continue;
     if (w->failure_is_processing()) return w->failure();
     failed = true;
-    KZ_LOG(kWarn, "kafka.produce_failed").Kv("worker", w->index()).Kv("error", std::string(w->failure().message()));
+    KZ_LOG(kWarn, "kafka.produce_failed")
+        .Kv("worker", w->index())
+        .Kv("error", std::string(w->failure().message()));
   }
   if (failed) {
     *rolled_back = true;
     std::string reason;
     return RollbackParked(producer_->fatal(&reason));
   }
-  state::StateDelta local;
-  std::map<int32_t, std::vector<int64_t>> offsets;
-  for (auto& w : workers_) w->TakePending(&local, &offsets);
-  if (offsets.empty() && local.empty()) return absl::OkStatus();
-
+  auto j = std::make_unique<CommitJob>();
+  for (auto& w : workers_) w->TakePending(&j->local, &j->offsets);
+  if (j->offsets.empty() && j->local.empty()) return absl::OkStatus();
   if (local_sinks_) {
     std::lock_guard<std::mutex> l(local_mu_);
     KZ_RETURN_IF_ERROR(local_sinks_->Flush());
   }
+  j->epoch = producer_->Seal();
   if (eos_) {
-    FaultPoint("commit.before_offsets");
-    kk::PartitionListPtr list = consumer_->OffsetList(offsets);
-    kk::TxnResult r;
-    if (list->cnt > 0) {
-      rd_kafka_consumer_group_metadata_t* md = consumer_->GroupMetadata();
-      r = producer_->SendOffsets(list.get(), md);
-      rd_kafka_consumer_group_metadata_destroy(md);
-    }
-    if (r.ok()) {
-      FaultPoint("commit.before_end");
-      r = producer_->Commit();
-    }
-    if (!r.ok()) {
-      KZ_LOG(kWarn, "kafka.txn.failed")
-          .Kv("fatal", r.outcome == kk::TxnOutcome::kFatal)
-          .Kv("error", std::string(r.status.message()));
-      *rolled_back = true;
-      return RollbackParked(r.outcome == kk::TxnOutcome::kFatal);
-    }
-  } else {
-    absl::Status st = producer_->Flush([this] { return false; });
-    if (!st.ok()) return st;  // a record could not be delivered: stop before offsets move
+    j->group = consumer_->GroupMetadata();
+    // Until the next transaction begins the workers hold their records back.
+    open_.store(false, std::memory_order_release);
   }
-  FaultPoint("commit.after_end");
-  // Durable in Kafka: now the local cache, in one WriteBatch.
-  int64_t now_ms = NowMs(clock_);
-  for (const auto& [p, next] : producer_->TakeChangelogOffsets()) {
-    local.Put(state::Cf::kPositions, CheckpointKey(p), StrCat(next, ",", now_ms));
+  *job = std::move(j);
+  return absl::OkStatus();
+}
+
+absl::Status KafkaRunner::Impl::FinishJob(std::unique_ptr<CommitJob> job) {
+  if (job->unrecoverable) return job->status;
+  if (!job->status.ok()) {
+    KZ_LOG(kWarn, "kafka.txn.failed")
+        .Kv("fatal", job->outcome == kk::TxnOutcome::kFatal)
+        .Kv("error", std::string(job->status.message()));
+    KZ_RETURN_IF_ERROR(ParkAll());
+    absl::Status st = RollbackParked(job->outcome == kk::TxnOutcome::kFatal);
+    UnparkAll();
+    return st;
   }
-  absl::Status st = store_->Commit(local);
-  if (!st.ok()) {
-    // Kafka has the commit; the local store catches up from the changelog at restart.
-    return absl::InternalError(StrCat("local state store commit failed (the changelog has "
-                                      "the data; restart to catch up): ", st.message()));
-  }
-  for (auto& [p, o] : offsets) {
+  for (auto& [p, o] : job->offsets) {
     auto it = groups_.find(p);
     if (it != groups_.end()) it->second->committed = o;
-  }
-  if (eos_) {
-    kk::TxnResult r = producer_->Begin();
-    if (!r.ok()) return r.status;
-  } else {
-    st = consumer_->CommitOffsets(offsets);
-    if (!st.ok()) KZ_LOG_EVERY(kWarn, "kafka.offset_commit_failed", 5).Kv("error", std::string(st.message()));
   }
   ++kstats_.commits;
   return absl::OkStatus();
 }
 
+absl::Status KafkaRunner::Impl::AwaitCommit(bool wait) {
+  std::unique_ptr<CommitJob> done;
+  {
+    std::unique_lock<std::mutex> l(commit_mu_);
+    if (!job_) return absl::OkStatus();
+    if (!job_done_) {
+      if (!wait) return absl::OkStatus();
+      while (!job_done_) {
+        // Keep serving delivery reports while the committer waits for them.
+        l.unlock();
+        producer_->Poll(1);
+        l.lock();
+      }
+    }
+    done = std::move(job_);
+    job_done_ = false;
+  }
+  return FinishJob(std::move(done));
+}
+
 absl::Status KafkaRunner::Impl::Commit() {
+  // One commit at a time: the previous one must have finished.
+  KZ_RETURN_IF_ERROR(AwaitCommit(false));
+  {
+    std::lock_guard<std::mutex> l(commit_mu_);
+    if (job_) return absl::OkStatus();
+  }
+  int64_t t0 = MonotonicNowNs();
   KZ_RETURN_IF_ERROR(ParkAll());
+  park_ns_ += MonotonicNowNs() - t0;
+  std::unique_ptr<CommitJob> job;
   bool rolled_back = false;
-  absl::Status st = CommitParked(&rolled_back);
+  absl::Status st = TakeBarrier(&job, &rolled_back);
   UnparkAll();
-  return st;
+  if (!st.ok() || !job) return st;
+  {
+    std::lock_guard<std::mutex> l(commit_mu_);
+    job_ = std::move(job);
+    job_done_ = false;
+  }
+  commit_cv_.notify_all();
+  return absl::OkStatus();
+}
+
+absl::Status KafkaRunner::Impl::CommitParked(bool* rolled_back) {
+  // Workers parked by the caller; any commit in flight has been awaited.
+  std::unique_ptr<CommitJob> job;
+  KZ_RETURN_IF_ERROR(TakeBarrier(&job, rolled_back));
+  if (!job) return absl::OkStatus();
+  RunCommitJob(*job);
+  if (job->unrecoverable) return job->status;
+  if (!job->status.ok()) {
+    *rolled_back = true;
+    KZ_LOG(kWarn, "kafka.txn.failed")
+        .Kv("fatal", job->outcome == kk::TxnOutcome::kFatal)
+        .Kv("error", std::string(job->status.message()));
+    return RollbackParked(job->outcome == kk::TxnOutcome::kFatal);
+  }
+  for (auto& [p, o] : job->offsets) {
+    auto it = groups_.find(p);
+    if (it != groups_.end()) it->second->committed = o;
+  }
+  ++kstats_.commits;
+  return absl::OkStatus();
 }
 
 absl::Status KafkaRunner::Impl::SeekGroup(Group& g) {
@@ -908,9 +1119,10 @@ absl::Status KafkaRunner::Impl::RollbackParked(bool fatal_producer) {
       KZ_RETURN_IF_ERROR(MakeProducer());
     }
   }
-  producer_->TakeChangelogOffsets();
+  producer_->Seal();  // whatever the aborted epoch delivered is not a checkpoint
   producer_->TakeDeliveryFailures(nullptr);
   for (auto& [p, g] : groups_) KZ_RETURN_IF_ERROR(SeekGroup(*g));
+  open_.store(true, std::memory_order_release);
   KZ_LOG(kInfo, "kafka.rolled_back").Kv("partitions", groups_.size());
   return absl::OkStatus();
 }
@@ -1062,7 +1274,9 @@ absl::Status KafkaRunner::Impl::RestoreGroups(const std::vector<int32_t>& partit
 void KafkaRunner::Impl::OnRebalance(bool assign, const std::vector<int32_t>& partitions,
                                     bool lost) {
   ++kstats_.rebalances;
-  absl::Status st = ParkAll();
+  absl::Status st = AwaitCommit(true);
+  if (!st.ok() && rebalance_error_.ok()) rebalance_error_ = st;
+  st = ParkAll();
   bool rolled_back = false;
   if (failed_) {
     // Stopping after an error: nothing is committed; the partitions are just let go.
@@ -1120,6 +1334,7 @@ void KafkaRunner::Impl::OnRebalance(bool assign, const std::vector<int32_t>& par
 // The poll loop
 
 absl::Status KafkaRunner::Impl::Loop() {
+  pthread_setname_np(pthread_self(), "kz-poll");
   while (!stop_->load()) {
     if (!rebalance_error_.ok()) return rebalance_error_;
     // Anything mergeable waiting for a free worker slot: poll without blocking.
@@ -1137,22 +1352,22 @@ absl::Status KafkaRunner::Impl::Loop() {
     // (per the high watermark of the same fetch), the partition is at its end right away —
     // what its PARTITION_EOF would say one fetch round-trip (fetch.wait.max.ms) later. Without
     // this a sparse input would hold the merge of its group back for that long.
-    last_of_.clear();
-    for (auto* m : msgs_) {
-      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) last_of_[{consumer_->InputOf(m), m->partition}] = m->offset;
-    }
+    poll_ns_ = MonotonicNowNs();
+    touched_.clear();
     for (auto* m : msgs_) Route(m);
     msgs_.clear();
-    for (const auto& [key, offset] : last_of_) {
-      auto [input, partition] = key;
+    for (const auto& [input, partition] : touched_) {
       auto it = groups_.find(partition);
-      if (input < 0 || it == groups_.end()) continue;
+      if (it == groups_.end()) continue;
+      int64_t& offset = it->second->polled_last[static_cast<size_t>(input)];
       int64_t lo = 0, hi = 0;
-      if (rd_kafka_get_watermark_offsets(consumer_->handle(), input_topics_[static_cast<size_t>(input)].c_str(),
+      if (rd_kafka_get_watermark_offsets(consumer_->handle(),
+                                         input_topics_[static_cast<size_t>(input)].c_str(),
                                          partition, &lo, &hi) == RD_KAFKA_RESP_ERR_NO_ERROR &&
           hi >= 0 && offset + 1 >= hi) {
         it->second->merger.SetEof(static_cast<size_t>(input));
       }
+      offset = -1;
     }
     if (!rebalance_error_.ok()) return rebalance_error_;
 
@@ -1166,6 +1381,7 @@ absl::Status KafkaRunner::Impl::Loop() {
     producer_->Poll(0);
 
     if (now >= next_progress_ns_) LogProgress(now);
+    KZ_RETURN_IF_ERROR(AwaitCommit(false));
 
     bool worker_failed = false;
     for (auto& w : workers_) worker_failed |= w->failed();
@@ -1190,7 +1406,13 @@ absl::Status KafkaRunner::Impl::Finish() {
       if (!busy) break;
       producer_->Poll(1);
     }
-    st = Commit();
+    st = AwaitCommit(true);
+    if (st.ok()) st = ParkAll();
+    if (st.ok()) {
+      bool rolled_back = false;
+      st = CommitParked(&rolled_back);
+    }
+    UnparkAll();
   }
   if (consumer_) {
     absl::Status cs = consumer_->Close();
@@ -1200,7 +1422,7 @@ absl::Status KafkaRunner::Impl::Finish() {
   return st;
 }
 
-// One line every 10 s: throughput, backlog and commit health, for operators and the tests.
+// One line every kafka.progress_interval: throughput, backlog and commit health, for operators and the tests.
 void KafkaRunner::Impl::LogProgress(int64_t now) {
   uint64_t records = 0;
   for (auto& w : workers_) records += w->stats().records;
@@ -1218,17 +1440,31 @@ void KafkaRunner::Impl::LogProgress(int64_t now) {
         .Kv("buffered_bytes", buffered)
         .Kv("paused", paused)
         .Kv("commits", kstats_.commits)
-        .Kv("aborts", kstats_.aborts);
+        .Kv("aborts", kstats_.aborts)
+        .Kv("park_ms", static_cast<double>(park_ns_) / 1e6)
+        .Kv("commit_ms", static_cast<double>(commit_ns_) / 1e6)
+        .Kv("commit_max_ms", static_cast<double>(commit_max_ns_) / 1e6);
   }
+  park_ns_ = commit_ns_ = commit_max_ns_ = 0;
   last_progress_records_ = records;
   last_progress_ns_ = now;
-  next_progress_ns_ = now + 10LL * kNanosPerSecond;
+  next_progress_ns_ = now + opts_.progress_interval_ns;
 }
 
 void KafkaRunner::Impl::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  hard_stop_.store(true);
   if (producer_) producer_->Interrupt();
+  if (committer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> l(commit_mu_);
+      committer_stop_ = true;
+    }
+    commit_cv_.notify_all();
+    committer_.join();
+  }
+  job_.reset();
   for (auto& w : workers_) w->Stop();
   for (auto& [p, g] : groups_) {
     g->merger.Clear([](void* h) { rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(h)); });

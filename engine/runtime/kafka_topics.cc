@@ -47,7 +47,7 @@ std::vector<kk::TopicSpec> PlanTopics(const EngineConfig& config, int brokers,
                          StrCat(o.topics.changelog_delete_retention_ns / 1'000'000));
   // Smaller segments than the 1 GiB default so the cleaner compacts a busy changelog soon.
   changelog.emplace_back("segment.bytes", StrCat(64 << 20));
-  add(o.Topic(o.topics.changelog), "changelog", in_parts, changelog);
+  add(o.ChangelogTopic(), "changelog", in_parts, changelog);
   for (const auto& d : config.destinations) {
     if (d.type == "kafka") {
       add(o.Topic(d.topic), "output", static_cast<int32_t>(o.topics.output_partitions), durable);
@@ -67,7 +67,7 @@ absl::StatusOr<int32_t> VerifyTopics(const EngineConfig& config, kk::Admin& admi
   auto info = admin.Describe(names);
   if (!info.ok()) return info.status();
   std::map<std::string, kk::TopicInfo> changelog;
-  std::string changelog_name = config.kafka.Topic(config.kafka.topics.changelog);
+  std::string changelog_name = config.kafka.ChangelogTopic();
   changelog[changelog_name] = (*info)[changelog_name];
   absl::Status cst = admin.DescribeConfigs(&changelog, {"cleanup.policy"});
   if (!cst.ok()) return cst;

@@ -175,22 +175,32 @@ TEST_F(MockCluster, AFencedProducerIsFatal) {
   EXPECT_TRUE(p->fatal(&why));
 }
 
-TEST_F(MockCluster, ChangelogDeliveryOffsetsAreTracked) {
+TEST_F(MockCluster, DeliveriesAndChangelogOffsetsAreTrackedPerEpoch) {
   ASSERT_EQ(rd_kafka_mock_topic_create(mock_, "changelog", 2, 3), RD_KAFKA_RESP_ERR_NO_ERROR);
   auto p = Producer(Guarantee::kAtLeastOnce);
   ASSERT_NE(p, nullptr);
   auto t = p->Topic("changelog");
   ASSERT_TRUE(t.ok());
   std::string_view v = "state";
+  // Epoch 0: five records to partition 1 and a tombstone to partition 0.
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(p->Produce(*t, 1, "k", &v, nullptr, 0, true).ok());
-  ASSERT_TRUE(p->Produce(*t, 0, "k", nullptr, nullptr, 0, true).ok());  // a tombstone
-  ASSERT_TRUE(p->Flush(nullptr).ok());
-  auto offs = p->TakeChangelogOffsets();
-  // Partition 1 got offsets 0..4, partition 0 offset 0: next offsets 5 and 1.
+  ASSERT_TRUE(p->Produce(*t, 0, "k", nullptr, nullptr, 0, true).ok());
+  uint64_t e0 = p->Seal();
+  // Epoch 1 (the next commit) starts while epoch 0 is still in flight: two more records on
+  // partition 1. They must not count as epoch 0's.
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(p->Produce(*t, 1, "k", &v, nullptr, 0, true).ok());
+  ASSERT_TRUE(p->AwaitDelivered(e0, nullptr).ok());
+  auto offs = p->TakeChangelogOffsets(e0);
+  // Epoch 0 got offsets 0..4 on partition 1 and offset 0 on partition 0: next offsets 5, 1.
   EXPECT_EQ(offs.size(), 2u);
   EXPECT_EQ(offs[1], 5);
   EXPECT_EQ(offs[0], 1);
-  EXPECT_TRUE(p->TakeChangelogOffsets().empty());
+  EXPECT_TRUE(p->TakeChangelogOffsets(e0).empty());
+  uint64_t e1 = p->Seal();
+  ASSERT_TRUE(p->AwaitDelivered(e1, nullptr).ok());
+  auto offs1 = p->TakeChangelogOffsets(e1);
+  ASSERT_EQ(offs1.size(), 1u);
+  EXPECT_EQ(offs1[1], 7);  // offsets 5 and 6
 }
 
 }  // namespace
