@@ -109,7 +109,8 @@ TxnResult OutputProducer::Begin() {
 absl::Status OutputProducer::Produce(rd_kafka_topic_t* topic, int32_t partition,
                                      std::string_view key, const std::string_view* value,
                                      const RecordHeader* headers, size_t header_count,
-                                     bool changelog, int64_t timestamp_ms) {
+                                     bool changelog, int64_t timestamp_ms,
+                                     int64_t epoch_override) {
   while (true) {
     if (interrupted_.load(std::memory_order_relaxed)) {
       return absl::AbortedError("producer interrupted (rollback or shutdown)");
@@ -125,7 +126,8 @@ absl::Status OutputProducer::Produce(rd_kafka_topic_t* topic, int32_t partition,
     char* kptr = key.empty() ? nullptr : const_cast<char*>(key.data());
     char* vptr = value == nullptr ? nullptr : const_cast<char*>(value->data());
     size_t vlen = value == nullptr ? 0 : value->size();
-    uint64_t epoch = epoch_.load(std::memory_order_acquire);
+    uint64_t epoch = epoch_override >= 0 ? static_cast<uint64_t>(epoch_override)
+                                         : epoch_.load(std::memory_order_acquire);
     Slot& slot = slots_[epoch % kSlots];
     slot.inflight.fetch_add(1, std::memory_order_relaxed);
     void* tag = Tag(epoch, changelog);

@@ -75,12 +75,15 @@ class OutputProducer {
   TxnResult Begin();
   // Produces one record. `partition` RD_KAFKA_PARTITION_UA = by key (murmur2, as Java
   // clients). A null `value` is a tombstone. `changelog` marks changelog records (their
-  // delivery offsets are tracked). `timestamp_ms` 0 = now (CreateTime). Waits while
+  // delivery offsets are tracked). `timestamp_ms` 0 = now (CreateTime). `epoch` -1 = the
+  // current epoch; a sealed epoch not yet awaited may be given (records that belong to that
+  // commit but are produced after its barrier: at_least_once changelog). Waits while
   // librdkafka's queue is full; fails if the
   // producer is in an error state or Interrupt() was called.
   absl::Status Produce(rd_kafka_topic_t* topic, int32_t partition, std::string_view key,
                        const std::string_view* value, const RecordHeader* headers,
-                       size_t header_count, bool changelog = false, int64_t timestamp_ms = 0);
+                       size_t header_count, bool changelog = false, int64_t timestamp_ms = 0,
+                       int64_t epoch = -1);
   TxnResult SendOffsets(const rd_kafka_topic_partition_list_t* offsets,
                         const rd_kafka_consumer_group_metadata_t* group);
   // Flushes and commits; retriable errors are retried.

@@ -86,6 +86,14 @@ void FaultPoint(const char* point) {
 // local store has applied, and when, as "offset,unix_ms".
 std::string CheckpointKey(int32_t p) { return state::PartitionPrefix(p) + "changelog-checkpoint"; }
 
+// The partition a state key belongs to (its 4-byte big-endian prefix), or -1.
+int32_t PartitionOfKey(std::string_view key) {
+  if (key.size() < 4) return -1;
+  uint32_t u = 0;
+  for (size_t i = 0; i < 4; ++i) u = (u << 8) | static_cast<uint8_t>(key[i]);
+  return static_cast<int32_t>(u);
+}
+
 int64_t NowMs(const Clock* c) { return c->NowNs() / 1'000'000; }
 
 struct Task {
@@ -107,6 +115,11 @@ struct OutputRoutes {
   // False while the poll thread commits (between the hand-over of the pending work and the
   // next transaction's begin): workers keep processing but hold their records back.
   std::atomic<bool>* open = nullptr;
+  // exactly_once: workers produce the changelog with the outputs (the transaction makes them
+  // visible together). at_least_once: the committer produces a commit's changelog only after
+  // its outputs are acknowledged, so the changelog (and a restore from it) never gets ahead
+  // of outputs that were not delivered.
+  bool changelog_inline = true;
 };
 
 // A record a worker holds back while a commit is in progress.
@@ -359,6 +372,7 @@ class WorkerThread {
         counters_.notifications.fetch_add(1, std::memory_order_relaxed);
       }
     }
+    if (!routes_->changelog_inline) return absl::OkStatus();
     for (const auto& op : delta_.ops()) {
       DeferredRecord r;
       r.topic = routes_->changelog;
@@ -563,6 +577,7 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   std::vector<Batch*> free_batches_;
 
   absl::Status rebalance_error_;  // an error inside a rebalance callback: stop
+  std::map<int32_t, std::vector<int64_t>> advance_offsets_;  // restored ahead of the group
   std::vector<rd_kafka_message_t*> msgs_;
   std::vector<std::pair<int, int32_t>> touched_;  // (input, partition) with records this poll
   int64_t poll_ns_ = 0;
@@ -722,6 +737,7 @@ absl::Status KafkaRunner::Impl::MakeProducer() {
   routes_.local = local_sinks_.get();
   routes_.local_mu = &local_mu_;
   routes_.open = &open_;
+  routes_.changelog_inline = eos_;
   return absl::OkStatus();
 }
 
@@ -902,7 +918,24 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
       return;
     }
   } else {
-    absl::Status st = producer_->AwaitDelivered(job.epoch, [this] { return hard_stop_.load(); });
+    auto give_up = [this] { return hard_stop_.load(); };
+    absl::Status st = producer_->AwaitDelivered(job.epoch, give_up);
+    // The outputs of this commit are acknowledged: now its changelog, in unit order per
+    // partition (each unit ends with the partition's position record).
+    for (const auto& op : job.local.ops()) {
+      if (!st.ok()) break;
+      int32_t p = PartitionOfKey(op.key);
+      if (p < 0) {
+        st = absl::InternalError(StrCat("state key without a partition prefix in column family ",
+                                        state::CfName(op.cf)));
+        break;
+      }
+      std::string key = kk::ChangelogKey(op.cf, op.key);
+      std::string_view v(op.value);
+      st = producer_->Produce(routes_.changelog, p, key, op.del ? nullptr : &v, nullptr, 0,
+                              /*changelog=*/true, 0, static_cast<int64_t>(job.epoch));
+    }
+    if (st.ok()) st = producer_->AwaitDelivered(job.epoch, give_up);
     if (!st.ok()) {
       job.status = st;  // a record could not be delivered: stop before offsets move
       job.unrecoverable = true;
@@ -1252,6 +1285,18 @@ absl::Status KafkaRunner::Impl::RestoreGroups(const std::vector<int32_t>& partit
     std::vector<int64_t>& start = (*starts)[p];
     start.assign(input_topics_.size(), RD_KAFKA_OFFSET_INVALID);
     if (!in.pos.empty()) start = in.pos;
+    // at_least_once: the changelog (and so the state) can be ahead of the group's offsets (a
+    // crash between the changelog and the offset commit): move the offsets up to it, so
+    // that lag monitoring and a fresh instance see the progress.
+    if (!eos_ && !in.pos.empty()) {
+      const auto& c = (*committed)[p];
+      for (size_t i = 0; i < c.size(); ++i) {
+        if (in.pos[i] >= 0 && in.pos[i] > c[i]) {
+          advance_offsets_[p] = in.pos;
+          break;
+        }
+      }
+    }
     records += in.records;
     KZ_LOG(kInfo, "kafka.restore")
         .Kv("partition", p)
@@ -1314,6 +1359,11 @@ void KafkaRunner::Impl::OnRebalance(bool assign, const std::vector<int32_t>& par
     }
     absl::Status as = consumer_->Assign(starts);
     if (!as.ok() && rebalance_error_.ok()) rebalance_error_ = as;
+    if (as.ok() && !advance_offsets_.empty()) {
+      absl::Status cs = consumer_->CommitOffsets(advance_offsets_);
+      if (!cs.ok()) KZ_LOG(kWarn, "kafka.offset_commit_failed").Kv("error", std::string(cs.message()));
+      advance_offsets_.clear();
+    }
   } else {
     std::set<int32_t> gone(partitions.begin(), partitions.end());
     for (auto& w : workers_) w->Release(gone);
@@ -1517,7 +1567,18 @@ absl::Status KafkaRunner::Run(bool reset_state, RunSummary* summary, KafkaRunSta
   if (!st.ok()) impl.MarkFailed();
   absl::Status fin = impl.Finish();
   if (st.ok()) st = fin;
-  impl.Summarize(summary, kstats);
+  KafkaRunStats k;
+  impl.Summarize(summary, &k);
+  if (kstats != nullptr) *kstats = k;
+  KZ_LOG(kInfo, "kafka.summary")
+      .Kv("commits", k.commits)
+      .Kv("aborts", k.aborts)
+      .Kv("producer_restarts", k.producer_restarts)
+      .Kv("rebalances", k.rebalances)
+      .Kv("restored_partitions", k.restored_partitions)
+      .Kv("restored_records", k.restored_records)
+      .Kv("restore_seconds", k.restore_seconds)
+      .Kv("pauses", k.pauses);
   if (!st.ok()) KZ_LOG(kError, "kafka.stopped").Kv("error", std::string(st.message()));
   return st;
 }

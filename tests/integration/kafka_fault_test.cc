@@ -145,6 +145,17 @@ class Scenario {
     return false;
   }
 
+  // Waits until the group commits beyond `before` (the instance just started is working).
+  bool WaitProgressBeyond(int64_t before, std::chrono::seconds timeout = std::chrono::seconds(120)) {
+    auto end = Clock::now() + timeout;
+    while (Clock::now() < end) {
+      int64_t n = Committed();
+      if (n > before || n >= s_->records) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
   int64_t Committed() {
     auto n = CommittedRecords(s_->cluster.bootstrap, prefix_ + "kizashi", Inputs());
     return n.ok() ? *n : -1;
@@ -292,8 +303,10 @@ TEST_F(KafkaFault, KillInstanceRepeatedly) {
       run.Start("a", fault);
       ASSERT_TRUE(run.WaitExit("a", std::chrono::seconds(120))) << "fault point never reached";
     } else {
+      int64_t before = run.Committed();
       run.Start("a");
       double f = (static_cast<double>(k) + static_cast<double>(next() % 100) / 100.0) / kills;
+      ASSERT_TRUE(run.WaitProgressBeyond(before));
       ASSERT_TRUE(run.WaitFraction(std::min(f, 0.95)));
       run.Kill("a");
     }
@@ -350,7 +363,9 @@ TEST_F(KafkaFault, AtLeastOnceSurvivesKills) {
   ASSERT_TRUE(run.Prepare());
   int kills = Long() ? 6 : 2;
   for (int k = 0; k < kills; ++k) {
+    int64_t before = run.Committed();
     run.Start("a");
+    ASSERT_TRUE(run.WaitProgressBeyond(before));
     ASSERT_TRUE(run.WaitFraction((k + 0.5) / kills));
     run.Kill("a");
   }
