@@ -89,7 +89,13 @@ class Scenario {
     if (RunCommand({KizashiBin(), "produce", "--config", cfg}, nullptr, &err) != 0) {
       return ::testing::AssertionFailure() << "produce: " << err;
     }
-    auto n = TopicRecords(s_->cluster.bootstrap, Inputs());
+    // The high watermarks follow the acknowledgements within moments.
+    absl::StatusOr<int64_t> n;
+    for (int i = 0; i < 100; ++i) {
+      n = TopicRecords(s_->cluster.bootstrap, Inputs());
+      if (n.ok() && *n == s_->records) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     if (!n.ok() || *n != s_->records) {
       return ::testing::AssertionFailure() << "input topics hold " << (n.ok() ? *n : -1)
                                            << " records, want " << s_->records;
@@ -100,6 +106,9 @@ class Scenario {
 
   void Start(const std::string& instance, const std::string& fault = "") {
     auto p = std::make_unique<Process>();
+    std::error_code ec;
+    auto size = fs::file_size(StrCat(dir_, "/", instance, ".log"), ec);
+    log_start_[instance] = ec ? 0 : static_cast<size_t>(size);
     std::vector<std::string> env;
     if (!fault.empty()) env.push_back("KIZASHI_FAULT=" + fault);
     ASSERT_TRUE(p->Start({KizashiBin(), "run", "--config", Config(instance)},
@@ -113,6 +122,14 @@ class Scenario {
     Progress(StrCat(name_, ": kill -9 ", instance));
   }
   int Stop(const std::string& instance) {
+    // An instance killed right after it started may not have installed its signal handling
+    // yet: wait until it says it has started (or has exited).
+    for (int i = 0; i < 600 && procs_[instance]->running(); ++i) {
+      std::ifstream in(procs_[instance]->log());
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (text.find("event=kafka.started", log_start_[instance]) != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     int rc = procs_[instance]->Stop();
     Progress(StrCat(name_, ": stopped ", instance, " (exit ", rc, ")"));
     return rc;
@@ -215,6 +232,7 @@ class Scenario {
   Suite* s_;
   std::string name_, guarantee_, dir_, prefix_;
   std::map<std::string, std::unique_ptr<Process>> procs_;
+  std::map<std::string, size_t> log_start_;  // log size when each instance last started
 };
 
 class KafkaFault : public ::testing::Test {
