@@ -358,16 +358,15 @@ void Measure(const Options& o, const std::string& guarantee, const std::string& 
   std::fprintf(stderr, "[%s] kcat: %lld records at %.0f/s\n", tag.c_str(),
                static_cast<long long>(kcat_records), res->kcat_rate);
   {
-    OffsetProbe probe(o.bootstrap, prefix + "kizashi", inputs, 6);
     RunnerThread runner(cfg_path);
-    // The steady-state rate: between 10 % and 90 % of the input committed (start-up —
-    // joining the group, restoring — and the last commit are not part of it).
+    // The steady-state rate: between 10 % and 90 % of the input processed (start-up —
+    // joining the group, restoring — and the tail are not part of it).
     int64_t total = static_cast<int64_t>(ps.records);
     int64_t lo_mark = total / 10, hi_mark = total - total / 10;
     int64_t lo_ns = 0, lo_n = 0, hi_ns = 0, hi_n = 0, n = 0;
     int64_t deadline = NowNs() + 600LL * 1'000'000'000;
     while (NowNs() < deadline) {
-      n = probe.Committed();
+      n = static_cast<int64_t>(runner.runner->processed());
       int64_t now = NowNs();
       if (n >= lo_mark && lo_ns == 0) {
         lo_ns = now;
@@ -378,7 +377,12 @@ void Measure(const Options& o, const std::string& guarantee, const std::string& 
         hi_n = n;
       }
       if (n >= total) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    // Everything committed before the next phase.
+    OffsetProbe probe(o.bootstrap, prefix + "kizashi", inputs, 6);
+    while (NowNs() < deadline && probe.Committed() < total) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     runner.Stop();
     if (hi_ns > lo_ns && lo_ns > 0) {
@@ -397,7 +401,7 @@ void Measure(const Options& o, const std::string& guarantee, const std::string& 
   CreateTopics(lcfg);
   RunnerThread runner(lcfg_path);
   NotificationReader reader(o.bootstrap, lprefix, guarantee == "exactly_once");
-  std::this_thread::sleep_for(std::chrono::seconds(3));  // group joined, partitions restored
+  std::this_thread::sleep_for(std::chrono::seconds(1));
   ProduceLog plog;
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[256];
@@ -413,12 +417,26 @@ void Measure(const Options& o, const std::string& guarantee, const std::string& 
   double rate = o.rate > 0 ? o.rate : std::max(1000.0, 0.5 * res->max_rate);
   res->paced_rate = rate;
   size_t total = std::min(latency_traffic.values.size(),
-                          static_cast<size_t>(rate * static_cast<double>(o.seconds)));
+                          static_cast<size_t>(rate * static_cast<double>(o.seconds + 1)));
   plog.sent_ns.resize(total);
   plog.input_of.resize(total);
-  int64_t start = NowNs();
   int64_t ts_ms = SystemClock::Get()->NowNs() / 1'000'000 - static_cast<int64_t>(total);
+  // Warm-up: the first second's records are produced and processed before the measurement
+  // starts (group joined, partitions restored, caches and JIT of the broker warm).
+  size_t warmup = std::min(total / 2, static_cast<size_t>(rate));
+  int64_t start = NowNs();
+  int64_t measure_from_ns = 0;
   for (size_t i = 0; i < total; ++i) {
+    if (i == warmup) {
+      rd_kafka_flush(prod, 30000);
+      int64_t until = NowNs() + 60LL * 1'000'000'000;
+      while (runner.runner->processed() < warmup && NowNs() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      start = NowNs() - static_cast<int64_t>(static_cast<double>(i) * 1e9 / rate);
+      measure_from_ns = NowNs();
+    }
     // Pace: record i is due at start + i / rate.
     int64_t due = start + static_cast<int64_t>(static_cast<double>(i) * 1e9 / rate);
     int64_t now = NowNs();
@@ -451,7 +469,7 @@ void Measure(const Options& o, const std::string& guarantee, const std::string& 
   for (const auto& [src, part, off, read_ns] : reader.seen) {
     int in = src == "sensors-a" ? 0 : 1;
     auto it = plog.at.find({in, part, off});
-    if (it == plog.at.end()) continue;
+    if (it == plog.at.end() || it->second < measure_from_ns) continue;
     lat.ms.push_back(static_cast<double>(read_ns - it->second) / 1e6);
   }
   res->samples = lat.ms.size();

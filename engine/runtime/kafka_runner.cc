@@ -106,8 +106,9 @@ int64_t NowMs(const Clock* c) { return c->NowNs() / 1'000'000; }
 // The poll thread's state. See kafka_runner.h.
 class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
  public:
-  Impl(const EngineConfig& config, const Clock* clock, std::atomic<bool>* stop)
-      : config_(config), opts_(config.kafka), clock_(clock), stop_(stop) {}
+  Impl(const EngineConfig& config, const Clock* clock, std::atomic<bool>* stop,
+       std::atomic<uint64_t>* processed)
+      : config_(config), opts_(config.kafka), clock_(clock), stop_(stop), processed_(processed) {}
   ~Impl() override { Shutdown(); }
 
   absl::Status Setup(bool reset_state);
@@ -164,7 +165,8 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
       if (group != nullptr) rd_kafka_consumer_group_metadata_destroy(group);
     }
   };
-  absl::Status Commit();
+  // `*busy`: the previous commit is still running (try again on the next iteration).
+  absl::Status Commit(bool* busy);
   absl::Status AwaitCommit(bool wait);
   absl::Status TakeBarrier(std::unique_ptr<CommitJob>* job, bool* rolled_back);
   void RunCommitJob(CommitJob& job);
@@ -193,6 +195,7 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   const kk::KafkaOptions& opts_;
   const Clock* clock_;
   std::atomic<bool>* stop_;
+  std::atomic<uint64_t>* processed_;
   bool eos_ = true;
   std::string transactional_id_;
   std::vector<std::string> input_topics_;
@@ -711,12 +714,13 @@ absl::Status KafkaRunner::Impl::AwaitCommit(bool wait) {
   return FinishJob(std::move(done));
 }
 
-absl::Status KafkaRunner::Impl::Commit() {
+absl::Status KafkaRunner::Impl::Commit(bool* busy) {
   // One commit at a time: the previous one must have finished.
   KZ_RETURN_IF_ERROR(AwaitCommit(false));
   {
     std::lock_guard<std::mutex> l(commit_mu_);
-    if (job_) return absl::OkStatus();
+    *busy = job_ != nullptr;
+    if (*busy) return absl::OkStatus();
   }
   int64_t t0 = MonotonicNowNs();
   KZ_RETURN_IF_ERROR(ParkAll());
@@ -1043,7 +1047,7 @@ absl::Status KafkaRunner::Impl::Loop() {
     }
     int timeout_ms = pending ? 1 : static_cast<int>(opts_.poll_timeout_ns / 1'000'000);
     int64_t until_commit = (next_commit_ns_ - MonotonicNowNs()) / 1'000'000;
-    timeout_ms = static_cast<int>(std::clamp<int64_t>(until_commit, 0, timeout_ms));
+    timeout_ms = static_cast<int>(std::clamp<int64_t>(until_commit, 1, std::max(timeout_ms, 1)));
     msgs_.clear();
     consumer_->Poll(timeout_ms, 10000, &msgs_);
     // The last record of each partition in this poll: if it is the partition's last record
@@ -1079,13 +1083,21 @@ absl::Status KafkaRunner::Impl::Loop() {
     producer_->Poll(0);
 
     if (now >= next_progress_ns_) LogProgress(now);
+    {
+      uint64_t records = 0;
+      for (auto& w : workers_) records += w->records();
+      processed_->store(records, std::memory_order_relaxed);
+    }
     KZ_RETURN_IF_ERROR(AwaitCommit(false));
 
     bool worker_failed = false;
     for (auto& w : workers_) worker_failed |= w->failed();
     if (worker_failed || now >= next_commit_ns_) {
-      KZ_RETURN_IF_ERROR(Commit());
-      next_commit_ns_ = MonotonicNowNs() + opts_.commit_interval_ns;
+      bool busy = false;
+      KZ_RETURN_IF_ERROR(Commit(&busy));
+      // A commit that is still running delays the next barrier only until it finishes: the
+      // interval is counted from the barrier, not from the end of the previous commit.
+      if (!busy) next_commit_ns_ = now + opts_.commit_interval_ns;
     }
   }
   return absl::OkStatus();
@@ -1209,7 +1221,7 @@ KafkaRunner::KafkaRunner(const EngineConfig& config, const Clock* clock)
 KafkaRunner::~KafkaRunner() = default;
 
 absl::Status KafkaRunner::Run(bool reset_state, RunSummary* summary, KafkaRunStats* kstats) {
-  Impl impl(config_, clock_, &stop_);
+  Impl impl(config_, clock_, &stop_, &processed_);
   absl::Status st = impl.Setup(reset_state);
   if (st.ok()) st = impl.Loop();
   if (!st.ok()) impl.MarkFailed();

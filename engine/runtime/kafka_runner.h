@@ -64,6 +64,8 @@ class KafkaRunner {
   // changelog).
   absl::Status Run(bool reset_state, RunSummary* summary, KafkaRunStats* kafka_stats = nullptr);
   void RequestStop() { stop_.store(true); }
+  // Records processed so far (updated by the poll loop; any thread may read it).
+  uint64_t processed() const { return processed_.load(std::memory_order_relaxed); }
 
   class Impl;
 
@@ -71,6 +73,7 @@ class KafkaRunner {
   const EngineConfig& config_;
   const Clock* clock_;
   std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> processed_{0};
 };
 
 // The resume position of a partition group in Kafka mode: the next offset of each input.

@@ -183,6 +183,7 @@ void WorkerThread::Loop() {
       std::lock_guard<std::mutex> l(stats_mu_);
       stats_copy_ = worker_.stats();
     }
+    records_.store(worker_.stats().records, std::memory_order_relaxed);
   }
 }
 

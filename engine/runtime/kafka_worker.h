@@ -111,6 +111,8 @@ class WorkerThread {
   // True if the failure is not a Kafka transaction problem (a bug or bad configuration).
   bool failure_is_processing() const { return processing_failure_.load(); }
   WorkerStats stats();
+  // Records processed (relaxed; for progress reporting).
+  uint64_t records() const { return records_.load(std::memory_order_relaxed); }
   const OutputCounters& counters() const { return counters_; }
   int index() const { return index_; }
 
@@ -157,6 +159,7 @@ class WorkerThread {
   std::mutex stats_mu_;
   WorkerStats stats_copy_;
   OutputCounters counters_;
+  std::atomic<uint64_t> records_{0};
 };
 
 }  // namespace kizashi::runtime::kafka_internal
