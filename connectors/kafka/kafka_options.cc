@@ -60,6 +60,11 @@ void KafkaOptions::Declare(config::Schema& s, KafkaOptions* o) {
   s.Int("max_buffered_bytes", &o->max_buffered_bytes,
         "Fetched-but-unprocessed bytes per input partition before it is paused.", 1 << 16,
         int64_t{1} << 32);
+  s.Int("max_records_per_second", &o->max_records_per_second,
+        "Upper bound on the records this instance processes per second (a catch-up after an "
+        "outage then does not flood what is downstream); 0 = no limit. Input partitions pause "
+        "while it holds records back.",
+        0, int64_t{1} << 40);
   s.Duration("progress_interval", &o->progress_interval_ns,
              "How often a kafka.progress log line reports throughput, backlog and commit times.",
              100'000'000LL, 3600LL * 1'000'000'000);

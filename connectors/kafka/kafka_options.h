@@ -59,6 +59,9 @@ struct KafkaOptions {
   // An input partition whose fetched-but-unprocessed bytes exceed this is paused (Kafka
   // pause()); it resumes below half. Bounds memory whatever the downstream speed.
   int64_t max_buffered_bytes = 8 << 20;
+  // Upper bound on records processed per second by this instance; 0 = none. Protects what
+  // is downstream of kizashi during a catch-up (and paces the fault tests).
+  int64_t max_records_per_second = 0;
   // How often a kafka.progress line is logged (throughput, backlog, commit times).
   int64_t progress_interval_ns = 10LL * 1'000'000'000;
   // How long one poll waits for records when nothing is buffered.

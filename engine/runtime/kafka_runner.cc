@@ -232,6 +232,8 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   std::vector<rd_kafka_message_t*> msgs_;
   std::vector<std::pair<int, int32_t>> touched_;  // (input, partition) with records this poll
   int64_t poll_ns_ = 0;
+  double tokens_ = 0;       // kafka.max_records_per_second budget
+  int64_t tokens_ns_ = 0;
   int64_t next_commit_ns_ = 0;
   int64_t next_progress_ns_ = 0;
   int64_t park_ns_ = 0, commit_ns_ = 0, commit_max_ns_ = 0;  // since the last progress line
@@ -474,11 +476,18 @@ void KafkaRunner::Impl::Route(rd_kafka_message_t* m) {
 
 void KafkaRunner::Impl::Dispatch(Group& g, bool* blocked) {
   size_t input;
-  size_t max_records = static_cast<size_t>(config_.batch_max_records);
   while (g.merger.Next(&input)) {
     if (g.worker->full()) {
       *blocked = true;
       return;
+    }
+    size_t max_records = static_cast<size_t>(config_.batch_max_records);
+    if (opts_.max_records_per_second > 0) {
+      if (tokens_ < 1) {
+        *blocked = true;
+        return;
+      }
+      max_records = std::min(max_records, static_cast<size_t>(tokens_));
     }
     Batch* b = AcquireBatch();
     b->Clear();
@@ -495,6 +504,7 @@ void KafkaRunner::Impl::Dispatch(Group& g, bool* blocked) {
       rd_kafka_message_destroy(m);
     }
     b->resume = EncodeKafkaResume(g.next);
+    tokens_ -= static_cast<double>(b->records.size());
     Task t;
     t.kind = Task::kBatch;
     t.partition = g.partition;
@@ -1074,6 +1084,13 @@ absl::Status KafkaRunner::Impl::Loop() {
     if (!rebalance_error_.ok()) return rebalance_error_;
 
     int64_t now = MonotonicNowNs();
+    if (opts_.max_records_per_second > 0) {
+      // Token bucket, at most 100 ms of burst.
+      double rate = static_cast<double>(opts_.max_records_per_second);
+      if (tokens_ns_ > 0) tokens_ += rate * static_cast<double>(now - tokens_ns_) / 1e9;
+      tokens_ = std::min(tokens_, rate / 10 + 1);
+      tokens_ns_ = now;
+    }
     for (auto& [p, g] : groups_) {
       bool blocked = false;
       Dispatch(*g, &blocked);

@@ -52,8 +52,10 @@ void Progress(const std::string& what) {
 
 class Scenario {
  public:
-  Scenario(Suite* s, std::string name, std::string guarantee = "exactly_once")
+  Scenario(Suite* s, std::string name, std::string guarantee = "exactly_once", int64_t rate = -1)
       : s_(s), name_(std::move(name)), guarantee_(std::move(guarantee)) {
+    // Per instance: the input takes about 5 s (short) or 40 s (long) with one instance.
+    rate_ = rate >= 0 ? rate : (Long() ? 25'000 : 40'000);
     dir_ = s->dir + "/" + name_;
     fs::remove_all(dir_);
     fs::create_directories(dir_);
@@ -75,6 +77,9 @@ class Scenario {
       c.instance_id = instance;
       c.partitions = 6;
       c.replication = 3;
+      // Paced, so that the kills, rebalances and broker failures land while the input is
+      // being processed (unpaced, a 1 M-event run is over in a few seconds).
+      if (rate_ > 0) c.extra_kafka = StrCat("  max_records_per_second: ", rate_, "\n");
       WriteGeneratedKafkaConfig(path, c);
     }
     return path;
@@ -231,6 +236,7 @@ class Scenario {
  private:
   Suite* s_;
   std::string name_, guarantee_, dir_, prefix_;
+  int64_t rate_ = 0;
   std::map<std::string, std::unique_ptr<Process>> procs_;
   std::map<std::string, size_t> log_start_;  // log size when each instance last started
 };
@@ -256,7 +262,7 @@ class KafkaFault : public ::testing::Test {
     Progress(StrCat("generated ", s.records, " records (", r.bytes, " bytes, ", r.episodes,
                     " attack episodes)"));
     // The reference: one instance, no faults.
-    Scenario ref(&s, "reference");
+    Scenario ref(&s, "reference", "exactly_once", /*rate=*/0);
     auto ok = ref.Prepare();
     if (!ok) {
       s.setup_error = ok.message();
