@@ -98,10 +98,10 @@ std::string WriteConfig(const Options& o, const std::string& scenario, const std
   StrAppend(&y, "packs: [", KIZASHI_SOURCE_DIR, "/patterns/packs/demo.yaml]\n");
   StrAppend(&y, "rules: [", KIZASHI_SOURCE_DIR, "/deploy/demo/rules.yaml]\n");
   StrAppend(&y, "correlate: {allowed_lateness: 10m, idle_timeout: 1d}\n");
-  StrAppend(&y, "log: {level: ", std::getenv("KZ_BENCH_LOG") ? std::getenv("KZ_BENCH_LOG") : "warn", "}\n");
+  StrAppend(&y, "log: {level: warn}\n");
   StrAppend(&y, "state: {dir: ", dir, "/state}\n");
   StrAppend(&y, "kafka:\n  brokers: ", o.bootstrap, "\n  topic_prefix: ", prefix,
-            "\n  processing_guarantee: ", guarantee, "\n  progress_interval: 500ms",
+            "\n  processing_guarantee: ", guarantee,
             "\n  topics: {input_partitions: 6, output_partitions: 3}\n");
   StrAppend(&y, "destinations:\n");
   for (const auto& [name, topic] : kDestinations) {

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "connectors/kafka/admin.h"
 #include "connectors/kafka/changelog.h"
@@ -170,6 +171,7 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   absl::Status AwaitCommit(bool wait);
   absl::Status TakeBarrier(std::unique_ptr<CommitJob>* job, bool* rolled_back);
   void RunCommitJob(CommitJob& job);
+  absl::Status ProduceChangelog(const CommitJob& job);
   absl::Status FinishJob(std::unique_ptr<CommitJob> job);
   void CommitterLoop();
   absl::Status RollbackParked(bool fatal_producer);
@@ -390,7 +392,7 @@ absl::Status KafkaRunner::Impl::MakeProducer() {
   routes_.local = local_sinks_.get();
   routes_.local_mu = &local_mu_;
   routes_.open = &open_;
-  routes_.changelog_inline = eos_;
+  routes_.changelog_inline = false;  // the committer produces it, per commit (RunCommitJob)
   return absl::OkStatus();
 }
 
@@ -560,11 +562,64 @@ void KafkaRunner::Impl::UnparkAll() {
   for (auto& w : workers_) w->Unpark();
 }
 
+// Keeps only the last operation on each key, in the order of those last operations. A
+// partition's position record is written at the end of each of its units, so its last one
+// still follows every other surviving change of that partition: the commit is one unit.
+static void CoalesceDelta(state::StateDelta* delta) {
+  const auto& ops = delta->ops();
+  if (ops.size() < 2) return;
+  std::unordered_map<std::string_view, size_t> last;
+  last.reserve(ops.size());
+  std::vector<std::string> keys(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    keys[i] = kk::ChangelogKey(ops[i].cf, ops[i].key);
+  }
+  for (size_t i = 0; i < ops.size(); ++i) last[keys[i]] = i;
+  if (last.size() == ops.size()) return;
+  state::StateDelta out;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (last[keys[i]] != i) continue;
+    if (ops[i].del) out.Delete(ops[i].cf, ops[i].key);
+    else out.Put(ops[i].cf, ops[i].key, ops[i].value);
+  }
+  *delta = std::move(out);
+}
+
+// Produces a commit's changelog: one record per key changed in it (the last value), into
+// the commit's epoch; partition = the key's partition prefix.
+absl::Status KafkaRunner::Impl::ProduceChangelog(const CommitJob& job) {
+  for (const auto& op : job.local.ops()) {
+    int32_t p = PartitionOfKey(op.key);
+    if (p < 0) {
+      return absl::InternalError(StrCat("state key without a partition prefix in column family ",
+                                        state::CfName(op.cf)));
+    }
+    std::string key = kk::ChangelogKey(op.cf, op.key);
+    std::string_view v(op.value);
+    KZ_RETURN_IF_ERROR(producer_->Produce(routes_.changelog, p, key, op.del ? nullptr : &v,
+                                          nullptr, 0, /*changelog=*/true, 0,
+                                          static_cast<int64_t>(job.epoch)));
+  }
+  return absl::OkStatus();
+}
+
 // The Kafka and local side of one commit: runs on the committer thread (or inline, workers
 // parked, for rebalances and shutdown). Touches only the producer, the consumer's thread-safe
 // calls and the store.
+//
+// The changelog is produced here, once per commit and key, not by the workers per batch:
+// with live traffic batches are small and the same keys change in many of them, and the
+// changelog (and the local store) only ever needs the state at commit boundaries.
 void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
+  CoalesceDelta(&job.local);
   if (eos_) {
+    // Still inside this commit's transaction (the workers hold their new records back).
+    absl::Status st = ProduceChangelog(job);
+    if (!st.ok()) {
+      job.outcome = producer_->fatal(nullptr) ? kk::TxnOutcome::kFatal : kk::TxnOutcome::kAbortable;
+      job.status = st;
+      return;
+    }
     FaultPoint("commit.before_offsets");
     kk::PartitionListPtr list = consumer_->OffsetList(job.offsets);
     kk::TxnResult r;
@@ -581,21 +636,9 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
   } else {
     auto give_up = [this] { return hard_stop_.load(); };
     absl::Status st = producer_->AwaitDelivered(job.epoch, give_up);
-    // The outputs of this commit are acknowledged: now its changelog, in unit order per
-    // partition (each unit ends with the partition's position record).
-    for (const auto& op : job.local.ops()) {
-      if (!st.ok()) break;
-      int32_t p = PartitionOfKey(op.key);
-      if (p < 0) {
-        st = absl::InternalError(StrCat("state key without a partition prefix in column family ",
-                                        state::CfName(op.cf)));
-        break;
-      }
-      std::string key = kk::ChangelogKey(op.cf, op.key);
-      std::string_view v(op.value);
-      st = producer_->Produce(routes_.changelog, p, key, op.del ? nullptr : &v, nullptr, 0,
-                              /*changelog=*/true, 0, static_cast<int64_t>(job.epoch));
-    }
+    // The outputs of this commit are acknowledged: now its changelog (so that a restore never
+    // gets ahead of outputs that were not delivered).
+    if (st.ok()) st = ProduceChangelog(job);
     if (st.ok()) st = producer_->AwaitDelivered(job.epoch, give_up);
     if (!st.ok()) {
       job.status = st;  // a record could not be delivered: stop before offsets move

@@ -1,7 +1,9 @@
 #include "engine/runtime/kafka_topics.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "engine/common/strings.h"
 
@@ -143,6 +145,25 @@ absl::Status CreateTopics(const EngineConfig& config, kk::Admin& admin,
     bool made = std::find(created.begin(), created.end(), s.name) != created.end();
     report->push_back(StrCat(made ? "created " : "exists  ", s.name, " (", s.role, ", ",
                              s.partitions, " partitions, replication ", s.replication, ")"));
+  }
+  if (!st.ok() || created.empty()) return st;
+  // CreateTopics returns once the controller has the topics; the other brokers learn of them
+  // moments later, and a client asking one of those in between sees no partitions. Wait until
+  // several metadata requests in a row (which librdkafka spreads over the brokers) agree.
+  std::vector<std::string> names(created.begin(), created.end());
+  int agreeing = 0;
+  for (int attempt = 0; attempt < 300 && agreeing < 5; ++attempt) {
+    auto d = admin.Describe(names);
+    bool ready = d.ok();
+    if (ready) {
+      for (const auto& [name, t] : *d) ready = ready && t.exists && t.partitions > 0;
+    }
+    agreeing = ready ? agreeing + 1 : 0;
+    if (agreeing < 5) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (agreeing < 5) {
+    return absl::DeadlineExceededError(
+        "created the topics, but the brokers' metadata did not show them within 30 s");
   }
   return st;
 }

@@ -96,7 +96,7 @@ class Scenario {
     }
     // The high watermarks follow the acknowledgements within moments.
     absl::StatusOr<int64_t> n;
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 300; ++i) {
       n = TopicRecords(s_->cluster.bootstrap, Inputs());
       if (n.ok() && *n == s_->records) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
