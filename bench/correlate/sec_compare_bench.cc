@@ -127,7 +127,7 @@ void WriteKizashi(const std::string& dir, int rules, const std::string& input) {
        "timezone: \"+09:00\"}\n"
     << "registry: {paths: [" << Data::Get().dir << "/registry.yaml], watch_interval: 0s}\n"
     << "patterns: {packs: [pack.yaml], insecure_allow_unsigned: true, watch: false}\n"
-    << "rules: [rules.yaml]\nstate: {dir: state}\noutput_dir: out\n"
+    << "rules: [rules.yaml]\nstate: {dir: state}\noutput_dir: out\nmetrics: {enabled: false}\n"
     << "log: {level: warn}\ndestinations:\n";
   for (const char* d : {"ministry.fsa", "ministry.mlit", "ministry.meti", "ministry.mic",
                         "cabinet-secretariat", "observations", "dead-letter", "late"}) {

@@ -99,6 +99,7 @@ std::string WriteConfig(const Options& o, const std::string& scenario, const std
             KIZASHI_SOURCE_DIR, "/deploy/demo/keys/demo-issuer.pub], watch: false}\n");
   StrAppend(&y, "rules: [", KIZASHI_SOURCE_DIR, "/deploy/demo/rules.yaml]\n");
   StrAppend(&y, "correlate: {allowed_lateness: 10m, idle_timeout: 1d}\n");
+  StrAppend(&y, "metrics: {address: \"127.0.0.1:0\"}\n");
   StrAppend(&y, "log: {level: warn}\n");
   StrAppend(&y, "state: {dir: ", dir, "/state}\n");
   StrAppend(&y, "kafka:\n  brokers: ", o.bootstrap, "\n  topic_prefix: ", prefix,

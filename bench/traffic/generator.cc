@@ -507,6 +507,7 @@ std::string Generator::ConfigYaml(const GenOptions& o) {
             "rules: [rules.yaml]\n"
             "correlate: {allowed_lateness: 30s}\n"
             "state: {dir: state}\n"
+            "metrics: {enabled: false}\n"
             "output_dir: out\n"
             "destinations:\n");
   for (const char* d : {"ministry.fsa", "ministry.mlit", "ministry.meti", "ministry.mic",

@@ -462,6 +462,8 @@ std::string CommonYaml(const std::string& scenario_dir) {
                 // Generated feeds interleave by file position: allow their skew. The idle
                 // advance (processing time) is kept out of comparisons.
                 "correlate: {allowed_lateness: 10m, idle_timeout: 1d}\n",
+                // Several instances share this host: each gets a free port.
+                "metrics: {address: \"127.0.0.1:0\"}\n",
                 "log: {level: info}\n");
 }
 }  // namespace
