@@ -141,8 +141,8 @@ Later sources override earlier ones:
 2. the configuration file;
 3. environment variables `KIZASHI_<PATH>`: the key's path upper-cased with each `.` written
    `__` — `state.dir` is `KIZASHI_STATE__DIR`, `engine.batch_max_records` is
-   `KIZASHI_ENGINE__BATCH_MAX_RECORDS`, `packs` is `KIZASHI_PACKS`. Lists of strings take
-   comma-separated values (`KIZASHI_PACKS=/etc/kizashi/packs,/srv/packs`);
+   `KIZASHI_ENGINE__BATCH_MAX_RECORDS`, `patterns.packs` is `KIZASHI_PATTERNS__PACKS`. Lists of strings take
+   comma-separated values (`KIZASHI_PATTERNS__PACKS=/etc/kizashi/packs,/srv/packs`);
 4. `--set key=value` on the command line (repeatable), with the same value syntax:
    `--set metrics.address=:9730 --set log.level=debug`.
 

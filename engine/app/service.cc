@@ -232,12 +232,9 @@ int RunService(const runtime::EngineConfig& cfg, const std::string& config_path,
   std::unique_ptr<runtime::KafkaRunner> kafka_runner;
   std::function<void()> stop;
   if (kafka_mode) {
-    kafka_runner = std::make_unique<runtime::KafkaRunner>(cfg, SystemClock::Get());
+    // Ready once in the group with every assigned partition restored (set by the runner).
+    kafka_runner = std::make_unique<runtime::KafkaRunner>(cfg, SystemClock::Get(), ctx);
     stop = [r = kafka_runner.get()] { r->RequestStop(); };
-    // The Kafka runner restores partitions as they are assigned, on its own schedule; its
-    // readiness is that it runs (it has no per-assignment readiness hook yet).
-    health.Set("state", true, "kafka mode: restored per assignment from the changelog");
-    health.Set("partitions", true, "kafka mode: assigned by the consumer group");
   } else {
     file_runner = std::make_unique<runtime::FileRunner>(cfg, SystemClock::Get(), ctx);
     stop = [r = file_runner.get()] { r->RequestStop(); };

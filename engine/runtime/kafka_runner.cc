@@ -26,10 +26,12 @@
 #include "engine/common/log.h"
 #include "engine/common/status.h"
 #include "engine/common/strings.h"
+#include "engine/runtime/consumer_probe.h"
 #include "engine/runtime/kafka_topics.h"
 #include "engine/runtime/kafka_worker.h"
 #include "engine/runtime/sinks.h"
 #include "engine/runtime/snapshot.h"
+#include "engine/runtime/state_probe.h"
 #include "engine/runtime/worker.h"
 
 namespace kizashi::runtime {
@@ -107,9 +109,14 @@ int64_t NowMs(const Clock* c) { return c->NowNs() / 1'000'000; }
 // The poll thread's state. See kafka_runner.h.
 class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
  public:
-  Impl(const EngineConfig& config, const Clock* clock, std::atomic<bool>* stop,
-       std::atomic<uint64_t>* processed)
-      : config_(config), opts_(config.kafka), clock_(clock), stop_(stop), processed_(processed) {}
+  Impl(const EngineConfig& config, const Clock* clock, const RunnerContext* ctx,
+       std::atomic<bool>* stop, std::atomic<uint64_t>* processed)
+      : config_(config),
+        opts_(config.kafka),
+        clock_(clock),
+        ctx_(ctx),
+        stop_(stop),
+        processed_(processed) {}
   ~Impl() override { Shutdown(); }
 
   absl::Status Setup(bool reset_state);
@@ -182,6 +189,7 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   absl::Status SeekGroup(Group& g);
   void Shutdown();
   void LogProgress(int64_t now);
+  void ReportLag(int64_t now);
   WorkerThread* WorkerFor(int32_t p) {
     return workers_[static_cast<size_t>(p) % workers_.size()].get();
   }
@@ -196,6 +204,7 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   const EngineConfig& config_;
   const kk::KafkaOptions& opts_;
   const Clock* clock_;
+  const RunnerContext* ctx_;
   std::atomic<bool>* stop_;
   std::atomic<uint64_t>* processed_;
   bool eos_ = true;
@@ -205,7 +214,10 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   std::string changelog_topic_;
   int32_t partitions_ = 0;
 
-  std::shared_ptr<const Snapshot> snap_;
+  SnapshotHolder own_snapshots_;
+  SnapshotHolder* snapshots_ = nullptr;  // ctx_->snapshots, or own_snapshots_
+  std::unique_ptr<StateProbe> state_probe_;
+  int64_t next_lag_ns_ = 0;
   std::unique_ptr<state::StateStore> store_;
   std::unique_ptr<SinkSet> local_sinks_;
   std::mutex local_mu_;
@@ -284,9 +296,12 @@ absl::Status KafkaRunner::Impl::Setup(bool reset_state) {
 
   // 3. Snapshot, state store, local sinks.
   Diagnostics diags;
-  auto snap = BuildSnapshot(config_, 1, &diags);
-  if (!snap.ok()) return snap.status();
-  snap_ = *snap;
+  snapshots_ = ctx_->snapshots != nullptr ? ctx_->snapshots : &own_snapshots_;
+  if (snapshots_->Get() == nullptr) {
+    auto snap = BuildSnapshot(config_, 1, &diags);
+    if (!snap.ok()) return snap.status();
+    snapshots_->Publish(*snap);
+  }
   if (reset_state) {
     std::error_code ec;
     std::filesystem::remove_all(config_.state.dir, ec);
@@ -294,6 +309,7 @@ absl::Status KafkaRunner::Impl::Setup(bool reset_state) {
   auto store = state::StateStore::Open(config_.state);
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
+  if (ctx_->metrics != nullptr) state_probe_ = std::make_unique<StateProbe>(*ctx_->metrics, store_.get());
   std::vector<DestinationConfig> local;
   std::set<std::string> names;
   for (const auto& d : config_.destinations) {
@@ -331,7 +347,9 @@ absl::Status KafkaRunner::Impl::Setup(bool reset_state) {
     KZ_RETURN_IF_ERROR(w->Init());
     workers_.push_back(std::move(w));
   }
-  for (auto& w : workers_) w->Start(snap_.get(), &routes_);
+  for (auto& w : workers_) {
+    w->Start(snapshots_, &routes_, ctx_->probe != nullptr ? ctx_->probe->AddWorker() : nullptr);
+  }
 
   // 6. Join the group.
   auto consumer = kk::GroupConsumer::Create(opts_, input_topics_, this);
@@ -1064,6 +1082,11 @@ void KafkaRunner::Impl::OnRebalance(bool assign, const std::vector<int32_t>& par
     }
     absl::Status as = consumer_->Assign(starts);
     if (!as.ok() && rebalance_error_.ok()) rebalance_error_ = as;
+    if (ctx_->consumer != nullptr) {
+      for (int32_t p : partitions) {
+        for (const auto& t : input_topics_) ctx_->consumer->Assigned(t, p);
+      }
+    }
     if (as.ok() && !advance_offsets_.empty()) {
       absl::Status cs = consumer_->CommitOffsets(advance_offsets_);
       if (!cs.ok()) KZ_LOG(kWarn, "kafka.offset_commit_failed").Kv("error", std::string(cs.message()));
@@ -1081,6 +1104,17 @@ void KafkaRunner::Impl::OnRebalance(bool assign, const std::vector<int32_t>& par
     }
     absl::Status us = consumer_->Unassign(partitions);
     if (!us.ok() && rebalance_error_.ok()) rebalance_error_ = us;
+    if (ctx_->consumer != nullptr) {
+      for (int32_t p : partitions) {
+        for (const auto& t : input_topics_) ctx_->consumer->Revoked(t, p);
+      }
+    }
+  }
+  // Readiness: in the group, and every partition owned is restored and positioned (an
+  // instance that owns none — more instances than partitions — is ready to take some).
+  if (ctx_->health != nullptr && rebalance_error_.ok() && !failed_) {
+    ctx_->health->Set("state", true, StrCat(groups_.size(), " partition group(s) restored"));
+    ctx_->health->Set("partitions", true, StrCat(groups_.size(), " partition group(s) assigned"));
   }
   UnparkAll();
 }
@@ -1143,6 +1177,7 @@ absl::Status KafkaRunner::Impl::Loop() {
     producer_->Poll(0);
 
     if (now >= next_progress_ns_) LogProgress(now);
+    if (ctx_->consumer != nullptr && now >= next_lag_ns_) ReportLag(now);
     {
       uint64_t records = 0;
       for (auto& w : workers_) records += w->records();
@@ -1221,6 +1256,24 @@ void KafkaRunner::Impl::LogProgress(int64_t now) {
   next_progress_ns_ = now + opts_.progress_interval_ns;
 }
 
+// Consumer lag per input partition for the metrics: the high watermark librdkafka last saw
+// (no broker round trip) minus the group's committed position. Once a second.
+void KafkaRunner::Impl::ReportLag(int64_t now) {
+  next_lag_ns_ = now + 1'000'000'000;
+  for (const auto& [p, g] : groups_) {
+    for (size_t i = 0; i < input_topics_.size() && i < g->committed.size(); ++i) {
+      int64_t lo = 0, hi = 0;
+      if (rd_kafka_get_watermark_offsets(consumer_->handle(), input_topics_[i].c_str(), p, &lo,
+                                         &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+          hi < 0) {
+        continue;
+      }
+      int64_t pos = g->committed[i] >= 0 ? g->committed[i] : lo;
+      ctx_->consumer->SetLag(input_topics_[i], p, std::max<int64_t>(0, hi - pos));
+    }
+  }
+}
+
 void KafkaRunner::Impl::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
@@ -1276,12 +1329,12 @@ void KafkaRunner::Impl::Summarize(RunSummary* s, KafkaRunStats* k) {
 
 // ---------------------------------------------------------------------------------------
 
-KafkaRunner::KafkaRunner(const EngineConfig& config, const Clock* clock)
-    : config_(config), clock_(clock) {}
+KafkaRunner::KafkaRunner(const EngineConfig& config, const Clock* clock, RunnerContext context)
+    : config_(config), clock_(clock), ctx_(std::move(context)) {}
 KafkaRunner::~KafkaRunner() = default;
 
 absl::Status KafkaRunner::Run(bool reset_state, RunSummary* summary, KafkaRunStats* kstats) {
-  Impl impl(config_, clock_, &stop_, &processed_);
+  Impl impl(config_, clock_, &ctx_, &stop_, &processed_);
   absl::Status st = impl.Setup(reset_state);
   if (st.ok()) st = impl.Loop();
   if (!st.ok()) impl.MarkFailed();

@@ -54,7 +54,9 @@ struct KafkaRunStats {
 
 class KafkaRunner {
  public:
-  KafkaRunner(const EngineConfig& config, const Clock* clock);
+  // `context`: the snapshot holder reloads publish into, readiness, metrics and probes (see
+  // RunnerContext in file_runner.h); all optional.
+  KafkaRunner(const EngineConfig& config, const Clock* clock, RunnerContext context = {});
   ~KafkaRunner();
   KafkaRunner(const KafkaRunner&) = delete;
   KafkaRunner& operator=(const KafkaRunner&) = delete;
@@ -72,6 +74,7 @@ class KafkaRunner {
  private:
   const EngineConfig& config_;
   const Clock* clock_;
+  RunnerContext ctx_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> processed_{0};
 };

@@ -8,6 +8,7 @@
 #include "connectors/kafka/changelog.h"
 #include "engine/common/status.h"
 #include "engine/common/strings.h"
+#include "engine/common/time.h"
 #include "engine/runtime/kafka_runner.h"
 
 namespace kizashi::runtime::kafka_internal {
@@ -22,8 +23,10 @@ WorkerThread::WorkerThread(int index, const EngineConfig& config, state::StateSt
       capacity_(capacity),
       recycle_(std::move(recycle)) {}
 
-void WorkerThread::Start(const Snapshot* snap, const OutputRoutes* routes) {
-  snap_ = snap;
+void WorkerThread::Start(SnapshotHolder* holder, const OutputRoutes* routes,
+                         PipelineProbe::Worker* probe) {
+  holder_ = holder;
+  probe_ = probe;
   routes_ = routes;
   thread_ = std::thread([this] {
     std::string name = StrCat("kz-worker-", index_);
@@ -253,15 +256,19 @@ absl::Status WorkerThread::Emit(int32_t partition) {
 absl::Status WorkerThread::RunTask(Task& t) {
   outputs_.clear();
   delta_.Clear();
+  // The task pins the snapshot in service now; a reload takes effect at the next task.
+  std::shared_ptr<const Snapshot> snap = holder_->Get();
+  BatchTiming timing;
+  timing.started_ns = MonotonicNowNs();
   absl::Status st;
   if (t.kind == Task::kBatch) {
-    st = worker_.Process(*t.batch, *snap_, &outputs_, &delta_);
+    st = worker_.Process(*t.batch, *snap, &outputs_, &delta_);
   } else {
     auto wm = worker_.Watermark(t.partition);
     if (!wm.ok()) {
       st = wm.status();
     } else if (*wm != INT64_MIN) {
-      st = worker_.AdvanceWatermark(t.partition, *wm + t.advance_by_ns, *snap_, &outputs_,
+      st = worker_.AdvanceWatermark(t.partition, *wm + t.advance_by_ns, *snap, &outputs_,
                                     &delta_);
       // Every unit in the changelog ends with the partition's position record (the
       // restore boundary), even when the input did not move.
@@ -275,7 +282,15 @@ absl::Status WorkerThread::RunTask(Task& t) {
     processing_failure_.store(true);
     return st;
   }
+  timing.processed_ns = MonotonicNowNs();
   KZ_RETURN_IF_ERROR(Emit(t.partition));
+  if (probe_ != nullptr && t.kind == Task::kBatch) {
+    // Outputs are handed to the producer here; they commit with the next commit interval, so
+    // "written" and "committed" are this moment (kafka.commit_interval bounds the rest).
+    timing.written_ns = timing.committed_ns = MonotonicNowNs();
+    timing.committed_wall_ns = SystemClock::Get()->NowNs();
+    probe_->OnBatch(*t.batch, outputs_, *snap, worker_, timing);
+  }
   for (auto& op : delta_.ops()) {
     if (op.del) pending_.Delete(op.cf, op.key);
     else pending_.Put(op.cf, op.key, op.value);

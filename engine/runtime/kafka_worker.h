@@ -30,6 +30,7 @@
 #include "connectors/kafka/producer.h"
 #include "engine/event/batch.h"
 #include "engine/route/router.h"
+#include "engine/runtime/pipeline_probe.h"
 #include "engine/runtime/sinks.h"
 #include "engine/runtime/snapshot.h"
 #include "engine/runtime/worker.h"
@@ -85,7 +86,9 @@ class WorkerThread {
                std::set<std::string> destinations, size_t capacity,
                std::function<void(Batch*)> recycle);
   absl::Status Init() { return worker_.Init(); }
-  void Start(const Snapshot* snap, const OutputRoutes* routes);
+  // Each task pins holder->Get() (a reload takes effect at the next task). `probe` (may be
+  // null) is this worker's metrics cell set, used only on the worker's thread.
+  void Start(SnapshotHolder* holder, const OutputRoutes* routes, PipelineProbe::Worker* probe);
   void Stop();
 
   bool full();
@@ -132,7 +135,8 @@ class WorkerThread {
   Worker worker_;
   const size_t capacity_;
   std::function<void(Batch*)> recycle_;
-  const Snapshot* snap_ = nullptr;
+  SnapshotHolder* holder_ = nullptr;
+  PipelineProbe::Worker* probe_ = nullptr;
   const OutputRoutes* routes_ = nullptr;
   std::thread thread_;
 
