@@ -216,9 +216,10 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
 
   SnapshotHolder own_snapshots_;
   SnapshotHolder* snapshots_ = nullptr;  // ctx_->snapshots, or own_snapshots_
-  std::unique_ptr<StateProbe> state_probe_;
   int64_t next_lag_ns_ = 0;
   std::unique_ptr<state::StateStore> store_;
+  // After store_: destroyed first (its destructor reads the store one last time).
+  std::unique_ptr<StateProbe> state_probe_;
   std::unique_ptr<SinkSet> local_sinks_;
   std::mutex local_mu_;
   std::unique_ptr<kk::OutputProducer> producer_;

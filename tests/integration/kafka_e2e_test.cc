@@ -14,6 +14,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <functional>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 #include "bench/gen/traffic_gen.h"
@@ -23,6 +26,7 @@
 #include "engine/runtime/file_runner.h"
 #include "tests/integration/kafka_harness.h"
 #include "tests/testing/testing.h"
+#include "tests/unit/telemetry/test_util.h"
 
 namespace kizashi::itest {
 namespace {
@@ -65,7 +69,8 @@ class KafkaE2E : public ::testing::Test {
   // Starts `kizashi run`, waits until the group has committed every input record, stops it.
   void RunUntilCaughtUp(const std::string& cfg, const std::vector<std::string>& sets,
                         const std::string& group, const std::vector<std::string>& inputs,
-                        const std::string& log_name = "run.log") {
+                        const std::string& log_name = "run.log",
+                        const std::function<void(const std::string& log)>& caught_up = {}) {
     std::vector<std::string> argv = {KizashiBin(), "run", "--config", cfg};
     for (const auto& s : sets) {
       argv.push_back("--set");
@@ -82,6 +87,7 @@ class KafkaE2E : public ::testing::Test {
       if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     ASSERT_TRUE(done) << "not caught up after 3 minutes; log: " << dir_ << "/" << log_name;
+    if (caught_up) caught_up(dir_ + "/" + log_name);
     EXPECT_EQ(p.Stop(), 0) << "log: " << dir_ << "/" << log_name;
   }
 
@@ -189,6 +195,68 @@ TEST_F(KafkaE2E, DemoTrafficProducedByKizashiGivesTheFileReplayNotifications) {
   RunUntilCaughtUp(cfg, DemoSets(), prefix_ + "kizashi-demo",
                    {prefix_ + "bank-a-syslog", prefix_ + "sensors-eve"});
   ExpectSameAsDemoReplay(ReadDemoOutputs());
+}
+
+// The service surface in Kafka mode: /readyz turns ready once the partitions are assigned and
+// restored, the consumer lag per input partition is exported and reaches 0 once the group has
+// committed everything, and every produced record is counted as consumed exactly once.
+TEST_F(KafkaE2E, KafkaModeExportsReadinessConsumerLagAndPipelineMetrics) {
+  std::string cfg = testing::SourcePath(kDemoKafka);
+  ASSERT_EQ(Kizashi({"topics", "create"}, cfg, DemoSets()), 0);
+  ASSERT_EQ(Kizashi({"produce"}, cfg, DemoSets()), 0);
+  auto lines = [](const std::string& path) {
+    std::ifstream in(path);
+    std::string l;
+    int64_t n = 0;
+    while (std::getline(in, l)) n += l.empty() ? 0 : 1;
+    return n;
+  };
+  const int64_t produced = lines(testing::SourcePath("deploy/demo/traffic/bank-a-syslog.log")) +
+                           lines(testing::SourcePath("deploy/demo/traffic/eve.jsonl"));
+  // Sum of the samples of one metric family (optionally only those whose labels contain `has`).
+  auto sum = [](const std::string& body, const std::string& name, int* series) {
+    double total = 0;
+    *series = 0;
+    std::istringstream in(body);
+    std::string l;
+    while (std::getline(in, l)) {
+      if (l.rfind(name, 0) != 0) continue;
+      char next = l.size() > name.size() ? l[name.size()] : 0;
+      if (next != '{' && next != ' ') continue;
+      total += std::atof(l.c_str() + l.rfind(' ') + 1);
+      ++*series;
+    }
+    return total;
+  };
+  RunUntilCaughtUp(cfg, DemoSets(), prefix_ + "kizashi-demo",
+                   {prefix_ + "bank-a-syslog", prefix_ + "sensors-eve"}, "run.log",
+                   [&](const std::string& log) {
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(text, m, std::regex(R"(event=metrics.listening address=127\.0\.0\.1:(\d+))")))
+        << "no metrics.listening line in " << log;
+    int port = std::atoi(m[1].str().c_str());
+    EXPECT_EQ(testing::HttpGet(port, "/readyz").status, 200);
+    EXPECT_EQ(testing::HttpGet(port, "/healthz").status, 200);
+    // Lag is sampled once a second from what librdkafka last saw: wait for it to settle.
+    std::string body;
+    double lag = -1, consumed = -1, assigned = -1;
+    int lag_series = 0, n = 0;
+    for (int i = 0; i < 100; ++i) {
+      body = testing::HttpGet(port, "/metrics").body;
+      lag = sum(body, "kizashi_consumer_lag_records", &lag_series);
+      consumed = sum(body, "kizashi_records_consumed_total", &n);
+      assigned = sum(body, "kizashi_partitions_assigned", &n);
+      if (lag == 0 && lag_series > 0 && consumed == static_cast<double>(produced)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    // One instance owns all 6 partitions of both inputs: a lag series per (topic, partition).
+    EXPECT_EQ(lag_series, 12) << body;
+    EXPECT_EQ(assigned, 12) << body;
+    EXPECT_EQ(lag, 0) << body;
+    EXPECT_EQ(consumed, static_cast<double>(produced)) << body;
+  });
 }
 
 class KafkaGenerated : public KafkaE2E {
