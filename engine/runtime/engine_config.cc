@@ -146,6 +146,9 @@ void EngineConfig::Validate(Diagnostics* d) const {
   }
   if (registry.paths.empty()) d->Error("config", 0, "registry.paths", "no registry files configured");
   metrics.Validate(d);
+  if (absl::Status st = classify.Validate(); !st.ok()) {
+    d->Error("config", 0, "classify", std::string(st.message()));
+  }
 }
 
 }  // namespace kizashi::runtime
