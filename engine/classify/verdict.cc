@@ -258,8 +258,11 @@ std::string Who(const Incident& inc, std::string_view type) {
 }  // namespace
 
 Verdict Classifier::Classify(const Incident& inc, const registry::Registry& reg) const {
-  Verdict v = ClassifyTelemetry(inc, reg);
   if (inc.withdrawn) {
+    // What the verdict was (rare: only withdrawn incidents pay for the copy).
+    Incident before = inc;
+    before.withdrawn = false;
+    Verdict v = Classify(before, reg);
     Verdict w;
     w.reason = NotReportable::kWithdrawn;
     w.reasons.push_back(StrCat("withdrawn: ", Who(inc, "withdraw")));
@@ -275,6 +278,7 @@ Verdict Classifier::Classify(const Incident& inc, const registry::Registry& reg)
         "a new incident; this one stays withdrawn.";
     return w;
   }
+  Verdict v = ClassifyTelemetry(inc, reg);
   const correlate::OperatorFacts& f = inc.facts;
   if (!f.damage && !f.major_failure && !f.attack_notice) return v;
   std::string target = StrCat("critical system '", inc.target_id, "'");
