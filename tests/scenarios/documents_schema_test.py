@@ -12,7 +12,11 @@ import subprocess
 import sys
 import tempfile
 
+import glob
+import re
+
 import jsonschema
+import yaml
 
 kizashi, source_dir, shared = sys.argv[1], sys.argv[2], sys.argv[3]
 schema = json.load(open(os.path.join(source_dir, "docs/schemas/notification.schema.json")))
@@ -34,6 +38,24 @@ with tempfile.TemporaryDirectory() as tmp:
     docs = [json.loads(line) for line in open(out)]
 
 failures = []
+# The people's inputs of the scenarios follow docs/schemas/input.schema.json.
+input_schema = json.load(open(os.path.join(source_dir, "docs/schemas/input.schema.json")))
+jsonschema.Draft202012Validator.check_schema(input_schema)
+input_validator = jsonschema.Draft202012Validator(input_schema)
+inputs_checked = 0
+for path in sorted(glob.glob(os.path.join(source_dir, "tests/scenarios/annex4/*.yaml"))):
+    sc = yaml.safe_load(open(path))
+    for rec in sc["records"]:
+        text = rec if isinstance(rec, str) else rec.get("record")
+        inp = sc.get("input") if isinstance(rec, str) else rec.get("input", sc.get("input"))
+        if inp not in ("operator-reports", "control") or text is None:
+            continue
+        doc = json.loads(re.sub(r"\$\{incident:\d+\}", "0" * 32, text))
+        inputs_checked += 1
+        for e in input_validator.iter_errors(doc):
+            failures.append(f"{os.path.basename(path)}: input {doc.get('id')}: {e.message}")
+if inputs_checked < 10:
+    failures.append(f"only {inputs_checked} scenario inputs found")
 ministries = {"ministry.fsa", "ministry.mlit", "cabinet-secretariat"}
 categories, reasons = set(), set()
 for d in docs:
@@ -66,7 +88,7 @@ filled = [d for d in docs if d["report"]["response"]["status"] and d["report"]["
 if not filled:
     failures.append("no document fills the response status and other contacts")
 
-print(f"{len(docs)} documents checked")
+print(f"{len(docs)} documents and {inputs_checked} inputs checked")
 for f in failures:
     print("FAIL", f)
 sys.exit(1 if failures else 0)
