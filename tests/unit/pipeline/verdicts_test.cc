@@ -4,12 +4,15 @@
 // immediate; rail: railway -> mlit, after_acknowledgement; gov: government -> cas).
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "engine/classify/verdict.h"
 #include "engine/correlate/incident.h"
+#include "engine/decode/decoder.h"
 #include "engine/inputs/input.h"
 #include "engine/route/router.h"
 #include "tests/unit/pipeline/fixtures.h"
@@ -111,6 +114,71 @@ TEST(Inputs, MergeIsIdempotentAndKeepsWhoAndWhen) {
   EXPECT_TRUE(back.acknowledged);
   EXPECT_TRUE(back.facts.major_failure);
   EXPECT_EQ(back.history.size(), 3u);
+}
+
+// People's inputs arrive through two decoders that accept only their own family.
+TEST(Inputs, DecodersAcceptOnlyTheirFamilyAndTheInputsOperator) {
+  auto batch_of = [](const std::vector<std::string>& recs) {
+    auto b = std::make_unique<Batch>();
+    b->sources = {"in"};
+    for (size_t i = 0; i < recs.size(); ++i) {
+      char* mem = b->arena.Allocate(recs[i].size() + decode::kRecordPadding);
+      std::memcpy(mem, recs[i].data(), recs[i].size());
+      std::memset(mem + recs[i].size(), 0, decode::kRecordPadding);
+      RawRecord r;
+      r.value = std::string_view(mem, recs[i].size());
+      r.pos.offset = static_cast<int64_t>(i) + 1;
+      b->records.push_back(r);
+    }
+    return b;
+  };
+  const std::string notice = R"({"schema":"kizashi.input/1","id":"x","type":"threat_notice","operator":"bank","system":"core","time":"2024-03-01T10:00:00Z","by":"op"})";
+  const std::string ack = R"({"schema":"kizashi.input/1","id":"y","type":"acknowledge","operator":"bank","incident_id":"i","time":"2024-03-01T10:00:00Z","by":"analyst"})";
+  const std::string claim_rail = R"({"schema":"kizashi.input/1","id":"z","type":"threat_notice","operator":"rail","system":"ttc","time":"2024-03-01T10:00:00Z","by":"op"})";
+  decode::DecodeOptions o;
+  o.format = "operator_input";
+  o.max_future_skew_ns = 0;
+  auto dec = decode::MakeDecoder(o);
+  ASSERT_TRUE(dec.ok()) << dec.status();
+  auto b = batch_of({notice, ack, "{not json", claim_rail});
+  (*dec)->Decode(*b);
+  ASSERT_EQ(b->events.size(), 2u);  // the notice, and rail's own notice (operator_from: field)
+  EXPECT_EQ(b->events[0].kind, EventKind::kOperatorInput);
+  EXPECT_EQ(b->events[0].operator_id, "bank");
+  EXPECT_EQ(b->events[0].host, "core");
+  EXPECT_EQ(b->events[0].event_time_ns, 1709287200LL * 1'000'000'000);
+  EXPECT_TRUE(b->events[0].field(FieldId::kRaw).empty());  // never matched against packs
+  EXPECT_EQ(b->events[1].operator_id, "rail");
+  ASSERT_EQ(b->dead_letters.size(), 2u);
+  EXPECT_EQ(b->dead_letters[0].record, 1u);
+  EXPECT_NE(b->dead_letters[0].detail.find("analyst action on an operator_input input"), std::string_view::npos);
+  EXPECT_EQ(b->dead_letters[1].record, 2u);
+  EXPECT_NE(b->dead_letters[1].detail.find("not JSON"), std::string_view::npos);
+
+  // A per-operator report topic: another operator's claim is refused, not attributed.
+  o.operator_from = "fixed";
+  o.operator_fixed = "bank";
+  o.authoritative = true;
+  dec = decode::MakeDecoder(o);
+  ASSERT_TRUE(dec.ok()) << dec.status();
+  b = batch_of({notice, claim_rail});
+  (*dec)->Decode(*b);
+  ASSERT_EQ(b->events.size(), 1u);
+  ASSERT_EQ(b->dead_letters.size(), 1u);
+  EXPECT_EQ(b->dead_letters[0].reason, DeadLetterReason::kOperatorMismatch);
+
+  // The control input takes analyst actions only.
+  o = decode::DecodeOptions{};
+  o.format = "analyst_action";
+  o.max_future_skew_ns = 0;
+  dec = decode::MakeDecoder(o);
+  ASSERT_TRUE(dec.ok()) << dec.status();
+  b = batch_of({ack, notice});
+  (*dec)->Decode(*b);
+  ASSERT_EQ(b->events.size(), 1u);
+  EXPECT_EQ(b->events[0].kind, EventKind::kAnalystAction);
+  ASSERT_EQ(b->dead_letters.size(), 1u);
+  EXPECT_NE(b->dead_letters[0].detail.find("operator report on an analyst_action input"), std::string_view::npos);
 }
 
 // ---- verdicts ------------------------------------------------------------------------------
