@@ -241,8 +241,9 @@ TEST_F(DemoReplay, PreservesEvidenceAndRevisionHistory) {
     lines.push_back(text.substr(p, nl - p));
     p = nl + 1;
   }
-  // ... and the operator's response status (operator-reports.jsonl line 3), preserved the same way.
-  ASSERT_EQ(ev->size(), 6u);
+  // ... line 10, absorbed (cited by revision 2), and the operator's response status
+  // (operator-reports.jsonl line 3), preserved the same way.
+  ASSERT_EQ(ev->size(), 7u);
   std::vector<int64_t> want = {2, 3, 5, 7, 9};
   for (size_t i = 0; i < 5; ++i) {
     EXPECT_EQ((*ev)[i].source, "bank-a-syslog");
@@ -252,9 +253,12 @@ TEST_F(DemoReplay, PreservesEvidenceAndRevisionHistory) {
   std::string reports =
       testing::ReadFileOrDie(testing::SourcePath("deploy/demo/traffic/operator-reports.jsonl"));
   size_t third = reports.find('\n', reports.find('\n') + 1) + 1;
-  EXPECT_EQ((*ev)[5].source, "operator-reports");
-  EXPECT_EQ((*ev)[5].offset, 3);
-  EXPECT_EQ((*ev)[5].record, reports.substr(third, reports.find('\n', third) - third));
+  EXPECT_EQ((*ev)[5].source, "bank-a-syslog");
+  EXPECT_EQ((*ev)[5].offset, 10);
+  EXPECT_EQ((*ev)[5].record, lines[9]);
+  EXPECT_EQ((*ev)[6].source, "operator-reports");
+  EXPECT_EQ((*ev)[6].offset, 3);
+  EXPECT_EQ((*ev)[6].record, reports.substr(third, reports.find('\n', third) - third));
   auto revs = evidence::Revisions(**store, 0, ssh);
   ASSERT_TRUE(revs.ok());
   ASSERT_EQ(revs->size(), 2u);
