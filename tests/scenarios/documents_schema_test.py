@@ -36,6 +36,8 @@ with tempfile.TemporaryDirectory() as tmp:
         print(r.stdout, r.stderr)
         sys.exit(1)
     docs = [json.loads(line) for line in open(out)]
+    m = re.search(r"(\d+) skipped", r.stdout)
+    skipped = int(m.group(1)) if m else 0
 
 failures = []
 # The people's inputs of the scenarios follow docs/schemas/input.schema.json.
@@ -77,16 +79,20 @@ for d in docs:
             failures.append(f"{d['incident_id']} r{d['revision']}: not-reportable revision to "
                             f"{d['destination']} that is not a downgrade")
 
+# Coverage of the whole suite (only when no scenario was skipped for missing data).
 want_categories = {"major_failure", "attack_detected", "attack_notice", "damage"}
 want_reasons = {"preparatory_act", "information_theft", "non_critical_target", "withdrawn"}
-if categories != want_categories:
-    failures.append(f"reportable categories seen {sorted(categories)}, want {sorted(want_categories)}")
-if not want_reasons <= reasons:
-    failures.append(f"not-reportable reasons seen {sorted(reasons)}, want at least {sorted(want_reasons)}")
-# The damage revision with the response status fills 2(3)(c).
 filled = [d for d in docs if d["report"]["response"]["status"] and d["report"]["response"]["other_contacts"]]
-if not filled:
-    failures.append("no document fills the response status and other contacts")
+if skipped:
+    print(f"{skipped} scenario(s) skipped (third-party data absent): coverage not checked")
+else:
+    if categories != want_categories:
+        failures.append(f"reportable categories seen {sorted(categories)}, want {sorted(want_categories)}")
+    if not want_reasons <= reasons:
+        failures.append(f"not-reportable reasons seen {sorted(reasons)}, want at least {sorted(want_reasons)}")
+    # The damage revision with the response status fills 2(3)(c).
+    if not filled:
+        failures.append("no document fills the response status and other contacts")
 
 print(f"{len(docs)} documents and {inputs_checked} inputs checked")
 for f in failures:
