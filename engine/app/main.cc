@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "engine/app/args.h"
+#include "engine/app/kafka_commands.h"
 #include "engine/app/service.h"
 #include "engine/common/log.h"
 #include "engine/common/strings.h"
@@ -22,6 +23,7 @@
 #include "engine/evidence/evidence.h"
 #include "patterns/cli/cli.h"
 #include "engine/runtime/engine_config.h"
+#include "engine/runtime/kafka_topics.h"
 #include "engine/runtime/snapshot.h"
 
 namespace kizashi::app {
@@ -82,7 +84,8 @@ int CmdRun(int argc, char** argv) {
                              "files and exits when they are exhausted (or, with "
                              "lifecycle.linger, when stopped). SIGHUP reloads registry, packs "
                              "and rules; SIGTERM drains and stops.");
-  a.Flag("reset-state", "Delete the state directory first (replay from the beginning).");
+  a.Flag("reset-state", "Delete the state directory first (file mode: replay from the "
+                        "beginning; Kafka mode: rebuild it from the changelog).");
   std::string err;
   if (!a.Parse(argc, argv, 2, &err) || a.help()) return Usage(a, err);
   if (!PlatformOk()) return kExitFailure;
@@ -94,13 +97,16 @@ int CmdRun(int argc, char** argv) {
 int CmdCheck(int argc, char** argv) {
   Args a = ConfigArgs("check", "Validate the configuration, registry, pattern packs and rules "
                                "together; print every error (file:line) and exit non-zero if "
-                               "any.");
+                               "any. With Kafka inputs or destinations it also verifies the "
+                               "topics (existence, co-partitioning, compacted changelog).");
+  a.Flag("offline", "Do not contact the Kafka cluster (skip the topic checks).");
   std::string err;
   if (!a.Parse(argc, argv, 2, &err) || a.help()) return Usage(a, err);
   Diagnostics d;
   runtime::EngineConfig cfg = runtime::EngineConfig::Load(a.Get("config"), a.GetAll("set"), &d);
   cfg.Validate(&d);
   auto snap = runtime::BuildSnapshot(cfg, 1, &d);
+  if (!d.has_errors() && runtime::UsesKafka(cfg) && !a.Has("offline")) CheckKafkaTopics(cfg, &d);
   std::fputs(d.ToText().c_str(), stderr);
   if (d.has_errors()) {
     std::fprintf(stderr, "kizashi check: %zu error(s)\n", d.error_count());
@@ -276,6 +282,8 @@ int Main(int argc, char** argv) {
       "  rules      check correlation rules, test them against scenarios\n"
       "  incidents  list incidents, show one incident's revisions and evidence\n"
       "  patterns   pattern packs: check, compile, import, keygen, sign, verify, test, profile\n"
+      "  topics     create or verify the Kafka topics of a configuration\n"
+      "  produce    load recorded traffic files into the Kafka input topics\n"
       "  version    print versions of kizashi and its libraries\n"
       "\n`kizashi <command> --help` describes each command.\n";
   if (argc < 2) {
@@ -297,6 +305,8 @@ int Main(int argc, char** argv) {
   if (cmd == "rules") return correlate::cli::RulesMain(argc, argv);
   if (cmd == "incidents") return CmdIncidents(argc, argv);
   if (cmd == "patterns") return patterns::PatternsMain(argc - 1, argv + 1);
+  if (cmd == "topics") return CmdTopics(argc, argv);
+  if (cmd == "produce") return CmdProduce(argc, argv);
   std::fprintf(stderr, "kizashi: unknown command '%s'\n\n%s", cmd.c_str(), top);
   return kExitUsage;
 }

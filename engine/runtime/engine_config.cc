@@ -83,6 +83,9 @@ void EngineConfig::Declare(config::Schema& s, EngineConfig* c) {
             [&](config::Schema& x) { LifecycleConfig::Declare(x, &c->lifecycle); });
   s.Section("evidence",
             [&](config::Schema& x) { evidence::EvidenceOptions::Declare(x, &c->evidence); });
+  s.Section("kafka", [&](config::Schema& x) {
+    connectors::kafka::KafkaOptions::Declare(x, &c->kafka);
+  });
 }
 
 EngineConfig EngineConfig::Load(const std::string& path, const std::vector<std::string>& overrides,
@@ -146,6 +149,10 @@ void EngineConfig::Validate(Diagnostics* d) const {
   }
   if (registry.paths.empty()) d->Error("config", 0, "registry.paths", "no registry files configured");
   metrics.Validate(d);
+  bool kafka = false;
+  for (const auto& in : inputs) kafka |= in.type == "kafka";
+  for (const auto& ds : destinations) kafka |= ds.type == "kafka";
+  if (kafka) this->kafka.Validate(d);
   if (absl::Status st = classify.Validate(); !st.ok()) {
     d->Error("config", 0, "classify", std::string(st.message()));
   }

@@ -9,6 +9,7 @@
 
 #include "engine/classify/verdict.h"
 #include "engine/common/diag.h"
+#include "connectors/kafka/kafka_options.h"
 #include "engine/config/schema.h"
 #include "engine/correlate/correlator.h"
 #include "engine/decode/decoder.h"
@@ -76,6 +77,7 @@ struct EngineConfig {
   telemetry::TelemetryConfig metrics;
   LifecycleConfig lifecycle;
   evidence::EvidenceOptions evidence;
+  connectors::kafka::KafkaOptions kafka;
 
   // Relative destination paths resolve against this (default: the config file's directory).
   std::string output_dir;

@@ -40,6 +40,12 @@ absl::StatusOr<correlate::PartitionCorrelator*> Worker::Partition(int32_t p) {
   return raw;
 }
 
+absl::StatusOr<int64_t> Worker::Watermark(int32_t partition) {
+  auto pc = Partition(partition);
+  if (!pc.ok()) return pc.status();
+  return (*pc)->watermark_ns();
+}
+
 size_t Worker::live_keys() const {
   size_t n = 0;
   for (const auto& [p, pc] : partitions_) n += pc->live_keys();

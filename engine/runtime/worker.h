@@ -103,6 +103,10 @@ class Worker {
   // Drops a partition's in-memory state (partition revoked).
   void Release(int32_t partition) { partitions_.erase(partition); }
 
+  // The event-time watermark of `partition` (loading its state if needed); INT64_MIN before
+  // its first event. The Kafka runner advances idle partitions from it.
+  absl::StatusOr<int64_t> Watermark(int32_t partition);
+
   const WorkerStats& stats() const { return stats_; }
   // Correlation counters and gauges summed over this worker's partitions (O(keys): call
   // rarely, e.g. at the end of a run or on a metrics scrape).

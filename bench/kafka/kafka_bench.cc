@@ -1,0 +1,568 @@
+// kafka_bench: kizashi in Kafka mode through a real broker — throughput and latency.
+//
+// Hypothesis: with the broker on the same 2-core machine, the engine's end-to-end rate
+// (consume -> decode -> match -> correlate -> route -> produce + changelog + commit) reaches
+// at least half of what a bare consumer (kcat) can read from the same topics, >= 250 k
+// events/s; and at half of that maximum rate, a notification is readable within 10 ms (p99)
+// of its triggering event being produced with at_least_once, and within 200 ms with
+// exactly_once (one transaction per 100 ms commit interval).
+//
+// What it does, for each processing guarantee:
+//   1. baseline   kcat reads the pre-produced input topics from the beginning (raw rate)
+//   2. maximum    kizashi (in-process KafkaRunner) processes the same pre-produced topics
+//                 from the beginning; rate from the group's committed offsets over time
+//   3. latency    a paced producer writes fresh traffic at 50 % of the measured maximum
+//                 while kizashi runs caught up; a consumer (read_committed for exactly_once)
+//                 reads the notifications; latency = time the notification is read - time
+//                 its triggering event (the last evidence position of revision 1) was
+//                 produced.
+// The traffic is bench/gen's generated EVE feeds (two co-partitioned input topics).
+//
+// Not Google Benchmark: this drives a live system (broker, consumer group, transactions)
+// end to end; its numbers are rates over a run, not per-iteration times.
+//
+//   kafka_bench --bootstrap HOST:PORT [--events N] [--seconds S] [--work DIR] [--smoke]
+//   bench/kafka/run.sh   starts a broker with deploy/kafka and runs this
+#include <librdkafka/rdkafka.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "bench/gen/traffic_gen.h"
+#include "connectors/file/file_source.h"
+#include "connectors/kafka/admin.h"
+#include "engine/common/log.h"
+#include "engine/common/strings.h"
+#include "engine/common/time.h"
+#include "engine/runtime/engine_config.h"
+#include "engine/runtime/kafka_produce.h"
+#include "engine/runtime/kafka_runner.h"
+#include "engine/runtime/kafka_topics.h"
+
+namespace kizashi::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
+      .count();
+}
+
+struct Options {
+  std::string bootstrap;
+  int64_t events = 1'000'000;
+  int seconds = 10;
+  std::string work;
+  bool smoke = false;
+  double rate = 0;        // paced rate of the latency phase; 0 = half the measured maximum
+  std::string only;       // at_least_once | exactly_once: measure one guarantee only
+};
+
+const std::vector<std::pair<std::string, std::string>> kDestinations = {
+    {"ministry.fsa", "notifications.fsa"},
+    {"ministry.mlit", "notifications.mlit"},
+    {"ministry.mic", "notifications.mic"},
+    {"ministry.meti", "notifications.meti"},
+    {"cabinet-secretariat", "notifications.cabinet-secretariat"},
+    {"observations", "observations"},
+    {"dead-letter", "dead-letter"},
+    {"late", "late"}};
+
+std::string WriteConfig(const Options& o, const std::string& scenario, const std::string& prefix,
+                        const std::string& guarantee) {
+  std::string dir = StrCat(o.work, "/", prefix);
+  fs::create_directories(dir);
+  std::string y = "inputs:\n";
+  for (const char* in : {"sensors-a", "sensors-b"}) {
+    StrAppend(&y, "  - {name: ", in, ", type: kafka, topic: ", in, ", path: ", scenario,
+              "/traffic/", in, ".jsonl, format: eve, operator_from: field, operator_field: operator}\n");
+  }
+  StrAppend(&y, "registry: {paths: [", KIZASHI_SOURCE_DIR, "/deploy/registry/framework-2005.yaml, ",
+            scenario, "/registry], watch_interval: 0s}\n");
+  StrAppend(&y, "patterns: {packs: [", KIZASHI_SOURCE_DIR, "/patterns/packs/demo.yaml], trusted_keys: [",
+            KIZASHI_SOURCE_DIR, "/deploy/demo/keys/demo-issuer.pub], watch: false}\n");
+  StrAppend(&y, "rules: [", KIZASHI_SOURCE_DIR, "/deploy/demo/rules.yaml]\n");
+  StrAppend(&y, "correlate: {allowed_lateness: 10m, idle_timeout: 1d}\n");
+  StrAppend(&y, "log: {level: warn}\n");
+  StrAppend(&y, "state: {dir: ", dir, "/state}\n");
+  StrAppend(&y, "kafka:\n  brokers: ", o.bootstrap, "\n  topic_prefix: ", prefix,
+            "\n  processing_guarantee: ", guarantee,
+            "\n  topics: {input_partitions: 6, output_partitions: 3}\n");
+  StrAppend(&y, "destinations:\n");
+  for (const auto& [name, topic] : kDestinations) {
+    StrAppend(&y, "  - {name: ", name, ", type: kafka, topic: ", topic, "}\n");
+  }
+  std::string path = dir + "/kizashi.yaml";
+  std::ofstream(path) << y;
+  return path;
+}
+
+runtime::EngineConfig LoadConfig(const std::string& path) {
+  Diagnostics d;
+  runtime::EngineConfig c = runtime::EngineConfig::Load(path, {}, &d);
+  c.Validate(&d);
+  if (d.has_errors()) {
+    std::fprintf(stderr, "%s", d.ToText().c_str());
+    std::exit(1);
+  }
+  return c;
+}
+
+void CreateTopics(const runtime::EngineConfig& c) {
+  auto admin = connectors::kafka::Admin::Connect(c.kafka);
+  std::vector<std::string> report;
+  if (!admin.ok() || !runtime::CreateTopics(c, **admin, &report).ok()) {
+    std::fprintf(stderr, "kafka_bench: cannot create topics\n");
+    std::exit(1);
+  }
+}
+
+// Committed records of the group over the input topics (sum over partitions).
+struct OffsetProbe {
+  rd_kafka_t* rk = nullptr;
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  OffsetProbe(const std::string& bootstrap, const std::string& group,
+              const std::vector<std::string>& topics, int partitions) {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char err[256];
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof err);
+    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    list = rd_kafka_topic_partition_list_new(16);
+    for (const auto& t : topics) {
+      for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(list, t.c_str(), p);
+    }
+  }
+  ~OffsetProbe() {
+    rd_kafka_topic_partition_list_destroy(list);
+    rd_kafka_destroy(rk);
+  }
+  int64_t Committed() {
+    if (rd_kafka_committed(rk, list, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) return -1;
+    int64_t n = 0;
+    for (int i = 0; i < list->cnt; ++i) n += std::max<int64_t>(0, list->elems[i].offset);
+    return n;
+  }
+};
+
+// kcat reading `topics` from the beginning to their end: records per second.
+double KcatRate(const std::string& bootstrap, const std::vector<std::string>& topics,
+                int64_t* records) {
+  int64_t t0 = NowNs();
+  *records = 0;
+  for (const auto& t : topics) {
+    std::string cmd = StrCat("kcat -C -b ", bootstrap, " -t ", t,
+                             " -o beginning -e -q -f '%o\\n' -X fetch.wait.max.ms=10 | wc -l");
+    FILE* f = ::popen(cmd.c_str(), "r");
+    if (f == nullptr) return 0;
+    long long n = 0;
+    if (std::fscanf(f, "%lld", &n) != 1) n = 0;
+    ::pclose(f);
+    *records += n;
+  }
+  double secs = static_cast<double>(NowNs() - t0) / 1e9;
+  return static_cast<double>(*records) / secs;
+}
+
+struct RunnerThread {
+  runtime::EngineConfig config;
+  std::unique_ptr<runtime::KafkaRunner> runner;
+  std::thread thread;
+  absl::Status status;
+  runtime::RunSummary summary;
+  explicit RunnerThread(const std::string& path) : config(LoadConfig(path)) {
+    runner = std::make_unique<runtime::KafkaRunner>(config, SystemClock::Get());
+    thread = std::thread([this] { status = runner->Run(true, &summary); });
+  }
+  void Stop() {
+    runner->RequestStop();
+    thread.join();
+    if (!status.ok()) std::fprintf(stderr, "kafka_bench: runner: %s\n", std::string(status.message()).c_str());
+  }
+};
+
+// The traffic of a scenario in the order kizashi produce would send it, with its keys.
+struct Traffic {
+  std::vector<std::string> values;
+  std::vector<std::string> keys;
+  std::vector<uint8_t> input;
+  int64_t bytes = 0;
+};
+Traffic LoadTraffic(const std::string& scenario) {
+  Traffic t;
+  std::vector<connectors::FileInput> files = {
+      {scenario + "/traffic/sensors-a.jsonl", "sensors-a", 0},
+      {scenario + "/traffic/sensors-b.jsonl", "sensors-b", 1}};
+  auto src = connectors::FileSource::Open(files, 0, 1 << 20, SystemClock::Get());
+  if (!src.ok()) std::exit(1);
+  simdjson::dom::parser parser;
+  Batch b;
+  while (!(*src)->exhausted()) {
+    if (!(*src)->Poll(&b, 65536).ok() || b.records.empty()) break;
+    for (const auto& r : b.records) {
+      t.values.emplace_back(r.value);
+      t.input.push_back(static_cast<uint8_t>(r.input));
+      simdjson::dom::element e;
+      std::string_view op;
+      if (parser.parse(r.value.data(), r.value.size(), false).get(e) == simdjson::SUCCESS &&
+          e["operator"].get(op) == simdjson::SUCCESS) {
+        t.keys.emplace_back(op);
+      } else {
+        t.keys.emplace_back();
+      }
+      t.bytes += static_cast<int64_t>(r.value.size());
+    }
+  }
+  return t;
+}
+
+// Produce times by (input, partition, offset), filled by delivery reports.
+struct ProduceLog {
+  std::mutex mu;
+  std::vector<int64_t> sent_ns;  // by message index
+  std::map<std::tuple<int, int32_t, int64_t>, int64_t> at;
+  std::vector<int> input_of;     // by message index
+};
+
+void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto* log = static_cast<ProduceLog*>(opaque);
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  size_t i = reinterpret_cast<uintptr_t>(m->_private);
+  std::lock_guard<std::mutex> l(log->mu);
+  log->at[{log->input_of[i], m->partition, m->offset}] = log->sent_ns[i];
+}
+
+struct Latency {
+  std::vector<double> ms;
+  double Percentile(double p) {
+    if (ms.empty()) return 0;
+    std::sort(ms.begin(), ms.end());
+    size_t i = static_cast<size_t>(p * static_cast<double>(ms.size() - 1));
+    return ms[i];
+  }
+};
+
+// Reads notification topics and records, for each revision-1 document, when it was read and
+// which record triggered it.
+struct NotificationReader {
+  rd_kafka_t* rk = nullptr;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+  std::vector<std::tuple<std::string, int32_t, int64_t, int64_t>> seen;  // source, partition, offset, read_ns
+  int64_t documents = 0;
+
+  NotificationReader(const std::string& bootstrap, const std::string& prefix, bool committed) {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char err[256];
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", (prefix + "bench-reader").c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "isolation.level", committed ? "read_committed" : "read_uncommitted",
+                      err, sizeof err);
+    rd_kafka_conf_set(conf, "fetch.wait.max.ms", "5", err, sizeof err);
+    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
+    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(32);
+    for (const auto& [name, topic] : kDestinations) {
+      if (topic == "dead-letter" || topic == "late") continue;
+      for (int p = 0; p < 3; ++p) {
+        rd_kafka_topic_partition_list_add(l, (prefix + topic).c_str(), p)->offset =
+            RD_KAFKA_OFFSET_BEGINNING;
+      }
+    }
+    rd_kafka_assign(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    thread = std::thread([this] { Loop(); });
+  }
+  void Loop() {
+    simdjson::dom::parser parser;
+    while (!stop.load()) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 50);
+      if (m == nullptr) continue;
+      int64_t now = NowNs();
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ++documents;
+        simdjson::dom::element e;
+        int64_t rev = 0;
+        simdjson::dom::array pos;
+        if (parser.parse(static_cast<const char*>(m->payload), m->len).get(e) == simdjson::SUCCESS &&
+            e["revision"].get(rev) == simdjson::SUCCESS && rev == 1 &&
+            e["evidence"]["positions"].get(pos) == simdjson::SUCCESS && pos.size() > 0) {
+          simdjson::dom::element last = pos.at(pos.size() - 1);
+          std::string_view src;
+          int64_t part = 0, off = 0;
+          if (last["source"].get(src) == simdjson::SUCCESS &&
+              last["partition"].get(part) == simdjson::SUCCESS &&
+              last["offset"].get(off) == simdjson::SUCCESS) {
+            seen.emplace_back(std::string(src), static_cast<int32_t>(part), off, now);
+          }
+        }
+      }
+      rd_kafka_message_destroy(m);
+    }
+  }
+  void Stop() {
+    stop.store(true);
+    thread.join();
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+  }
+};
+
+struct Result {
+  std::string guarantee;
+  double kcat_rate = 0;
+  double max_rate = 0;
+  double max_mb = 0;
+  double paced_rate = 0;
+  double p50 = 0, p99 = 0, pmax = 0;
+  size_t samples = 0;
+};
+
+void Measure(const Options& o, const std::string& guarantee, const std::string& scenario,
+             const Traffic& latency_traffic, Result* res) {
+  res->guarantee = guarantee;
+  std::string tag = guarantee == "exactly_once" ? "eos" : "alos";
+  std::string run_id = StrCat(::getpid());
+  // --- 1 + 2: baseline and maximum on pre-produced traffic
+  std::string prefix = StrCat("bench-", run_id, "-", tag, "-max.");
+  std::string cfg_path = WriteConfig(o, scenario, prefix, guarantee);
+  runtime::EngineConfig cfg = LoadConfig(cfg_path);
+  CreateTopics(cfg);
+  runtime::ProduceSummary ps;
+  absl::Status st = runtime::ProduceRecordedTraffic(
+      cfg, {{"sensors-a", scenario + "/traffic/sensors-a.jsonl"},
+            {"sensors-b", scenario + "/traffic/sensors-b.jsonl"}}, &ps);
+  if (!st.ok()) {
+    std::fprintf(stderr, "kafka_bench: produce: %s\n", std::string(st.message()).c_str());
+    std::exit(1);
+  }
+  std::vector<std::string> inputs = {prefix + "sensors-a", prefix + "sensors-b"};
+  int64_t kcat_records = 0;
+  res->kcat_rate = KcatRate(o.bootstrap, inputs, &kcat_records);
+  std::fprintf(stderr, "[%s] kcat: %lld records at %.0f/s\n", tag.c_str(),
+               static_cast<long long>(kcat_records), res->kcat_rate);
+  {
+    RunnerThread runner(cfg_path);
+    // The steady-state rate: between 10 % and 90 % of the input processed (start-up —
+    // joining the group, restoring — and the tail are not part of it).
+    int64_t total = static_cast<int64_t>(ps.records);
+    int64_t lo_mark = total / 10, hi_mark = total - total / 10;
+    int64_t lo_ns = 0, lo_n = 0, hi_ns = 0, hi_n = 0, n = 0;
+    int64_t deadline = NowNs() + 600LL * 1'000'000'000;
+    while (NowNs() < deadline) {
+      n = static_cast<int64_t>(runner.runner->processed());
+      int64_t now = NowNs();
+      if (n >= lo_mark && lo_ns == 0) {
+        lo_ns = now;
+        lo_n = n;
+      }
+      if (n >= hi_mark && hi_ns == 0) {
+        hi_ns = now;
+        hi_n = n;
+      }
+      if (n >= total) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    // Everything committed before the next phase.
+    OffsetProbe probe(o.bootstrap, prefix + "kizashi", inputs, 6);
+    while (NowNs() < deadline && probe.Committed() < total) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    runner.Stop();
+    if (hi_ns > lo_ns && lo_ns > 0) {
+      double secs = static_cast<double>(hi_ns - lo_ns) / 1e9;
+      res->max_rate = static_cast<double>(hi_n - lo_n) / secs;
+      res->max_mb = static_cast<double>(ps.bytes) / static_cast<double>(total) * res->max_rate / 1e6;
+    }
+    std::fprintf(stderr, "[%s] kizashi: %lld records at %.0f/s\n", tag.c_str(),
+                 static_cast<long long>(total), res->max_rate);
+  }
+
+  // --- 3: latency at 50 % of the maximum
+  std::string lprefix = StrCat("bench-", run_id, "-", tag, "-lat.");
+  std::string lcfg_path = WriteConfig(o, scenario, lprefix, guarantee);
+  runtime::EngineConfig lcfg = LoadConfig(lcfg_path);
+  CreateTopics(lcfg);
+  RunnerThread runner(lcfg_path);
+  NotificationReader reader(o.bootstrap, lprefix, guarantee == "exactly_once");
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ProduceLog plog;
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[256];
+  rd_kafka_conf_set(conf, "bootstrap.servers", o.bootstrap.c_str(), err, sizeof err);
+  rd_kafka_conf_set(conf, "partitioner", "murmur2_random", err, sizeof err);
+  rd_kafka_conf_set(conf, "linger.ms", "1", err, sizeof err);
+  rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof err);
+  rd_kafka_conf_set_dr_msg_cb(conf, &OnDelivery);
+  rd_kafka_conf_set_opaque(conf, &plog);
+  rd_kafka_t* prod = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  rd_kafka_topic_t* topics[2] = {rd_kafka_topic_new(prod, (lprefix + "sensors-a").c_str(), nullptr),
+                                 rd_kafka_topic_new(prod, (lprefix + "sensors-b").c_str(), nullptr)};
+  double rate = o.rate > 0 ? o.rate : std::max(1000.0, 0.5 * res->max_rate);
+  res->paced_rate = rate;
+  size_t total = std::min(latency_traffic.values.size(),
+                          static_cast<size_t>(rate * static_cast<double>(o.seconds + 1)));
+  plog.sent_ns.resize(total);
+  plog.input_of.resize(total);
+  int64_t ts_ms = SystemClock::Get()->NowNs() / 1'000'000 - static_cast<int64_t>(total);
+  // Warm-up: the first second's records are produced and processed before the measurement
+  // starts (group joined, partitions restored, caches and JIT of the broker warm).
+  size_t warmup = std::min(total / 2, static_cast<size_t>(rate));
+  int64_t start = NowNs();
+  int64_t measure_from_ns = 0;
+  for (size_t i = 0; i < total; ++i) {
+    if (i == warmup) {
+      rd_kafka_flush(prod, 30000);
+      int64_t until = NowNs() + 60LL * 1'000'000'000;
+      while (runner.runner->processed() < warmup && NowNs() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      start = NowNs() - static_cast<int64_t>(static_cast<double>(i) * 1e9 / rate);
+      measure_from_ns = NowNs();
+    }
+    // Pace: record i is due at start + i / rate.
+    int64_t due = start + static_cast<int64_t>(static_cast<double>(i) * 1e9 / rate);
+    int64_t now = NowNs();
+    if (due > now + 200'000) {
+      rd_kafka_poll(prod, 0);
+      std::this_thread::sleep_for(std::chrono::nanoseconds(due - now));
+    }
+    int in = latency_traffic.input[i];
+    plog.input_of[i] = in;
+    plog.sent_ns[i] = NowNs();
+    const std::string& v = latency_traffic.values[i];
+    const std::string& k = latency_traffic.keys[i];
+    while (rd_kafka_producev(prod, RD_KAFKA_V_RKT(topics[in]), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_KEY(k.empty() ? nullptr : k.data(), k.size()),
+                             RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()),
+                             RD_KAFKA_V_TIMESTAMP(++ts_ms),
+                             RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(uintptr_t{i})),
+                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(prod, 1);
+    }
+  }
+  rd_kafka_flush(prod, 60000);
+  // Let the last transaction commit and the reader catch up.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  reader.Stop();
+  runner.Stop();
+  for (auto* t : topics) rd_kafka_topic_destroy(t);
+  rd_kafka_destroy(prod);
+  Latency lat;
+  for (const auto& [src, part, off, read_ns] : reader.seen) {
+    int in = src == "sensors-a" ? 0 : 1;
+    auto it = plog.at.find({in, part, off});
+    if (it == plog.at.end() || it->second < measure_from_ns) continue;
+    lat.ms.push_back(static_cast<double>(read_ns - it->second) / 1e6);
+  }
+  res->samples = lat.ms.size();
+  res->p50 = lat.Percentile(0.50);
+  res->p99 = lat.Percentile(0.99);
+  res->pmax = lat.Percentile(1.0);
+  std::fprintf(stderr, "[%s] latency at %.0f/s: %zu samples, p50 %.1f ms, p99 %.1f ms\n",
+               tag.c_str(), rate, res->samples, res->p50, res->p99);
+}
+
+int Main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--bootstrap") o.bootstrap = next();
+    else if (a == "--events") o.events = std::atoll(next().c_str());
+    else if (a == "--seconds") o.seconds = std::atoi(next().c_str());
+    else if (a == "--work") o.work = next();
+    else if (a == "--smoke") o.smoke = true;
+    else if (a == "--rate") o.rate = std::atof(next().c_str());
+    else if (a == "--only") o.only = next();
+    else {
+      std::fprintf(stderr, "usage: kafka_bench --bootstrap HOST:PORT [--events N] [--seconds S] "
+                           "[--rate R] [--only at_least_once|exactly_once] [--work DIR] "
+                           "[--smoke]\n");
+      return 2;
+    }
+  }
+  // Under ctest: the broker of the integration fixture (tests/integration/broker_fixture.sh).
+  if (const char* dir = std::getenv("KIZASHI_KAFKA_DIR"); o.bootstrap.empty() && dir) {
+    if (std::ifstream f(StrCat(dir, "/unavailable")); f) {
+      std::string reason((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      std::printf("kafka_bench: skipped: %s\n", reason.c_str());
+      return 0;
+    }
+    std::string cmd = StrCat(KIZASHI_SOURCE_DIR, "/deploy/kafka/kafka.sh bootstrap --dir ", dir);
+    if (FILE* f = ::popen(cmd.c_str(), "r")) {
+      char buf[512] = {0};
+      if (std::fgets(buf, sizeof buf, f) != nullptr) o.bootstrap = std::string(buf);
+      ::pclose(f);
+      while (!o.bootstrap.empty() && (o.bootstrap.back() == '\n' || o.bootstrap.back() == ' ')) {
+        o.bootstrap.pop_back();
+      }
+    }
+  }
+  if (o.bootstrap.empty()) {
+    std::fprintf(stderr, "kafka_bench: no --bootstrap (start a broker: bench/kafka/run.sh)\n");
+    return 2;
+  }
+  if (o.smoke) {
+    o.events = 20'000;
+    o.seconds = 2;
+  }
+  if (o.work.empty()) o.work = StrCat(fs::temp_directory_path().string(), "/kizashi-kafka-bench-", ::getpid());
+  fs::create_directories(o.work);
+  log::SetLevel(log::Level::kWarn);
+  std::string scenario = o.work + "/scenario";
+  gen::GenOptions g;
+  g.events = o.events;
+  gen::GenResult gr;
+  if (!gen::WriteScenario(scenario, g, &gr).ok()) return 1;
+  // Fresh traffic for the latency phase (another seed, same shape).
+  std::string lscenario = o.work + "/scenario-latency";
+  gen::GenOptions lg = g;
+  lg.seed = 2;
+  lg.events = std::max<int64_t>(o.events, 200'000);
+  if (!gen::WriteScenario(lscenario, lg, &gr).ok()) return 1;
+  Traffic latency_traffic = LoadTraffic(lscenario);
+
+  std::vector<Result> results;
+  for (const char* g2 : {"at_least_once", "exactly_once"}) {
+    if (!o.only.empty() && o.only != g2) continue;
+    Result r;
+    Measure(o, g2, scenario, latency_traffic, &r);
+    results.push_back(r);
+  }
+  std::printf("\nkizashi Kafka benchmark: %lld generated EVE events (2 input topics x 6 partitions), "
+              "broker %s\n", static_cast<long long>(o.events), o.bootstrap.c_str());
+  std::printf("%-14s %14s %14s %8s %10s %12s %9s %9s %9s %8s\n", "guarantee", "kcat raw ev/s",
+              "kizashi ev/s", "ratio", "MB/s", "paced ev/s", "p50 ms", "p99 ms", "max ms", "samples");
+  for (const auto& r : results) {
+    std::printf("%-14s %14.0f %14.0f %8.2f %10.1f %12.0f %9.1f %9.1f %9.1f %8zu\n",
+                r.guarantee.c_str(), r.kcat_rate, r.max_rate,
+                r.kcat_rate > 0 ? r.max_rate / r.kcat_rate : 0.0, r.max_mb, r.paced_rate, r.p50,
+                r.p99, r.pmax, r.samples);
+  }
+  fs::remove_all(o.work);
+  return 0;
+}
+
+}  // namespace
+}  // namespace kizashi::bench
+
+int main(int argc, char** argv) { return kizashi::bench::Main(argc, argv); }

@@ -1,0 +1,46 @@
+// The topics a configuration needs in Kafka mode, and their verification:
+//
+//   input       every kafka input's topic; all co-partitioned (same partition count), keyed
+//               by operator so one operator's records of every input share a partition number
+//   output      every kafka destination: one notification topic per ministry, the Cabinet
+//               Secretariat's, per-operator observation topics, advisory, dead-letter, late
+//   changelog   the state store's compacted changelog, one partition per input partition
+//   packs       the compacted topic pattern packs are published on
+//
+// Names are `kafka.topic_prefix` + the configured name. `kizashi topics create` provisions
+// what is missing; `kizashi check` and `kizashi run` verify.
+//
+// Thread contract: free functions, any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "connectors/kafka/admin.h"
+#include "engine/common/diag.h"
+#include "engine/runtime/engine_config.h"
+
+namespace kizashi::runtime {
+
+// True when the configuration uses Kafka (an input or a destination of type kafka).
+bool UsesKafka(const EngineConfig& config);
+
+// Every topic the configuration needs. `brokers` sizes the replication factor when it is not
+// configured; `input_partitions` (> 0) overrides kafka.topics.input_partitions (existing
+// input topics decide the count for new ones and for the changelog).
+std::vector<connectors::kafka::TopicSpec> PlanTopics(const EngineConfig& config, int brokers,
+                                                     int32_t input_partitions);
+
+// Checks that every planned topic exists, that the input topics are co-partitioned, that the
+// changelog has as many partitions and is compacted. Every problem goes to `diags`; returns
+// the input partition count.
+absl::StatusOr<int32_t> VerifyTopics(const EngineConfig& config, connectors::kafka::Admin& admin,
+                                     Diagnostics* diags);
+
+// Creates the missing topics; `report` gets one line per topic (created / exists).
+absl::Status CreateTopics(const EngineConfig& config, connectors::kafka::Admin& admin,
+                          std::vector<std::string>* report);
+
+}  // namespace kizashi::runtime

@@ -1,0 +1,287 @@
+#include "engine/runtime/kafka_worker.h"
+
+#include <pthread.h>
+
+#include <chrono>
+#include <utility>
+
+#include "connectors/kafka/changelog.h"
+#include "engine/common/status.h"
+#include "engine/common/strings.h"
+#include "engine/runtime/kafka_runner.h"
+
+namespace kizashi::runtime::kafka_internal {
+
+namespace kk = connectors::kafka;
+
+WorkerThread::WorkerThread(int index, const EngineConfig& config, state::StateStore* store,
+                           std::set<std::string> destinations, size_t capacity,
+                           std::function<void(Batch*)> recycle)
+    : index_(index),
+      worker_(config, store, std::move(destinations)),
+      capacity_(capacity),
+      recycle_(std::move(recycle)) {}
+
+void WorkerThread::Start(const Snapshot* snap, const OutputRoutes* routes) {
+  snap_ = snap;
+  routes_ = routes;
+  thread_ = std::thread([this] {
+    std::string name = StrCat("kz-worker-", index_);
+    pthread_setname_np(pthread_self(), name.c_str());
+    Loop();
+  });
+}
+
+void WorkerThread::Stop() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  for (auto& t : queue_) {
+    if (t.batch) recycle_(t.batch);
+  }
+  queue_.clear();
+}
+
+bool WorkerThread::full() {
+  std::lock_guard<std::mutex> l(mu_);
+  return queue_.size() >= capacity_;
+}
+
+size_t WorkerThread::queued() {
+  std::lock_guard<std::mutex> l(mu_);
+  return queue_.size() + (busy_ ? 1 : 0);
+}
+
+void WorkerThread::Push(Task&& t) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    queue_.push_back(std::move(t));
+  }
+  cv_.notify_all();
+}
+
+void WorkerThread::RequestPark() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    park_requested_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool WorkerThread::WaitParked(int timeout_ms) {
+  std::unique_lock<std::mutex> l(mu_);
+  return parked_cv_.wait_for(l, std::chrono::milliseconds(timeout_ms),
+                             [&] { return parked_ || exited_; });
+}
+
+void WorkerThread::Unpark() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    park_requested_ = false;
+  }
+  cv_.notify_all();
+}
+
+void WorkerThread::TakePending(state::StateDelta* delta, std::map<int32_t, std::vector<int64_t>>* offsets) {
+  if (delta->empty()) {
+    std::swap(*delta, pending_);
+  } else {
+    for (const auto& op : pending_.ops()) {
+      if (op.del) delta->Delete(op.cf, op.key);
+      else delta->Put(op.cf, op.key, op.value);
+    }
+  }
+  pending_.Clear();
+  for (auto& [p, o] : pending_offsets_) (*offsets)[p] = std::move(o);
+  pending_offsets_.clear();
+}
+
+void WorkerThread::Rollback(const std::set<int32_t>& partitions) {
+  deferred_.clear();
+  pending_.Clear();
+  pending_offsets_.clear();
+  for (auto& t : queue_) {
+    if (t.batch) recycle_(t.batch);
+  }
+  queue_.clear();
+  for (int32_t p : partitions) worker_.Release(p);
+  failure_ = absl::OkStatus();
+  failed_.store(false);
+}
+
+void WorkerThread::Release(const std::set<int32_t>& partitions) {
+  std::deque<Task> keep;
+  for (auto& t : queue_) {
+    if (partitions.count(t.partition)) {
+      if (t.batch) recycle_(t.batch);
+    } else {
+      keep.push_back(std::move(t));
+    }
+  }
+  queue_.swap(keep);
+  for (int32_t p : partitions) {
+    worker_.Release(p);
+    pending_offsets_.erase(p);
+  }
+}
+
+WorkerStats WorkerThread::stats() {
+  std::lock_guard<std::mutex> l(stats_mu_);
+  return stats_copy_;
+}
+
+void WorkerThread::Loop() {
+  while (true) {
+    Task t;
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      while (true) {
+        if (stop_) {
+          exited_ = true;
+          parked_cv_.notify_all();
+          return;
+        }
+        if (park_requested_) {
+          // Everything handed over at this barrier must be in the open transaction.
+          if (!deferred_.empty() && !failed_.load() &&
+              routes_->open->load(std::memory_order_acquire)) {
+            l.unlock();
+            absl::Status st = FlushDeferred();
+            l.lock();
+            if (!st.ok()) {
+              failure_ = st;
+              failed_.store(true);
+            }
+          }
+          parked_ = true;
+          parked_cv_.notify_all();
+          cv_.wait(l, [&] { return !park_requested_ || stop_; });
+          parked_ = false;
+          continue;
+        }
+        if (!failed_.load() && !queue_.empty()) break;
+        cv_.wait(l);
+      }
+      t = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+    }
+    absl::Status st = RunTask(t);
+    if (t.batch) recycle_(t.batch);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      busy_ = false;
+      if (!st.ok()) {
+        failure_ = st;
+        failed_.store(true);
+      }
+    }
+    {
+      std::lock_guard<std::mutex> l(stats_mu_);
+      stats_copy_ = worker_.stats();
+    }
+    records_.store(worker_.stats().records, std::memory_order_relaxed);
+  }
+}
+
+absl::Status WorkerThread::Produce(const DeferredRecord& r) {
+  kk::RecordHeader hdrs[2] = {{"kizashi.id", r.id}, {"kizashi.revision", r.revision}};
+  std::string_view v(r.value);
+  return routes_->producer->Produce(r.topic, r.partition, r.key, r.tombstone ? nullptr : &v,
+                                    hdrs, r.id.empty() ? 0 : 2, r.changelog);
+}
+
+absl::Status WorkerThread::FlushDeferred() {
+  for (const auto& r : deferred_) KZ_RETURN_IF_ERROR(Produce(r));
+  deferred_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status WorkerThread::Send(DeferredRecord&& r) {
+  if (!routes_->open->load(std::memory_order_acquire)) {
+    deferred_.push_back(std::move(r));
+    return absl::OkStatus();
+  }
+  if (!deferred_.empty()) KZ_RETURN_IF_ERROR(FlushDeferred());
+  return Produce(r);
+}
+
+absl::Status WorkerThread::Emit(int32_t partition) {
+  for (auto& o : outputs_) {
+    auto it = routes_->topics.find(o.destination);
+    if (it != routes_->topics.end()) {
+      DeferredRecord r;
+      r.topic = it->second;
+      r.key = o.operator_id;
+      r.value = std::move(o.json);
+      if (!o.document_id.empty()) {
+        r.id = o.document_id;
+        r.revision = StrCat(o.revision);
+      }
+      KZ_RETURN_IF_ERROR(Send(std::move(r)));
+    } else if (routes_->local != nullptr) {
+      std::lock_guard<std::mutex> l(*routes_->local_mu);
+      KZ_RETURN_IF_ERROR(routes_->local->Write(o));
+    } else {
+      processing_failure_.store(true);
+      return absl::FailedPreconditionError(
+          StrCat("destination '", o.destination, "' is not configured"));
+    }
+    if (o.kind == route::DocKind::kObservation) {
+      if (!o.document_id.empty()) counters_.observations.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      counters_.notifications.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  if (!routes_->changelog_inline) return absl::OkStatus();
+  for (const auto& op : delta_.ops()) {
+    DeferredRecord r;
+    r.topic = routes_->changelog;
+    r.partition = partition;
+    r.changelog = true;
+    r.key = kk::ChangelogKey(op.cf, op.key);
+    r.tombstone = op.del;
+    if (!op.del) r.value = op.value;
+    KZ_RETURN_IF_ERROR(Send(std::move(r)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WorkerThread::RunTask(Task& t) {
+  outputs_.clear();
+  delta_.Clear();
+  absl::Status st;
+  if (t.kind == Task::kBatch) {
+    st = worker_.Process(*t.batch, *snap_, &outputs_, &delta_);
+  } else {
+    auto wm = worker_.Watermark(t.partition);
+    if (!wm.ok()) {
+      st = wm.status();
+    } else if (*wm != INT64_MIN) {
+      st = worker_.AdvanceWatermark(t.partition, *wm + t.advance_by_ns, *snap_, &outputs_,
+                                    &delta_);
+      // Every unit in the changelog ends with the partition's position record (the
+      // restore boundary), even when the input did not move.
+      if (st.ok() && !delta_.empty()) {
+        delta_.Put(state::Cf::kPositions, PositionKey(t.partition),
+                   EncodeKafkaResume(t.next_offsets));
+      }
+    }
+  }
+  if (!st.ok()) {
+    processing_failure_.store(true);
+    return st;
+  }
+  KZ_RETURN_IF_ERROR(Emit(t.partition));
+  for (auto& op : delta_.ops()) {
+    if (op.del) pending_.Delete(op.cf, op.key);
+    else pending_.Put(op.cf, op.key, op.value);
+  }
+  pending_offsets_[t.partition] = std::move(t.next_offsets);
+  return absl::OkStatus();
+}
+
+}  // namespace kizashi::runtime::kafka_internal
