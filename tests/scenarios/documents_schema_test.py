@@ -18,7 +18,9 @@ import re
 import jsonschema
 import yaml
 
-kizashi, source_dir, shared = sys.argv[1], sys.argv[2], sys.argv[3]
+kizashi, source_dir = sys.argv[1], sys.argv[2]
+# As the C++ tests find it: $KIZASHI_SHARED_DATA when set, else the given default.
+shared = os.environ.get("KIZASHI_SHARED_DATA") or sys.argv[3]
 schema = json.load(open(os.path.join(source_dir, "docs/schemas/notification.schema.json")))
 jsonschema.Draft202012Validator.check_schema(schema)
 validator = jsonschema.Draft202012Validator(schema)

@@ -52,8 +52,10 @@ int Check(int argc, char** argv) {
 
 int Test(int argc, char** argv) {
   app::Args a("rules test",
-              "Replay scenarios (input records + expected incidents) through decode, enrich, "
-              "match, correlate and classify with the given rules, and compare.");
+              "Replay scenarios (input records + expected incidents, verdicts and routes) "
+              "through decode, enrich, match, correlate, classify and route with the given "
+              "rules, and compare. Exit 0 pass, 1 a failure, 3 invalid input, 4 every scenario "
+              "skipped (third-party data absent).");
   a.Positional("rules", "A rules file or a directory of *.yaml rule files.")
       .Positional("scenario", "A scenario file or a directory of *.yaml scenarios.")
       .Option("config", "FILE", "Engine configuration to use instead of each scenario's own.")
@@ -130,7 +132,7 @@ int RulesMain(int argc, char** argv) {
   const char* usage =
       "usage: kizashi rules <check|test> ...\n\n"
       "  check RULES [--config FILE]             validate rules against the packs in service\n"
-      "  test RULES SCENARIO [--config FILE]     replay scenarios and compare incidents\n"
+      "  test RULES SCENARIO [--config FILE]     replay scenarios; compare incidents, verdicts, routes\n"
       "\n`kizashi rules <subcommand> --help` describes each.\n";
   if (argc < 3) {
     std::fputs(usage, stderr);
