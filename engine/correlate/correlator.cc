@@ -842,13 +842,15 @@ void PartitionCorrelator::Flush(state::StateDelta* delta) {
                it->second->inc.Encode());
   }
   dirty_incidents_.clear();
-  for (auto& inc : closed_) {
+  for (const auto& inc : closed_) {
     delta->Delete(state::Cf::kIncidents, StrCat(prefix_, std::string_view(&kOpenTag, 1), inc.id));
     delta->Put(state::Cf::kIncidents, StrCat(prefix_, std::string_view(&kClosedTag, 1), inc.id),
                state::ExpiringValue(SatAdd(inc.close_at_ns, opts_.closed_retention_ns),
                                     inc.Encode()));
   }
+  // Until the delta is committed the store may not have them: inputs naming them read them here.
   for (auto& inc : closed_) closing_.push_back(std::move(inc));
+  while (closing_.size() > kMaxClosing) closing_.pop_front();
   closed_.clear();
   if (watermark_dirty_) {
     std::string v;

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -324,7 +325,10 @@ class PartitionCorrelator {
   std::set<Timer> timers_;
   size_t absence_timers_ = 0;  // absence keys with pending triggers (timers of that kind)
   std::vector<Incident> closed_;  // closed since the last Flush (persisted, then dropped)
-  std::vector<Incident> closing_;  // flushed closed incidents not yet committed (inputs read them)
+  // Closed incidents flushed but maybe not committed yet (inputs naming them read them here);
+  // cleared by Committed(), and bounded for runtimes that never call it.
+  std::deque<Incident> closing_;
+  static constexpr size_t kMaxClosing = 4096;
   std::vector<std::string> dirty_incidents_;
 
   // Scratch reused per event / batch.
