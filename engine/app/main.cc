@@ -253,6 +253,14 @@ int CmdIncidents(int argc, char** argv) {
       if (!summary.empty()) summary = summary.substr(1, summary.size() > 3 ? summary.size() - 3 : 0);
       std::printf("  r%u  %s\n", r.revision, summary.c_str());
     }
+    if (!i.history.empty()) {  // people's inputs (docs/inputs.md)
+      std::printf("\ninputs%s%s%s:\n", i.acknowledged ? " (acknowledged)" : "",
+                  i.forwarded ? " (forwarded)" : "", i.withdrawn ? " (withdrawn)" : "");
+      for (const auto& h : i.history) {
+        std::printf("  %s  %s by %s%s%s\n", FormatJst(h.at_ns).c_str(), h.type.c_str(),
+                    h.by.c_str(), h.summary.empty() ? "" : ": ", h.summary.c_str());
+      }
+    }
     std::printf("\nevidence (%zu record(s) preserved):\n", ev->size());
     for (const auto& e : *ev) {
       std::printf("  %s:%lld  %s\n", e.source.c_str(), static_cast<long long>(e.offset),

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "engine/common/strings.h"
+#include "engine/common/time.h"
+#include "engine/inputs/input.h"
 
 namespace kizashi::classify {
 
@@ -29,19 +31,59 @@ std::string_view NotReportableName(NotReportable r) {
     case NotReportable::kInformationTheft: return "information_theft";
     case NotReportable::kNonCriticalTarget: return "non_critical_target";
     case NotReportable::kBelowThreshold: return "below_threshold";
+    case NotReportable::kWithdrawn: return "withdrawn";
   }
   return "none";
 }
 
 void ClassifyOptions::Declare(config::Schema& s, ClassifyOptions* o) {
+  s.StringList("clause_a_attack_types", &o->clause_a_attack_types,
+               "Annex 4 (a): pattern attack types that count as unauthorized access attempts "
+               "(against a critical system marked internal_only). Attack type names: "
+               "docs/pattern-packs.md; mapping table: docs/verdicts.md.");
   s.String("clause_c_min_severity", &o->clause_c_min_severity,
            "Annex 4 (c): minimum pattern severity (or a past-case reference) that may seriously "
            "affect a critical system.",
            {"low", "medium", "high", "critical"});
+  s.StringList("preparatory_attack_types", &o->preparatory_attack_types,
+               "Annex 4, not reportable: pattern attack types that are preparatory acts "
+               "(backdoor, suspicious modem, planted attack tool, open maintenance port); never "
+               "clause (c).");
+  s.StringList("information_theft_attack_types", &o->information_theft_attack_types,
+               "Annex 4, not reportable: pattern attack types that are theft of information "
+               "needed for an attack (configuration, passwords or keys, a sniffer); never "
+               "clause (c).");
+}
+
+absl::Status ClassifyOptions::Validate() const {
+  for (const auto* list :
+       {&clause_a_attack_types, &preparatory_attack_types, &information_theft_attack_types}) {
+    for (const auto& t : *list) {
+      patterns::AttackType at;
+      if (!patterns::ParseAttackType(t, &at)) {
+        return absl::InvalidArgumentError(
+            StrCat("classify: '", t, "' is not an attack type (docs/pattern-packs.md)"));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 Classifier::Classifier(const ClassifyOptions& o) {
-  if (!patterns::ParseSeverity(o.clause_c_min_severity, &min_c_)) min_c_ = patterns::Severity::kHigh;
+  if (!patterns::ParseSeverity(o.clause_c_min_severity, &m_.min_c)) {
+    m_.min_c = patterns::Severity::kHigh;
+  }
+  auto bits = [](const std::vector<std::string>& names) {
+    uint32_t b = 0;
+    for (const auto& n : names) {
+      patterns::AttackType t;
+      if (patterns::ParseAttackType(n, &t)) b |= 1u << static_cast<unsigned>(t);
+    }
+    return b;
+  };
+  m_.clause_a = bits(o.clause_a_attack_types);
+  m_.preparatory = bits(o.preparatory_attack_types);
+  m_.theft = bits(o.information_theft_attack_types);
 }
 
 const registry::CriticalSystem* FindSystem(const registry::Registry& reg, std::string_view op,
@@ -76,8 +118,10 @@ struct ClauseCheck {
   std::vector<std::string> reasons;
 };
 
-ClauseCheck Clauses(const Incident& inc, bool internal_only, patterns::Severity min_c,
-                    std::string_view target) {
+bool Has(uint32_t bits, AttackType t) { return (bits >> static_cast<unsigned>(t)) & 1u; }
+
+ClauseCheck Clauses(const Incident& inc, bool internal_only, const Classifier::Mapping& m,
+                    patterns::Severity min_c, std::string_view target) {
   ClauseCheck c;
   auto add = [&](char clause, std::string reason) {
     if (std::find(c.clauses.begin(), c.clauses.end(), clause) == c.clauses.end()) {
@@ -86,7 +130,7 @@ ClauseCheck Clauses(const Incident& inc, bool internal_only, patterns::Severity 
     c.reasons.push_back(std::move(reason));
   };
   for (const auto& h : inc.patterns) {
-    if (h.attack_type == AttackType::kUnauthorizedAccess && internal_only) {
+    if (Has(m.clause_a, h.attack_type) && internal_only) {
       add('a', StrCat("(a) unauthorized access attempt (", Cite(h), ", ", h.count,
                       " event(s)) against ", target,
                       ", which is on an internal network that should be unreachable from outside"));
@@ -96,7 +140,7 @@ ClauseCheck Clauses(const Incident& inc, bool internal_only, patterns::Severity 
                       " (marked able to disrupt critical systems) found inside ", target));
     }
     if (h.kind == EntryKind::kAttackPattern &&
-        h.attack_type != AttackType::kPreparatory && h.attack_type != AttackType::kCredentialTheft &&
+        !Has(m.preparatory, h.attack_type) && !Has(m.theft, h.attack_type) &&
         (h.severity >= min_c || h.past_case)) {
       add('c', StrCat("(c) attack pattern ", Cite(h), " (severity ",
                       patterns::SeverityName(h.severity), h.past_case ? ", cites a past case" : "",
@@ -119,14 +163,14 @@ std::string ClauseList(const std::vector<char>& clauses) {
 
 }  // namespace
 
-Verdict Classifier::Classify(const Incident& inc, const registry::Registry& reg) const {
+Verdict Classifier::ClassifyTelemetry(const Incident& inc, const registry::Registry& reg) const {
   Verdict v;
   std::string rule = StrCat("rule '", inc.rule_id, "'");
   if (inc.target_kind == TargetKind::kCriticalSystem) {
     const registry::CriticalSystem* sys = FindSystem(reg, inc.operator_id, inc.target_id);
     bool internal_only = sys != nullptr && sys->internal_only;
     std::string target = StrCat("critical system '", inc.target_id, "'");
-    ClauseCheck c = Clauses(inc, internal_only, min_c_, target);
+    ClauseCheck c = Clauses(inc, internal_only, m_, m_.min_c, target);
     if (!c.clauses.empty()) {
       v.reportable = true;
       v.category = Category::kAttackDetected;
@@ -139,8 +183,8 @@ Verdict Classifier::Classify(const Incident& inc, const registry::Registry& reg)
     }
     bool preparatory = false, theft = false;
     for (const auto& h : inc.patterns) {
-      preparatory = preparatory || h.attack_type == AttackType::kPreparatory;
-      theft = theft || h.attack_type == AttackType::kCredentialTheft;
+      preparatory = preparatory || Has(m_.preparatory, h.attack_type);
+      theft = theft || Has(m_.theft, h.attack_type);
     }
     v.reasons.push_back(StrCat(rule, " matched ", inc.event_count, " event(s) against ", target));
     for (const auto& h : inc.patterns) {
@@ -163,11 +207,11 @@ Verdict Classifier::Classify(const Incident& inc, const registry::Registry& reg)
           "internal-only critical system (a) or an attack matching a severe pattern (c).";
     } else {
       v.reason = NotReportable::kBelowThreshold;
-      ClauseCheck hyp = Clauses(inc, true, patterns::Severity::kInfo, target);
+      ClauseCheck hyp = Clauses(inc, true, m_, patterns::Severity::kInfo, target);
       v.near_miss = StrCat(
           "No Annex 4 clause holds: ",
           internal_only ? "" : "(a) needs the system to be internal_only in the registry; ",
-          "(c) needs an attack pattern of severity ", patterns::SeverityName(min_c_),
+          "(c) needs an attack pattern of severity ", patterns::SeverityName(m_.min_c),
           " or above or a past-case reference",
           hyp.clauses.empty() ? "." : StrCat("; with those facts it would fall under ",
                                              ClauseList(hyp.clauses), "."));
@@ -189,13 +233,106 @@ Verdict Classifier::Classify(const Incident& inc, const registry::Registry& reg)
     v.reasons.push_back(StrCat("pattern ", Cite(h), ": ", patterns::AttackTypeName(h.attack_type),
                                ", severity ", patterns::SeverityName(h.severity)));
   }
-  ClauseCheck hyp = Clauses(inc, true, min_c_, "a critical system");
+  ClauseCheck hyp = Clauses(inc, true, m_, m_.min_c, "a critical system");
   v.near_miss = hyp.clauses.empty()
                     ? "Attacks on systems that are not critical are not reportable (Annex 4)."
                     : StrCat("The same activity against an internal-only critical system would be "
                              "reportable under Annex 4 ",
                              ClauseList(hyp.clauses), ".");
   return v;
+}
+
+namespace {
+
+// "major_failure by 山田 at 2024-03-01T01:00:00Z" for the latest input of `type`.
+std::string Who(const Incident& inc, std::string_view type) {
+  for (auto it = inc.history.rbegin(); it != inc.history.rend(); ++it) {
+    if (it->type == type) {
+      return StrCat(it->type, " by ", it->by, " at ", FormatRfc3339(it->at_ns, 0), " (",
+                    FormatJst(it->at_ns), ")", it->summary.empty() ? "" : ": ", it->summary);
+    }
+  }
+  return std::string(type);
+}
+
+}  // namespace
+
+Verdict Classifier::Classify(const Incident& inc, const registry::Registry& reg) const {
+  if (inc.withdrawn) {
+    // What the verdict was (rare: only withdrawn incidents pay for the copy).
+    Incident before = inc;
+    before.withdrawn = false;
+    Verdict v = Classify(before, reg);
+    Verdict w;
+    w.reason = NotReportable::kWithdrawn;
+    w.reasons.push_back(StrCat("withdrawn: ", Who(inc, "withdraw")));
+    w.reasons.push_back(
+        v.reportable ? StrCat("before the withdrawal the verdict was reportable (",
+                              CategoryName(v.category),
+                              v.clauses.empty() ? "" : StrCat(", Annex 4 ", ClauseList(v.clauses)),
+                              ")")
+                     : StrCat("before the withdrawal the verdict was not reportable (",
+                              NotReportableName(v.reason), ")"));
+    w.near_miss =
+        "An analyst withdrew this candidate as wrong. New telemetry or an operator report opens "
+        "a new incident; this one stays withdrawn.";
+    return w;
+  }
+  Verdict v = ClassifyTelemetry(inc, reg);
+  const correlate::OperatorFacts& f = inc.facts;
+  if (!f.damage && !f.major_failure && !f.attack_notice) return v;
+  std::string target = StrCat("critical system '", inc.target_id, "'");
+  if (inc.target_kind != TargetKind::kCriticalSystem) {
+    // The framework covers critical systems only: a report about anything else stays with
+    // the operator.
+    v.reasons.push_back(StrCat("the operator's report concerns '", inc.target_id,
+                               "', which the registry does not list as a critical system"));
+    v.near_miss =
+        "Major failures, damage and attack notices are reportable when they concern a critical "
+        "system (Annex 3): name a critical system of the registry in the report.";
+    return v;
+  }
+  Verdict r;
+  r.reportable = true;
+  r.escalate = true;
+  if (v.reportable) r.clauses = v.clauses;
+  if (f.damage) {
+    r.category = Category::kDamage;
+    r.reasons.push_back(StrCat("Annex 3 (3): damage from a cyber attack on ", target,
+                               " confirmed by the operator — ", Who(inc, "damage_confirmed")));
+  } else if (f.major_failure) {
+    r.category = Category::kMajorFailure;
+    auto cause = static_cast<inputs::FailureCause>(f.failure_cause);
+    r.reasons.push_back(StrCat("Annex 3 (1): major failure of ", target, " (cause: ",
+                               inputs::FailureCauseName(cause), ") — ",
+                               Who(inc, "major_failure")));
+    if (cause == inputs::FailureCause::kNonAttack) {
+      if (r.clauses.empty()) {
+        r.escalate = false;
+        r.reasons.push_back(
+            "Annex 3 note 3: a failure clearly not caused by a cyber attack is reported to the "
+            "competent ministry and not forwarded to the Cabinet Secretariat");
+      } else {
+        r.reasons.push_back(StrCat("the operator states a non-attack cause, but Annex 4 ",
+                                   ClauseList(r.clauses),
+                                   " hold(s) on the same incident: forwarded as usual"));
+      }
+    }
+  } else if (v.reportable) {
+    v.reasons.push_back(StrCat("also an attack notice (予告): ", Who(inc, "threat_notice")));
+    return v;
+  } else {
+    r.category = Category::kAttackNotice;
+    r.reasons.push_back(StrCat("Annex 3 (2): attack notice (予告) against ", target, " — ",
+                               Who(inc, "threat_notice")));
+  }
+  if (v.reportable) {
+    for (auto& x : v.reasons) r.reasons.push_back(std::move(x));
+  } else if (inc.event_count > 0) {
+    r.reasons.push_back(StrCat("telemetry alone: not reportable (", NotReportableName(v.reason),
+                               ")"));
+  }
+  return r;
 }
 
 }  // namespace kizashi::classify

@@ -4,7 +4,11 @@
 // and the near miss (what would have made it reportable). Mapping table: docs/verdicts.md.
 //
 // Precedence: if any reportable clause holds the verdict is reportable and lists every clause
-// that holds; a not-reportable reason applies only when none does.
+// that holds; a not-reportable reason applies only when none does. People's inputs
+// (engine/inputs) come on top, for critical systems: damage confirmed > major failure >
+// attack detected (a clause holds) > attack notice; an analyst's withdrawal overrides all.
+// A major failure the operator says was not caused by an attack is not escalated (Annex 3
+// note 3) unless an Annex 4 clause holds on the same incident.
 //
 // Ownership: Classifier is immutable configuration; any thread may call Classify.
 #pragma once
@@ -13,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "engine/config/schema.h"
 #include "engine/correlate/incident.h"
 #include "engine/registry/registry.h"
@@ -28,6 +33,7 @@ enum class NotReportable : uint8_t {
   kInformationTheft,
   kNonCriticalTarget,
   kBelowThreshold,
+  kWithdrawn,  // an analyst withdrew the candidate
 };
 std::string_view NotReportableName(NotReportable r);
 
@@ -42,11 +48,23 @@ struct Verdict {
   bool escalate = false;
 };
 
+// The signal -> clause mapping (docs/verdicts.md). Every key is reloadable with the config.
 struct ClassifyOptions {
+  // Annex 4 (a): pattern attack types that are access attempts (against a critical system
+  // marked internal_only). Default: [unauthorized_access].
+  std::vector<std::string> clause_a_attack_types = {"unauthorized_access"};
   // Annex 4 (c): an attack_pattern at or above this severity (or citing a past case)
-  // against a critical system may seriously affect it.
+  // against a critical system may seriously affect it. Default: high.
   std::string clause_c_min_severity = "high";
+  // Not reportable, Annex 4: attack types that are preparatory acts (backdoor, modem, planted
+  // tool, open maintenance port). Never clause (c). Default: [preparatory].
+  std::vector<std::string> preparatory_attack_types = {"preparatory"};
+  // Not reportable, Annex 4: attack types that are theft of information needed for an attack
+  // (configuration, passwords or keys, a sniffer). Never clause (c). Default: [credential_theft].
+  std::vector<std::string> information_theft_attack_types = {"credential_theft"};
   static void Declare(config::Schema& s, ClassifyOptions* o);
+  // Every attack type named is one packs know.
+  absl::Status Validate() const;
 };
 
 class Classifier {
@@ -54,8 +72,18 @@ class Classifier {
   explicit Classifier(const ClassifyOptions& options);
   Verdict Classify(const correlate::Incident& incident, const registry::Registry& reg) const;
 
+  // What the mapping resolved to (bit per patterns::AttackType).
+  struct Mapping {
+    uint32_t clause_a = 0;
+    uint32_t preparatory = 0;
+    uint32_t theft = 0;
+    patterns::Severity min_c = patterns::Severity::kHigh;
+  };
+  const Mapping& mapping() const { return m_; }
+
  private:
-  patterns::Severity min_c_;
+  Verdict ClassifyTelemetry(const correlate::Incident& incident, const registry::Registry& reg) const;
+  Mapping m_;
 };
 
 // The registry entry of an incident's target (nullptr when not a registered system/asset).

@@ -8,6 +8,7 @@
 #include "engine/common/log.h"
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
+#include "engine/inputs/input.h"
 #include "engine/state/codec.h"
 
 namespace kizashi::correlate {
@@ -39,6 +40,10 @@ void CorrelateOptions::Declare(config::Schema& s, CorrelateOptions* o) {
         4096, int64_t{1} << 40);
   s.Int("max_pending_triggers", &o->max_pending_triggers,
         "Pending triggers kept per key of an absence rule (the earliest are kept).", 1, 65000);
+  s.Duration("input_quiet", &o->input_quiet_ns,
+             "An incident opened by an operator's report (threat notice, major failure, damage) "
+             "closes after this much event time without a further input.",
+             kNanosPerSecond, 3650 * 86400 * kNanosPerSecond);
 }
 
 namespace {
@@ -843,6 +848,9 @@ void PartitionCorrelator::Flush(state::StateDelta* delta) {
                state::ExpiringValue(SatAdd(inc.close_at_ns, opts_.closed_retention_ns),
                                     inc.Encode()));
   }
+  // Until the delta is committed the store may not have them: inputs naming them read them here.
+  for (auto& inc : closed_) closing_.push_back(std::move(inc));
+  while (closing_.size() > kMaxClosing) closing_.pop_front();
   closed_.clear();
   if (watermark_dirty_) {
     std::string v;
@@ -856,7 +864,10 @@ void PartitionCorrelator::Flush(state::StateDelta* delta) {
   Evict(delta);
 }
 
-void PartitionCorrelator::Committed() { evicting_.clear(); }
+void PartitionCorrelator::Committed() {
+  evicting_.clear();
+  closing_.clear();
+}
 
 // ---- timers and incidents --------------------------------------------------------------
 
@@ -1232,6 +1243,10 @@ void PartitionCorrelator::Process(const Batch& batch, const Rulebook& rules,
       if (it != map_.end()) Prefetch(&Slot(it->second));
     }
     const Event& e = batch.events[i];
+    if (e.kind == EventKind::kOperatorInput || e.kind == EventKind::kAnalystAction) {
+      ApplyInput(e, i, batch, reg, out);
+      continue;
+    }
     int64_t t = e.event_time_ns;
     if (e.ingest_time_ns > 0 && t > e.ingest_time_ns + opts_.max_future_skew_ns) {
       out->future.push_back(i);
@@ -1658,6 +1673,117 @@ CorrelatorStats PartitionCorrelator::stats() const {
   bytes += dict_.bytes();
   s.memory_bytes = bytes;
   return s;
+}
+
+// ---- people's inputs ---------------------------------------------------------------------
+
+void PartitionCorrelator::ApplyInput(const Event& e, uint32_t index, const Batch& batch,
+                                     const registry::Registry& reg, CorrelateOutput* out) {
+  std::string_view raw = batch.records[e.record].value;
+  while (!raw.empty() && (raw.back() == '\n' || raw.back() == '\r')) raw.remove_suffix(1);
+  auto parsed = inputs::ParseInput(raw);
+  if (!parsed.ok()) {  // the decoder checked it; a snapshot change cannot make it invalid
+    out->rejected.emplace_back(index, std::string(parsed.status().message()));
+    return;
+  }
+  inputs::IncidentInput& in = *parsed;
+  in.operator_id = std::string(e.operator_id);  // as the input's operator rule resolved it
+  std::string change(inputs::InputTypeName(in.type));
+  auto cite = [&](Incident& inc) {
+    if (inc.evidence.size() < static_cast<size_t>(opts_.max_evidence)) {
+      inc.evidence.push_back(EvidenceRef{batch.sources[e.pos.source], e.pos.partition,
+                                         e.pos.offset, e.event_time_ns});
+    }
+  };
+
+  if (in.incident_id.empty()) {
+    // A report that opens an incident of its own on the named system.
+    std::string id = IdBuilder().Add("input").Add(in.operator_id).Add(in.system).Add(change)
+                         .Add(in.id).Finish();
+    in.incident_id = id;
+    if (incidents_.find(id) == incidents_.end()) {
+      auto rec = std::make_unique<IncidentRec>();
+      Incident& inc = rec->inc;
+      inc.id = id;
+      inc.partition = partition_;
+      inc.operator_id = in.operator_id;
+      inc.target_id = in.system;
+      inc.target_kind = TargetKind::kUnknownAsset;
+      uint32_t op = reg.FindOperator(in.operator_id);
+      if (op != kNone) {
+        for (uint32_t si : reg.operators()[op].systems) {
+          if (reg.systems()[si].id == in.system) inc.target_kind = TargetKind::kCriticalSystem;
+        }
+        for (uint32_t ai : reg.operators()[op].assets) {
+          if (reg.assets()[ai].id == in.system) inc.target_kind = TargetKind::kNonCriticalAsset;
+        }
+      }
+      inc.rule_id = "operator-report";
+      inc.rule_title = StrCat("operator report: ", change);
+      inc.window_start_ns = inc.first_seen_ns = inc.last_seen_ns = in.time_ns;
+      inc.suppress_until_ns = in.time_ns;
+      inc.close_at_ns = SatAdd(std::max(in.time_ns, watermark_ns_), opts_.input_quiet_ns);
+      MergeInput(&inc, in);
+      cite(inc);
+      rec->id128 = IdBits(id);
+      IncidentRec* r = rec.get();
+      incidents_.emplace(id, std::move(rec));
+      Emit(*r, "opened", out);
+      SetCloseTimer(*r, r->inc.close_at_ns);
+      return;
+    }
+  }
+
+  auto check_owner = [&](const Incident& inc) {
+    if (inc.operator_id == in.operator_id) return true;
+    out->rejected.emplace_back(index, StrCat("incident ", in.incident_id,
+                                             " belongs to another operator"));
+    return false;
+  };
+  if (auto it = incidents_.find(in.incident_id); it != incidents_.end()) {
+    IncidentRec& rec = *it->second;
+    if (!check_owner(rec.inc) || !MergeInput(&rec.inc, in)) return;
+    cite(rec.inc);
+    if (rec.inc.rule_id == "operator-report") {
+      rec.inc.close_at_ns =
+          std::max(rec.inc.close_at_ns, SatAdd(std::max(in.time_ns, watermark_ns_), opts_.input_quiet_ns));
+      SetCloseTimer(rec, rec.inc.close_at_ns);
+    }
+    Emit(rec, change.c_str(), out);
+    return;
+  }
+  // A closed incident: still in memory (this batch, or flushed but not yet committed), else
+  // in the store for `closed_retention`. It gets a new revision and stays closed.
+  auto update_closed = [&](Incident& inc) {
+    if (!check_owner(inc) || !MergeInput(&inc, in)) return;
+    cite(inc);
+    ++inc.revision;
+    inc.change = change;
+    inc.count_at_revision = inc.event_count;
+    out->revisions.push_back(inc);
+  };
+  for (auto& inc : closed_) {
+    if (inc.id == in.incident_id) return update_closed(inc);
+  }
+  Incident inc;
+  bool found = false;
+  for (auto it = closing_.rbegin(); it != closing_.rend() && !found; ++it) {
+    if (it->id == in.incident_id) inc = *it, found = true;
+  }
+  if (!found && store_ != nullptr) {
+    auto v = store_->Get(state::Cf::kIncidents,
+                         StrCat(prefix_, std::string_view(&kClosedTag, 1), in.incident_id));
+    found = v.ok() && inc.Decode(*v);
+  }
+  if (!found) {
+    out->rejected.emplace_back(
+        index, StrCat("no incident ", in.incident_id, " on partition ", partition_,
+                      " (inputs must go to the partition named in the notification)"));
+    return;
+  }
+  size_t before = out->revisions.size();
+  update_closed(inc);
+  if (out->revisions.size() > before) closed_.push_back(std::move(inc));
 }
 
 }  // namespace kizashi::correlate

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -65,6 +66,9 @@ struct CorrelateOptions {
   int64_t checkpoint_min_bytes = 64 << 20;
   // Pending triggers kept per absence key (the earliest are kept).
   int64_t max_pending_triggers = 64;
+  // An incident opened by a person's input (threat notice, major failure, damage report)
+  // closes after this much event time without a further input.
+  int64_t input_quiet_ns = 7 * 86400 * 1'000'000'000LL;
   static void Declare(config::Schema& s, CorrelateOptions* o);
 };
 
@@ -72,10 +76,13 @@ struct CorrelateOutput {
   std::vector<Incident> revisions;  // in emission order
   std::vector<uint32_t> late;       // batch event indexes that were late
   std::vector<uint32_t> future;     // batch event indexes dated too far in the future
+  // People's inputs that could not be merged (batch event index, why): dead-lettered.
+  std::vector<std::pair<uint32_t, std::string>> rejected;
   void Clear() {
     revisions.clear();
     late.clear();
     future.clear();
+    rejected.clear();
   }
 };
 
@@ -211,6 +218,11 @@ class PartitionCorrelator {
   void FireAbsence(const Fp& key, CorrelateOutput* out);
   void ScheduleAbsence(KeyState& ks, int64_t window_ns);
 
+  // People's inputs (engine/inputs): merged into the named incident (open, closed in memory
+  // or in the store) or opening one; never late, never moving the watermark.
+  void ApplyInput(const Event& e, uint32_t index, const Batch& batch,
+                  const registry::Registry& reg, CorrelateOutput* out);
+
   // Incidents.
   // Absorbs `ev` into the key's open incident if it is within the suppression period.
   bool TryAbsorb(KeyState& ks, const Ev& ev, int64_t quiet_ns, CorrelateOutput* out);
@@ -313,6 +325,10 @@ class PartitionCorrelator {
   std::set<Timer> timers_;
   size_t absence_timers_ = 0;  // absence keys with pending triggers (timers of that kind)
   std::vector<Incident> closed_;  // closed since the last Flush (persisted, then dropped)
+  // Closed incidents flushed but maybe not committed yet (inputs naming them read them here);
+  // cleared by Committed(), and bounded for runtimes that never call it.
+  std::deque<Incident> closing_;
+  static constexpr size_t kMaxClosing = 4096;
   std::vector<std::string> dirty_incidents_;
 
   // Scratch reused per event / batch.

@@ -1,12 +1,16 @@
 #include "engine/correlate/incident.h"
 
+#include <algorithm>
+
+#include "engine/common/strings.h"
+#include "engine/inputs/input.h"
 #include "engine/state/codec.h"
 #include "engine/state/state_store.h"
 
 namespace kizashi::correlate {
 
 namespace {
-constexpr uint8_t kFormat = 1;
+constexpr uint8_t kFormat = 2;  // 2: people's inputs (facts, flags, history)
 }
 
 std::string_view TargetKindName(TargetKind k) {
@@ -69,6 +73,24 @@ std::string Incident::Encode() const {
     e.SignedVarint(ev.event_time_ns);
   }
   e.U8(routed);
+  e.U8(static_cast<uint8_t>(facts.attack_notice | (facts.major_failure << 1) | (facts.damage << 2) |
+                            (acknowledged << 3) | (forwarded << 4) | (withdrawn << 5)));
+  e.U8(facts.failure_cause);
+  e.Str(facts.summary);
+  e.Str(facts.impact);
+  e.Str(facts.status);
+  for (const auto* list : {&facts.countermeasures, &facts.other_contacts, &facts.attack_types}) {
+    e.Varint(list->size());
+    for (const auto& x : *list) e.Str(x);
+  }
+  e.Varint(history.size());
+  for (const auto& h : history) {
+    e.Str(h.input_id);
+    e.Str(h.type);
+    e.Str(h.by);
+    e.SignedVarint(h.at_ns);
+    e.Str(h.summary);
+  }
   return out;
 }
 
@@ -81,7 +103,7 @@ bool Incident::Decode(std::string_view in) {
   uint8_t fmt, u8;
   uint64_t n, v;
   int64_t sv;
-  if (!d.U8(&fmt) || fmt != kFormat) return false;
+  if (!d.U8(&fmt) || (fmt != 1 && fmt != kFormat)) return false;
   if (!d.Str(&id) || !d.Varint(&v)) return false;
   revision = static_cast<uint32_t>(v);
   if (!d.U8(&u8)) return false;
@@ -136,7 +158,88 @@ bool Incident::Decode(std::string_view in) {
     if (!d.SignedVarint(&ev.offset) || !d.SignedVarint(&ev.event_time_ns)) return false;
   }
   if (!d.U8(&routed)) return false;
+  facts = OperatorFacts{};
+  acknowledged = forwarded = withdrawn = false;
+  history.clear();
+  if (fmt == 1) return d.done();  // written before people's inputs existed
+  if (!d.U8(&u8)) return false;
+  facts.attack_notice = u8 & 1;
+  facts.major_failure = u8 & 2;
+  facts.damage = u8 & 4;
+  acknowledged = u8 & 8;
+  forwarded = u8 & 16;
+  withdrawn = u8 & 32;
+  if (!d.U8(&facts.failure_cause) || !d.Str(&facts.summary) || !d.Str(&facts.impact) ||
+      !d.Str(&facts.status)) {
+    return false;
+  }
+  for (auto* list : {&facts.countermeasures, &facts.other_contacts, &facts.attack_types}) {
+    if (!d.Varint(&n) || n > kMaxHistory * 64) return false;
+    list->resize(n);
+    for (auto& x : *list) {
+      if (!d.Str(&x)) return false;
+    }
+  }
+  if (!d.Varint(&n) || n > kMaxHistory) return false;
+  history.resize(n);
+  for (auto& h : history) {
+    if (!d.Str(&h.input_id) || !d.Str(&h.type) || !d.Str(&h.by) || !d.SignedVarint(&h.at_ns) ||
+        !d.Str(&h.summary)) {
+      return false;
+    }
+  }
   return d.done();
+}
+
+namespace {
+void AddUnique(std::vector<std::string>* list, std::string v, bool sort) {
+  if (v.empty() || std::find(list->begin(), list->end(), v) != list->end()) return;
+  if (list->size() >= Incident::kMaxHistory) return;
+  list->push_back(std::move(v));
+  if (sort) std::sort(list->begin(), list->end());
+}
+}  // namespace
+
+bool MergeInput(Incident* inc, const inputs::IncidentInput& in) {
+  using inputs::InputType;
+  for (const auto& h : inc->history) {
+    if (h.input_id == in.id) return false;
+  }
+  OperatorFacts& f = inc->facts;
+  switch (in.type) {
+    case InputType::kThreatNotice: f.attack_notice = true; break;
+    case InputType::kMajorFailure:
+      f.major_failure = true;
+      // An attack cause, once stated, is not taken back by a later "unknown".
+      if (in.cause != inputs::FailureCause::kUnknown ||
+          f.failure_cause == static_cast<uint8_t>(inputs::FailureCause::kUnknown)) {
+        f.failure_cause = static_cast<uint8_t>(in.cause);
+      }
+      break;
+    case InputType::kDamageConfirmed: f.damage = true; break;
+    case InputType::kResponseStatus: break;
+    case InputType::kAcknowledge: inc->acknowledged = true; break;
+    case InputType::kForward: inc->forwarded = true; break;
+    case InputType::kWithdraw: inc->withdrawn = true; break;
+    case InputType::kAnnotate:
+    case InputType::kCount: break;
+  }
+  if (!inputs::IsAnalystAction(in.type)) {
+    if (!in.summary.empty()) f.summary = in.summary;
+    if (!in.impact.empty()) f.impact = in.impact;
+    if (!in.status.empty()) f.status = in.status;
+    for (const auto& c : in.countermeasures) AddUnique(&f.countermeasures, c, false);
+    for (const auto& c : in.other_contacts) {
+      AddUnique(&f.other_contacts,
+                c.detail.empty() ? c.organisation : StrCat(c.organisation, ": ", c.detail), false);
+    }
+    for (const auto& t : in.attack_types) AddUnique(&f.attack_types, t, true);
+  }
+  if (inc->history.size() < Incident::kMaxHistory) {
+    inc->history.push_back(InputEntry{in.id, std::string(inputs::InputTypeName(in.type)), in.by,
+                                      in.time_ns, in.summary});
+  }
+  return true;
 }
 
 }  // namespace kizashi::correlate

@@ -14,6 +14,10 @@
 #include "engine/event/event.h"
 #include "patterns/pack/pack.h"
 
+namespace kizashi::inputs {
+struct IncidentInput;
+}
+
 namespace kizashi::correlate {
 
 // A pattern entry that contributed to the incident, with the attributes verdicts use.
@@ -42,6 +46,29 @@ struct EvidenceRef {
 
 enum class IncidentState : uint8_t { kOpen = 0, kClosed };
 
+// One person's input merged into the incident (engine/inputs): who, when, what.
+struct InputEntry {
+  std::string input_id;  // the submitter's id (an input is merged once)
+  std::string type;      // inputs::InputTypeName
+  std::string by;
+  int64_t at_ns = 0;
+  std::string summary;
+};
+
+// What the operator reported (threat notice, major failure, damage, response status).
+struct OperatorFacts {
+  bool attack_notice = false;
+  bool major_failure = false;
+  uint8_t failure_cause = 0;  // inputs::FailureCause
+  bool damage = false;
+  std::string summary;        // the latest description the operator gave
+  std::string impact;         // impact on the infrastructure service, as the operator states it
+  std::string status;         // response status
+  std::vector<std::string> countermeasures;
+  std::vector<std::string> other_contacts;  // "organisation: detail"
+  std::vector<std::string> attack_types;    // as the operator classifies it (sorted)
+};
+
 struct Incident {
   std::string id;
   uint32_t revision = 0;
@@ -68,6 +95,13 @@ struct Incident {
   std::vector<PatternHit> patterns;  // sorted by (pack, entry)
   std::vector<EvidenceRef> evidence; // first N cited records
   uint8_t routed = 0;                // route::RoutedFlags: who has received earlier revisions
+  // People's inputs (engine/inputs), merged in arrival order.
+  OperatorFacts facts;
+  bool acknowledged = false;         // an analyst acknowledged it
+  bool forwarded = false;            // an analyst forwarded it to the Cabinet Secretariat
+  bool withdrawn = false;            // an analyst withdrew it (the candidate was wrong)
+  std::vector<InputEntry> history;   // every input, bounded (kMaxHistory)
+  static constexpr size_t kMaxHistory = 64;
 
   std::string Encode() const;
   // Reads what Encode wrote, also inside an expiry envelope (how closed incidents are
@@ -76,5 +110,9 @@ struct Incident {
 };
 
 std::string_view TargetKindName(TargetKind k);
+
+// Merges a person's input into `inc` (facts, flags, history). Returns false, changing
+// nothing, when an input with the same id was merged before (replays are idempotent).
+bool MergeInput(Incident* inc, const inputs::IncidentInput& in);
 
 }  // namespace kizashi::correlate

@@ -2,6 +2,7 @@
 
 #include "engine/common/strings.h"
 #include "engine/decode/fastlog_decoder.h"
+#include "engine/decode/input_decoder.h"
 #include "engine/decode/json_decoder.h"
 #include "engine/decode/syslog_decoder.h"
 
@@ -11,8 +12,10 @@ void DecodeOptions::Declare(config::Schema& s, DecodeOptions* c) {
   s.String("format", &c->format,
            "Record format of this input: eve (Suricata EVE JSON), syslog (RFC 5424/3164, CEF "
            "and FortiGate key=value inside), cef, fastlog (Suricata/Snort fast.log), json "
-           "(generic JSON mapped by json_fields).",
-           {"eve", "syslog", "cef", "fastlog", "json"});
+           "(generic JSON mapped by json_fields), operator_input (operator reports: threat notice, "
+           "major failure, damage confirmed, response status; docs/inputs.md), analyst_action "
+           "(the control input: acknowledge, forward, withdraw, annotate).",
+           {"eve", "syslog", "cef", "fastlog", "json", "operator_input", "analyst_action"});
   s.String("operator_from", &c->operator_from,
            "Where each record's operator comes from: field (operator_field inside the record), "
            "key (Kafka key), header (Kafka header operator_header), topic (topic -> operator "
@@ -90,8 +93,11 @@ absl::StatusOr<std::unique_ptr<Decoder>> MakeDecoder(const DecodeOptions& o) {
   if (o.format == "syslog") return NewSyslogDecoder(o, /*cef_only=*/false);
   if (o.format == "cef") return NewSyslogDecoder(o, /*cef_only=*/true);
   if (o.format == "fastlog") return NewFastlogDecoder(o);
+  if (o.format == "operator_input") return NewInputDecoder(o, /*analyst_actions=*/false);
+  if (o.format == "analyst_action") return NewInputDecoder(o, /*analyst_actions=*/true);
   return absl::InvalidArgumentError(StrCat(
-      "format '", o.format, "' is not one of eve, syslog, cef, fastlog, json"));
+      "format '", o.format,
+      "' is not one of eve, syslog, cef, fastlog, json, operator_input, analyst_action"));
 }
 
 std::string_view TruncateUtf8(std::string_view raw, size_t max_bytes) {

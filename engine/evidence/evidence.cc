@@ -53,10 +53,13 @@ void EvidenceOptions::Declare(config::Schema& s, EvidenceOptions* o) {
 }
 
 void EvidenceRecorder::Remember(const Batch& batch) {
-  if (!opts_.enabled || batch.match_begin.empty()) return;
+  if (!opts_.enabled) return;
+  bool any_matches = !batch.match_begin.empty();
   for (size_t i = 0; i < batch.events.size(); ++i) {
-    if (batch.match_count(i) == 0) continue;
     const Event& e = batch.events[i];
+    // Matched records, and people's inputs (cited by the incidents they update).
+    bool input = e.kind == EventKind::kOperatorInput || e.kind == EventKind::kAnalystAction;
+    if (!input && (!any_matches || batch.match_count(i) == 0)) continue;
     const RawRecord& r = batch.records[e.record];
     Key k{std::string(batch.source_name(r.pos)), r.pos.partition, r.pos.offset};
     std::string_view bytes = r.value.substr(0, static_cast<size_t>(opts_.max_record_bytes));

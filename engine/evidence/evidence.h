@@ -47,7 +47,8 @@ struct EvidenceOptions {
 class EvidenceRecorder {
  public:
   explicit EvidenceRecorder(const EvidenceOptions& o) : opts_(o) {}
-  // Remembers raw copies of the batch's matched records (bounded FIFO by bytes).
+  // Remembers raw copies of the batch's matched records and people's inputs (bounded FIFO by
+  // bytes).
   void Remember(const Batch& batch);
   // Writes copies of the raw records cited by `inc` that are in the recent cache (records of
   // this batch and of earlier ones still cached) and not yet stored.

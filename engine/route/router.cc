@@ -81,6 +81,7 @@ std::string Router::RenderNotification(const Incident& inc, const classify::Verd
   w.KV("notification_id", NotificationId(inc));
   w.KV("incident_id", inc.id);
   w.KV("revision", inc.revision);
+  w.KV("partition", inc.partition);
   w.KV("change", inc.change);
   w.KV("incident_state", inc.state == correlate::IncidentState::kOpen ? "open" : "closed");
   w.KV("kind", DocKindName(kind));
@@ -149,9 +150,10 @@ std::string Router::RenderNotification(const Incident& inc, const classify::Verd
   w.EndObject();
   w.Key("overview").BeginObject();
   w.KV("classification", v.reportable ? classify::CategoryName(v.category) : "observation");
+  if (!inc.facts.summary.empty()) w.KV("description", inc.facts.summary);
   w.Key("attack_types").BeginArray();
   {
-    std::vector<std::string> types;
+    std::vector<std::string> types = inc.facts.attack_types;
     for (const auto& h : inc.patterns) {
       std::string t(patterns::AttackTypeName(h.attack_type));
       if (std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
@@ -186,14 +188,24 @@ std::string Router::RenderNotification(const Incident& inc, const classify::Verd
   }
   if (!program.empty()) w.KV("malicious_program", program);
   w.EndObject();
-  if (inc.target_kind == TargetKind::kCriticalSystem) {
+  if (!inc.facts.impact.empty()) {
+    w.KV("impact", inc.facts.impact);  // as the operator states it
+  } else if (inc.target_kind == TargetKind::kCriticalSystem) {
     if (const auto* s = classify::FindSystem(reg, inc.operator_id, inc.target_id)) {
       w.KV("impact", s->service.empty() ? "unknown" : StrCat("may affect: ", s->service));
     }
   }
   w.EndObject();
-  w.Key("response").BeginObject().Key("status").Null().Key("countermeasures").BeginArray()
-      .EndArray().Key("other_contacts").BeginArray().EndArray().EndObject();
+  w.Key("response").BeginObject();
+  if (inc.facts.status.empty()) w.Key("status").Null();
+  else w.KV("status", inc.facts.status);
+  w.Key("countermeasures").BeginArray();
+  for (const auto& c : inc.facts.countermeasures) w.String(c);
+  w.EndArray();
+  w.Key("other_contacts").BeginArray();
+  for (const auto& c : inc.facts.other_contacts) w.String(c);
+  w.EndArray();
+  w.EndObject();
   w.Key("other_operators").BeginObject().Key("operators_with_same_pattern").Null()
       .KV("note", "filled in by the cross-operator campaign stage as a later revision")
       .EndObject();
@@ -211,6 +223,22 @@ std::string Router::RenderNotification(const Incident& inc, const classify::Verd
   }
   w.EndObject();
   w.EndObject();  // report
+
+  // People's inputs: the operator's reports and the analysts' actions, who and when.
+  w.Key("handling").BeginObject();
+  w.KV("acknowledged", inc.acknowledged);
+  w.KV("forwarded", inc.forwarded);
+  w.KV("withdrawn", inc.withdrawn);
+  w.Key("inputs").BeginArray();
+  for (const auto& h : inc.history) {
+    w.BeginObject().KV("input_id", h.input_id).KV("type", h.type).KV("by", h.by);
+    Time(w, "at", h.at_ns);
+    w.KV("at_jst", FormatJst(h.at_ns));
+    if (!h.summary.empty()) w.KV("summary", h.summary);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
 
   w.Key("evidence").BeginObject();
   w.KV("event_count", inc.event_count);
@@ -279,8 +307,13 @@ absl::Status Router::Route(const Incident& inc, const classify::Verdict& v,
     }
     std::string md = dest(ministry->destination);
     if (absl::Status st = check(md); !st.ok()) return st;
-    bool to_cas = v.escalate && cas != nullptr && ministry != cas &&
-                  ministry->forwarding == registry::ForwardingPolicy::kImmediate;
+    // Forwarding policy: `immediate` forwards every escalated revision; `after_acknowledgement`
+    // only once an analyst acknowledged or forwarded the incident. An explicit forward also
+    // overrides Annex 3 note 3 (the ministry's decision).
+    bool policy_allows = ministry->forwarding == registry::ForwardingPolicy::kImmediate ||
+                         inc.acknowledged || inc.forwarded;
+    bool to_cas = (v.escalate || inc.forwarded) && cas != nullptr && ministry != cas &&
+                  policy_allows;
     std::string cd = cas ? dest(cas->destination) : "";
     if (to_cas) {
       if (absl::Status st = check(cd); !st.ok()) return st;

@@ -153,6 +153,9 @@ void EngineConfig::Validate(Diagnostics* d) const {
   for (const auto& in : inputs) kafka |= in.type == "kafka";
   for (const auto& ds : destinations) kafka |= ds.type == "kafka";
   if (kafka) this->kafka.Validate(d);
+  if (absl::Status st = classify.Validate(); !st.ok()) {
+    d->Error("config", 0, "classify", std::string(st.message()));
+  }
 }
 
 }  // namespace kizashi::runtime

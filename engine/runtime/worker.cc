@@ -78,6 +78,15 @@ absl::Status Worker::Emit(correlate::PartitionCorrelator& pc, const correlate::C
                                        route::RenderFutureEvent(*batch, e, config_.inputs[batch->records[e.record].input].name, copy)});
       ++stats_.dead_letters[static_cast<size_t>(DeadLetterReason::kFutureTimestamp)];
     }
+    // People's inputs that name no incident of this partition (or another operator's).
+    for (const auto& [i, why] : co.rejected) {
+      const Event& e = batch->events[i];
+      DeadLetter dl{e.record, DeadLetterReason::kMalformed, why};
+      outputs->push_back(route::Output{config_.dead_letter_destination, route::DocKind::kObservation,
+                                       "", 0, std::string(e.operator_id),
+                                       route::RenderDeadLetter(*batch, dl, config_.inputs[batch->records[e.record].input].name, copy)});
+      ++stats_.dead_letters[static_cast<size_t>(DeadLetterReason::kMalformed)];
+    }
   }
   // Routing history per incident within this batch (revisions are copies).
   std::unordered_map<std::string, uint8_t> routed;

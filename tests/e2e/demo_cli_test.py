@@ -40,6 +40,26 @@ with tempfile.TemporaryDirectory() as tmp:
     assert len(reportable) >= 1 and len(observations) >= 1, run.stdout
     assert all(d["destination"] == "observations" for d in observations)
     assert all(d["verdict"]["near_miss"] for d in observations)
+    # A reportable notification with every 2(3) field the demo can fill: the SSH incident's
+    # second revision, after bank-a's response status (deploy/demo/traffic/operator-reports.jsonl).
+    full = [d for d in reportable if d["kind"] == "notification" and d["change"] == "response_status"]
+    assert len(full) == 1, [(d["incident_id"], d["revision"], d["change"]) for d in reportable]
+    r = full[0]["report"]
+    assert r["target_system"]["hardware"] and r["target_system"]["software"][0]["patch_status"], r
+    assert r["overview"]["cause"]["matched_patterns"] and r["overview"]["cause"]["intrusion_path"], r
+    assert r["overview"]["impact"], r
+    assert r["response"]["status"] == "contained" and len(r["response"]["countermeasures"]) == 2, r
+    assert r["response"]["other_contacts"] == ["JPCERT/CC: reported 10:25 JST"], r
+    assert len(r["contact"]["means"]) >= 2, r
+    assert full[0]["handling"]["inputs"][0]["by"] == "山田 花子 (SOC lead)", full[0]["handling"]
+    # Annex 3 note 3: bank-a's operator-error failure goes to FSA only, never escalated.
+    failure = [d for d in docs if d["verdict"]["category"] == "major_failure"]
+    assert [d["destination"] for d in failure] == ["ministry.fsa"], failure
+    assert not failure[0]["verdict"]["escalate_to_cabinet_secretariat"]
+    # rail-b's threat notice (予告), without any telemetry: attack_notice to MLIT and escalated.
+    notice = [d for d in docs if d["verdict"]["category"] == "attack_notice"]
+    assert sorted(d["destination"] for d in notice) == ["cabinet-secretariat", "ministry.mlit"], notice
+    assert notice[0]["evidence"]["event_count"] == 0
     # The schema is not vacuous: a document with one contact means, or a reportable verdict
     # carrying a not-reportable reason, is rejected.
     bad = json.loads(json.dumps(reportable[0]))

@@ -18,7 +18,7 @@ namespace kizashi {
 namespace {
 
 struct Doc {
-  std::string destination, kind, incident_id, target, rule, reason, change;
+  std::string destination, kind, incident_id, target, rule, reason, change, category;
   int64_t revision = 0, event_count = 0;
   bool reportable = false;
   std::vector<std::string> clauses;
@@ -49,6 +49,7 @@ std::vector<Doc> ReadDocs(const std::string& path) {
     d.target = std::string(e["report"]["target_system"]["id"].get_string().value());
     d.rule = std::string(e["report"]["other"]["rule_id"].get_string().value());
     d.reportable = e["verdict"]["reportable"].get_bool().value();
+    d.category = std::string(e["verdict"]["category"].get_string().value());
     for (auto c : e["verdict"]["annex4_clauses"].get_array()) {
       d.clauses.emplace_back(c.get_string().value());
     }
@@ -113,8 +114,8 @@ class DemoReplay : public ::testing::Test {
 
 TEST_F(DemoReplay, RaisesTheExpectedNotifications) {
   runtime::RunSummary s = Run(dir_, 4096);
-  // 15 syslog lines + 14 EVE lines = 29 records; 3 are dead letters.
-  EXPECT_EQ(s.stats.records, 29u);
+  // 15 syslog lines + 14 EVE lines + 3 operator reports = 32 records; 3 are dead letters.
+  EXPECT_EQ(s.stats.records, 32u);
 
   // (1) bank-a, core-banking (internal_only), sshd on cbs-app01: failed passwords from
   // 198.51.100.23 at 10:00:01, :04, :09, :15, :40 JST (lines 2,3,5,7,9) reach the rule's 5 in
@@ -137,8 +138,19 @@ TEST_F(DemoReplay, RaisesTheExpectedNotifications) {
   std::string virus = IncidentId("rail-b", "train-control", "virus-on-critical", {},
                                  Ns("2024-03-01T10:00:45.7+09:00"));
 
+  // (5) Operator reports (operator-reports.jsonl): rail-b's threat notice on train-control
+  // (line 1: attack_notice, MLIT + Cabinet Secretariat), bank-a's major failure caused by an
+  // operator error (line 2: Annex 3 note 3, FSA only) and the response status of (1) (line 3:
+  // revision 2 of the SSH incident, to FSA and the Cabinet Secretariat).
   auto fsa = ReadDocs(dir_ + "/ministry.fsa.jsonl");
-  ASSERT_EQ(fsa.size(), 1u);
+  ASSERT_EQ(fsa.size(), 3u);
+  EXPECT_EQ(fsa[0].category, "major_failure");
+  EXPECT_EQ(fsa[0].rule, "operator-report");
+  EXPECT_EQ(fsa[2].incident_id, ssh);
+  EXPECT_EQ(fsa[2].revision, 2);
+  EXPECT_EQ(fsa[2].category, "attack_detected");
+  fsa.erase(fsa.begin());
+  fsa.pop_back();
   EXPECT_EQ(fsa[0].incident_id, ssh);
   EXPECT_EQ(fsa[0].revision, 1);
   EXPECT_EQ(fsa[0].kind, "notification");
@@ -151,18 +163,22 @@ TEST_F(DemoReplay, RaisesTheExpectedNotifications) {
                                   {"bank-a-syslog", 7}, {"bank-a-syslog", 9}}));
 
   auto mlit = ReadDocs(dir_ + "/ministry.mlit.jsonl");
-  ASSERT_EQ(mlit.size(), 1u);
+  ASSERT_EQ(mlit.size(), 2u);
+  EXPECT_EQ(mlit[0].category, "attack_notice");
+  EXPECT_EQ(mlit[0].rule, "operator-report");
+  mlit.erase(mlit.begin());
   EXPECT_EQ(mlit[0].incident_id, virus);
   EXPECT_TRUE(mlit[0].reportable);
   EXPECT_EQ(mlit[0].clauses, std::vector<std::string>{"b"});
   EXPECT_EQ(mlit[0].positions, (std::vector<std::pair<std::string, int64_t>>{{"sensors-eve", 11}}));
 
   auto cas = ReadDocs(dir_ + "/cabinet-secretariat.jsonl");
-  ASSERT_EQ(cas.size(), 2u);
+  ASSERT_EQ(cas.size(), 4u);  // notice, ssh r1, virus, ssh r2; never the note-3 failure
   std::set<std::string> cas_ids;
   for (const auto& d : cas) {
     EXPECT_EQ(d.kind, "escalation");
-    cas_ids.insert(d.incident_id);
+    EXPECT_NE(d.category, "major_failure");
+    if (d.rule != "operator-report") cas_ids.insert(d.incident_id);
   }
   EXPECT_EQ(cas_ids, (std::set<std::string>{ssh, virus}));
 
@@ -225,21 +241,34 @@ TEST_F(DemoReplay, PreservesEvidenceAndRevisionHistory) {
     lines.push_back(text.substr(p, nl - p));
     p = nl + 1;
   }
-  ASSERT_EQ(ev->size(), 5u);
+  // ... line 10, absorbed (cited by revision 2), and the operator's response status
+  // (operator-reports.jsonl line 3), preserved the same way.
+  ASSERT_EQ(ev->size(), 7u);
   std::vector<int64_t> want = {2, 3, 5, 7, 9};
   for (size_t i = 0; i < 5; ++i) {
     EXPECT_EQ((*ev)[i].source, "bank-a-syslog");
     EXPECT_EQ((*ev)[i].offset, want[i]);
     EXPECT_EQ((*ev)[i].record, lines[static_cast<size_t>(want[i] - 1)]);
   }
+  std::string reports =
+      testing::ReadFileOrDie(testing::SourcePath("deploy/demo/traffic/operator-reports.jsonl"));
+  size_t third = reports.find('\n', reports.find('\n') + 1) + 1;
+  EXPECT_EQ((*ev)[5].source, "bank-a-syslog");
+  EXPECT_EQ((*ev)[5].offset, 10);
+  EXPECT_EQ((*ev)[5].record, lines[9]);
+  EXPECT_EQ((*ev)[6].source, "operator-reports");
+  EXPECT_EQ((*ev)[6].offset, 3);
+  EXPECT_EQ((*ev)[6].record, reports.substr(third, reports.find('\n', third) - third));
   auto revs = evidence::Revisions(**store, 0, ssh);
   ASSERT_TRUE(revs.ok());
-  ASSERT_EQ(revs->size(), 1u);
+  ASSERT_EQ(revs->size(), 2u);
   EXPECT_EQ((*revs)[0].revision, 1u);
   EXPECT_NE((*revs)[0].document.find("\"destination\":\"ministry.fsa\""), std::string::npos);
+  EXPECT_EQ((*revs)[1].revision, 2u);
+  EXPECT_NE((*revs)[1].document.find("\"change\":\"response_status\""), std::string::npos);
   auto all = evidence::ListIncidents(**store);
   ASSERT_TRUE(all.ok());
-  EXPECT_EQ(all->size(), 4u);
+  EXPECT_EQ(all->size(), 6u);  // four from telemetry, two opened by operator reports
 }
 
 TEST_F(DemoReplay, OutputIsIndependentOfBatchSize) {

@@ -1,6 +1,7 @@
 #include "engine/correlate/cli/rules_cli.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitInvalid = 3;
+constexpr int kExitAllSkipped = 4;  // every scenario needed absent third-party data
 
 int Usage(const app::Args& a, const std::string& err) {
   if (!err.empty()) std::fprintf(stderr, "kizashi rules: %s\n\n", err.c_str());
@@ -50,15 +52,35 @@ int Check(int argc, char** argv) {
 
 int Test(int argc, char** argv) {
   app::Args a("rules test",
-              "Replay scenarios (input records + expected incidents) through decode, enrich, "
-              "match, correlate and classify with the given rules, and compare.");
+              "Replay scenarios (input records + expected incidents, verdicts and routes) "
+              "through decode, enrich, match, correlate, classify and route with the given "
+              "rules, and compare. Exit 0 pass, 1 a failure, 3 invalid input, 4 every scenario "
+              "skipped (third-party data absent).");
   a.Positional("rules", "A rules file or a directory of *.yaml rule files.")
       .Positional("scenario", "A scenario file or a directory of *.yaml scenarios.")
       .Option("config", "FILE", "Engine configuration to use instead of each scenario's own.")
       .Option("set", "KEY=VALUE", "Override one configuration key (repeatable).")
+      .Option("shared-data", "DIR",
+              "Third-party data directory for records given as {shared: path, line: n} "
+              "(default: $KIZASHI_SHARED_DATA). Scenarios whose data is absent are skipped.")
+      .Option("documents", "FILE",
+              "Write every routed document (one JSON per line) here, e.g. to validate them "
+              "against docs/schemas.")
       .Flag("verbose", "Print every scenario's revisions, not only failures.");
   std::string err;
   if (!a.Parse(argc, argv, 3, &err) || a.help()) return Usage(a, err);
+  std::string shared = a.Get("shared-data");
+  if (shared.empty() && std::getenv("KIZASHI_SHARED_DATA") != nullptr) {
+    shared = std::getenv("KIZASHI_SHARED_DATA");
+  }
+  std::FILE* docs = nullptr;
+  if (!a.Get("documents").empty()) {
+    docs = std::fopen(a.Get("documents").c_str(), "w");
+    if (docs == nullptr) {
+      std::fprintf(stderr, "kizashi rules test: cannot write %s\n", a.Get("documents").c_str());
+      return kExitInvalid;
+    }
+  }
   Diagnostics d;
   std::vector<std::string> scenarios = runtime::ExpandYamlPaths({a.Get("scenario")}, &d);
   std::vector<std::string> rules = runtime::ExpandYamlPaths({a.Get("rules")}, &d);
@@ -66,7 +88,7 @@ int Test(int argc, char** argv) {
     std::fputs(d.ToText().c_str(), stderr);
     return kExitInvalid;
   }
-  int passed = 0, failed = 0, invalid = 0;
+  int passed = 0, failed = 0, invalid = 0, skipped = 0;
   for (const auto& path : scenarios) {
     Diagnostics sd;
     auto sc = ParseScenarioFile(path, &sd);
@@ -75,7 +97,15 @@ int Test(int argc, char** argv) {
       ++invalid;
       continue;
     }
-    ScenarioResult r = RunScenario(*sc, rules, a.Get("config"), a.GetAll("set"));
+    ScenarioResult r = RunScenario(*sc, rules, a.Get("config"), a.GetAll("set"), shared);
+    if (r.skipped) {
+      std::fputs(r.report.c_str(), stdout);
+      ++skipped;
+      continue;
+    }
+    if (docs != nullptr) {
+      for (const auto& doc : r.documents) std::fprintf(docs, "%s\n", doc.c_str());
+    }
     if (r.invalid) {
       std::fprintf(stderr, "scenario %s: cannot run:\n%s", path.c_str(), r.report.c_str());
       ++invalid;
@@ -89,9 +119,11 @@ int Test(int argc, char** argv) {
       ++failed;
     }
   }
-  std::printf("%d passed, %d failed, %d invalid\n", passed, failed, invalid);
+  if (docs != nullptr) std::fclose(docs);
+  std::printf("%d passed, %d failed, %d invalid, %d skipped\n", passed, failed, invalid, skipped);
   if (invalid > 0) return kExitInvalid;
-  return failed > 0 ? kExitFailed : kExitOk;
+  if (failed > 0) return kExitFailed;
+  return passed == 0 && skipped > 0 ? kExitAllSkipped : kExitOk;
 }
 
 }  // namespace
@@ -100,7 +132,7 @@ int RulesMain(int argc, char** argv) {
   const char* usage =
       "usage: kizashi rules <check|test> ...\n\n"
       "  check RULES [--config FILE]             validate rules against the packs in service\n"
-      "  test RULES SCENARIO [--config FILE]     replay scenarios and compare incidents\n"
+      "  test RULES SCENARIO [--config FILE]     replay scenarios; compare incidents, verdicts, routes\n"
       "\n`kizashi rules <subcommand> --help` describes each.\n";
   if (argc < 3) {
     std::fputs(usage, stderr);

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
 
 #include "engine/classify/verdict.h"
 #include "engine/common/strings.h"
@@ -11,6 +14,7 @@
 #include "engine/decode/decoder.h"
 #include "engine/enrich/enricher.h"
 #include "engine/match/matcher.h"
+#include "engine/route/router.h"
 #include "engine/runtime/engine_config.h"
 #include "engine/runtime/snapshot.h"
 
@@ -51,7 +55,8 @@ void ParseExpected(const YAML::Node& n, std::string_view file, Scenario* sc, Dia
   }
   r.RejectUnknown({"rule", "operator", "target", "group", "window_start", "revision", "change",
                    "state", "event_count", "evidence", "sources", "patterns", "reportable",
-                   "clauses"});
+                   "clauses", "category", "reason", "near_miss", "escalate", "routes",
+                   "reasons_contain"});
   ExpectedIncident e;
   e.line = yaml::Line(n);
   std::string s;
@@ -77,6 +82,16 @@ void ParseExpected(const YAML::Node& n, std::string_view file, Scenario* sc, Dia
   std::vector<int64_t> ints;
   if (ReadInts(r, n, "evidence", &ints)) e.evidence = ints;
   if (r.Bool("reportable", &b)) e.reportable = b;
+  if (r.Str("category", &s)) e.category = s;
+  if (r.Str("reason", &s)) e.reason = s;
+  if (r.Str("near_miss", &s)) e.near_miss = s;
+  if (r.Bool("escalate", &b)) e.escalate = b;
+  if (n["routes"].IsDefined()) {
+    list.clear();
+    if (n["routes"].IsSequence() && n["routes"].size() == 0) e.routes = list;
+    else if (r.StrList("routes", &list)) e.routes = list;
+  }
+  if (r.StrList("reasons_contain", &list)) e.reasons_contain = list;
   sc->incidents.push_back(std::move(e));
 }
 
@@ -97,10 +112,14 @@ std::vector<std::string> ClausesOf(const classify::Verdict& v) {
 struct Emitted {
   Incident inc;
   classify::Verdict verdict;
+  std::vector<std::string> routes;
+  std::string route_error;
 };
 
 struct RunOutput {
   std::vector<Emitted> revisions;
+  std::vector<std::string> documents;
+  std::string substitution_error;
   std::vector<int64_t> late;
   int64_t dead_letters = 0;
 };
@@ -116,7 +135,13 @@ std::string Describe(const Emitted& x) {
                 i.state == IncidentState::kClosed ? " (closed)" : "", " n=", i.event_count,
                 " start=", FormatRfc3339(i.window_start_ns), " evidence=", Ints(ev),
                 " patterns=", Quote(pats), " reportable=", x.verdict.reportable ? "yes" : "no",
-                x.verdict.reportable ? StrCat(" ", Quote(ClausesOf(x.verdict))) : std::string());
+                x.verdict.reportable
+                    ? StrCat(" ", classify::CategoryName(x.verdict.category), " ",
+                             Quote(ClausesOf(x.verdict)),
+                             x.verdict.escalate ? " escalate" : " no-escalation")
+                    : StrCat(" (", classify::NotReportableName(x.verdict.reason), ")"),
+                " routes=", Quote(x.routes),
+                x.route_error.empty() ? std::string() : StrCat(" route-error: ", x.route_error));
 }
 
 }  // namespace
@@ -159,14 +184,20 @@ std::optional<Scenario> ParseScenarioFile(const std::string& path, Diagnostics* 
           rec.text = n.Scalar();
           if (rec.input.empty()) rr.Error("a bare record needs a default 'input' at top level");
         } else if (n.IsMap()) {
-          rr.RejectUnknown({"input", "record", "advance_watermark"});
+          rr.RejectUnknown({"input", "record", "advance_watermark", "shared", "line"});
           int64_t t;
           if (ReadTime(rr, n, "advance_watermark", &t)) {
             rec.advance_ns = t;
           } else {
             rec.input = default_input;
             rr.Str("input", &rec.input);
-            rr.Str("record", &rec.text, true);
+            if (rr.Str("shared", &rec.shared)) {
+              if (!rr.Int("line", &rec.shared_line, 1, INT32_MAX)) {
+                rr.Error("a shared record needs 'line' (1-based line of the shared file)");
+              }
+            } else {
+              rr.Str("record", &rec.text, true);
+            }
             if (rec.input.empty()) rr.Error("which input is this record from? (input: name)");
           }
         } else {
@@ -198,10 +229,39 @@ std::optional<Scenario> ParseScenarioFile(const std::string& path, Diagnostics* 
   return sc;
 }
 
-ScenarioResult RunScenario(const Scenario& sc, const std::vector<std::string>& rule_files,
+ScenarioResult RunScenario(const Scenario& scenario, const std::vector<std::string>& rule_files,
                            const std::string& config_override,
-                           const std::vector<std::string>& extra_sets) {
+                           const std::vector<std::string>& extra_sets,
+                           const std::string& shared_data_dir) {
   ScenarioResult res;
+  // Records from the third-party data directory are read now (never stored in the scenario).
+  Scenario sc = scenario;
+  for (auto& rec : sc.records) {
+    if (rec.shared.empty()) continue;
+    std::string path = shared_data_dir.empty()
+                           ? std::string()
+                           : (std::filesystem::path(shared_data_dir) / rec.shared).string();
+    std::ifstream f(path);
+    if (path.empty() || !f) {
+      res.skipped = true;
+      res.report = StrCat("scenario ", sc.name, ": SKIP: third-party data '", rec.shared,
+                          "' not found", shared_data_dir.empty() ? " (no --shared-data directory)"
+                                                                 : StrCat(" in ", shared_data_dir),
+                          "\n");
+      return res;
+    }
+    std::string line;
+    for (int64_t k = 0; k < rec.shared_line && std::getline(f, line); ++k) {
+    }
+    if (!f) {
+      res.invalid = true;
+      res.report = StrCat(sc.file, ":", rec.line, ": '", rec.shared, "' has no line ",
+                          rec.shared_line, "\n");
+      return res;
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    rec.text = std::move(line);
+  }
   Diagnostics d;
   std::vector<std::string> sets = sc.sets;
   sets.insert(sets.end(), extra_sets.begin(), extra_sets.end());
@@ -238,6 +298,9 @@ ScenarioResult RunScenario(const Scenario& sc, const std::vector<std::string>& r
   }
   const runtime::Snapshot& s = **snap;
   classify::Classifier classifier(cfg.classify);
+  route::Router router(cfg.route);
+  std::set<std::string> destinations;
+  for (const auto& ds : cfg.destinations) destinations.insert(ds.name);
 
   auto run = [&](size_t batch_size) {
     RunOutput out;
@@ -247,9 +310,20 @@ ScenarioResult RunScenario(const Scenario& sc, const std::vector<std::string>& r
     Batch batch;
     CorrelateOutput co;
     state::StateDelta delta;
+    std::map<std::string, uint8_t> routed;  // routing history per incident, as the worker keeps it
     auto collect = [&]() {
       for (const auto& inc : co.revisions) {
-        out.revisions.push_back(Emitted{inc, classifier.Classify(inc, *s.registry)});
+        Emitted x{inc, classifier.Classify(inc, *s.registry), {}, {}};
+        auto [it, fresh] = routed.emplace(inc.id, inc.routed);
+        std::vector<route::Output> outs;
+        absl::Status st = router.Route(inc, x.verdict, *s.registry, destinations, &it->second, &outs);
+        if (!st.ok()) x.route_error = std::string(st.message());
+        for (auto& o : outs) {
+          x.routes.push_back(o.destination);
+          out.documents.push_back(std::move(o.json));
+        }
+        pc.SetRouted(inc.id, it->second);
+        out.revisions.push_back(std::move(x));
       }
     };
     size_t i = 0;
@@ -267,11 +341,29 @@ ScenarioResult RunScenario(const Scenario& sc, const std::vector<std::string>& r
       while (i < sc.records.size() && !sc.records[i].advance_ns &&
              batch.records.size() < batch_size) {
         const ScenarioRecord& r = sc.records[i];
+        // A record naming an incident of an earlier revision (${incident:K}: the incident of
+        // the K-th revision emitted) starts a new batch, so that revision exists.
+        std::string text = r.text;
+        if (text.find("${incident:") != std::string::npos) {
+          if (!batch.records.empty()) break;
+          size_t at;
+          while ((at = text.find("${incident:")) != std::string::npos) {
+            size_t end = text.find('}', at);
+            int64_t k = 0;
+            if (end == std::string::npos || !ParseInt(text.substr(at + 11, end - at - 11), &k) ||
+                k < 1 || static_cast<size_t>(k) > out.revisions.size()) {
+              out.substitution_error = StrCat("record ", i + 1, ": ${incident:K} names no revision "
+                                              "emitted before it");
+              break;
+            }
+            text.replace(at, end - at + 1, out.revisions[k - 1].inc.id);
+          }
+        }
         RawRecord raw;
-        char* mem = batch.arena.Allocate(r.text.size() + decode::kRecordPadding);
-        std::memcpy(mem, r.text.data(), r.text.size());
-        std::memset(mem + r.text.size(), 0, decode::kRecordPadding);
-        raw.value = std::string_view(mem, r.text.size());
+        char* mem = batch.arena.Allocate(text.size() + decode::kRecordPadding);
+        std::memcpy(mem, text.data(), text.size());
+        std::memset(mem + text.size(), 0, decode::kRecordPadding);
+        raw.value = std::string_view(mem, text.size());
         raw.input = static_cast<uint16_t>(
             std::find(input_names.begin(), input_names.end(), r.input) - input_names.begin());
         raw.pos = SourcePos{raw.input, 0, static_cast<int64_t>(i) + 1};
@@ -292,7 +384,7 @@ ScenarioResult RunScenario(const Scenario& sc, const std::vector<std::string>& r
       out.dead_letters += static_cast<int64_t>(batch.dead_letters.size());
       pc.Process(batch, *s.rules, *s.patterns, *s.registry, &co);
       for (uint32_t k : co.late) out.late.push_back(batch.events[k].pos.offset);
-      out.dead_letters += static_cast<int64_t>(co.future.size());
+      out.dead_letters += static_cast<int64_t>(co.future.size() + co.rejected.size());
       collect();
       delta.Clear();
       pc.Flush(&delta);
@@ -311,7 +403,11 @@ ScenarioResult RunScenario(const Scenario& sc, const std::vector<std::string>& r
   std::vector<std::string> problems;
   bool same = whole.revisions.size() == single.revisions.size() && whole.late == single.late;
   for (size_t k = 0; same && k < whole.revisions.size(); ++k) {
-    same = whole.revisions[k].inc.Encode() == single.revisions[k].inc.Encode();
+    // `routed` is routing history, recorded after each batch (as the worker does): batch
+    // boundaries move when it is set, not what the revisions say or where they go.
+    Incident a = whole.revisions[k].inc, b = single.revisions[k].inc;
+    a.routed = b.routed = 0;
+    same = a.Encode() == b.Encode() && whole.revisions[k].routes == single.revisions[k].routes;
   }
   if (!same) problems.push_back("one record per batch gave different revisions (engine bug)");
   if (whole.revisions.size() != sc.incidents.size()) {
@@ -355,6 +451,28 @@ ScenarioResult RunScenario(const Scenario& sc, const std::vector<std::string>& r
     }
     if (e.reportable) check("reportable", v.reportable ? "true" : "false", *e.reportable ? "true" : "false");
     if (e.clauses) check("clauses", Quote(ClausesOf(v)), Quote(*e.clauses));
+    if (e.category) check("category", std::string(classify::CategoryName(v.category)), *e.category);
+    if (e.reason) {
+      check("reason", v.reportable ? "(reportable)" : std::string(classify::NotReportableName(v.reason)),
+            *e.reason);
+    }
+    if (e.escalate) check("escalate", v.escalate ? "true" : "false", *e.escalate ? "true" : "false");
+    if (e.near_miss && v.near_miss.find(*e.near_miss) == std::string::npos) {
+      problems.push_back(StrCat(at, "near_miss: '", v.near_miss, "' does not contain '",
+                                *e.near_miss, "'"));
+    }
+    if (e.reasons_contain) {
+      for (const auto& want : *e.reasons_contain) {
+        bool found = std::any_of(v.reasons.begin(), v.reasons.end(), [&](const std::string& r) {
+          return r.find(want) != std::string::npos;
+        });
+        if (!found) {
+          problems.push_back(StrCat(at, "no reason contains '", want, "' (reasons: ",
+                                    Join(v.reasons, " | "), ")"));
+        }
+      }
+    }
+    if (e.routes) check("routes", Quote(whole.revisions[k].routes), Quote(*e.routes));
   }
   if (sc.late) {
     if (whole.late != *sc.late) {
@@ -367,6 +485,11 @@ ScenarioResult RunScenario(const Scenario& sc, const std::vector<std::string>& r
     problems.push_back(
         StrCat("dead letters: got ", whole.dead_letters, ", want ", *sc.dead_letters));
   }
+  if (!whole.substitution_error.empty()) problems.push_back(whole.substitution_error);
+  for (const auto& x : whole.revisions) {
+    if (!x.route_error.empty()) problems.push_back(StrCat("routing failed (held): ", x.route_error));
+  }
+  res.documents = std::move(whole.documents);
   for (const auto& p : problems) StrAppend(&rep, "  FAIL ", p, "\n");
   res.pass = problems.empty();
   StrAppend(&rep, res.pass ? "  PASS\n" : "");

@@ -20,6 +20,10 @@ namespace kizashi::correlate::cli {
 struct ScenarioRecord {
   std::string input;  // configured input name
   std::string text;   // the record, as one line of that input would hold it
+  // Instead of `text`: line `shared_line` (1-based) of a file in the third-party data
+  // directory (`shared: path`), read when the scenario runs; never copied into the scenario.
+  std::string shared;
+  int64_t shared_line = 0;
   std::optional<int64_t> advance_ns;  // instead of a record: advance the watermark (idle)
   int line = 0;
 };
@@ -30,6 +34,11 @@ struct ExpectedIncident {
   std::optional<int64_t> window_start_ns, revision, event_count;
   std::optional<std::vector<int64_t>> evidence;  // record numbers (1-based)
   std::optional<bool> reportable;
+  // Verdict and routing (docs/verdicts.md).
+  std::optional<std::string> category, reason, near_miss;  // near_miss: a substring
+  std::optional<bool> escalate;
+  std::optional<std::vector<std::string>> routes;           // destinations, in emission order
+  std::optional<std::vector<std::string>> reasons_contain;  // substrings, each in some reason
   int line = 0;
 };
 
@@ -51,13 +60,18 @@ std::optional<Scenario> ParseScenarioFile(const std::string& path, Diagnostics* 
 struct ScenarioResult {
   bool pass = false;
   bool invalid = false;  // configuration, packs or rules did not load (see report)
+  bool skipped = false;  // needs third-party data that is absent (report says which)
   std::string report;    // human-readable: what was emitted and every mismatch
+  std::vector<std::string> documents;  // every routed document (JSON), in emission order
 };
 
 // Runs `scenario` with the rules in `rule_files` (instead of the configuration's own).
-// `config_override`/`extra_sets` replace/extend the scenario's configuration.
+// `config_override`/`extra_sets` replace/extend the scenario's configuration. `shared_data_dir`
+// is the third-party data directory for `shared:` records (empty: such scenarios are skipped).
+// Revisions are classified and routed (to the configuration's destinations) as in the engine.
 ScenarioResult RunScenario(const Scenario& scenario, const std::vector<std::string>& rule_files,
                            const std::string& config_override,
-                           const std::vector<std::string>& extra_sets);
+                           const std::vector<std::string>& extra_sets,
+                           const std::string& shared_data_dir = "");
 
 }  // namespace kizashi::correlate::cli

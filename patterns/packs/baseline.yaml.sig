@@ -1,0 +1,5 @@
+kizashi-pack-signature: 1
+algorithm: ed25519
+key-id: 2ee331412d80c876
+pack-sha256: 7323aa76c57c111c7415b020105cdc0dd76c8a010b976ee9dc11d2529b7a064b
+signature: Vti25yclZUOtrm7lmxbbpBFnCWfrt8yfQZvwFjG3/6bnJHZYTCYTGROgddxwuDD38rXhTVdt6H8RbOB1twxaCQ==
