@@ -334,7 +334,7 @@ void PartitionCorrelator::Evict(state::StateDelta* delta) {
     AppendStoreKey(ks.fp, &op.key);
     state::AppendExpiringHeader(&op.value, d);
     EncodeKeyTo(ks, &op.value);
-    evicting_[ks.fp] = op.value;
+    evicting_[ks.fp] = {op.value, epoch_};
     ColdAdd(d);
     ++stats_.evictions;
     Drop(slot, false);
@@ -356,8 +356,11 @@ uint32_t PartitionCorrelator::FaultIn(const Fp& fp) {
   std::string value;
   auto ev = evicting_.find(fp);
   if (ev != evicting_.end()) {
-    value = std::move(ev->second);
+    value = std::move(ev->second.first);
     evicting_.erase(ev);
+  } else if (faulted_.contains(fp)) {
+    ++stats_.fault_misses;  // read back earlier; its record's delete is not committed yet
+    return kNoSlot;
   } else if (store_ != nullptr) {
     auto r = store_->Get(state::Cf::kCorrelation, KeyStoreKey(fp));
     if (!r.ok()) {
@@ -386,6 +389,7 @@ uint32_t PartitionCorrelator::FaultIn(const Fp& fp) {
   };
   // The key's record goes; its state is logged with this batch (marked dirty below).
   cold_deletes_.push_back(fp);
+  faulted_[fp] = epoch_;
   if (!DecodeKey(payload, &ks, &incident_id)) {
     KZ_LOG(kWarn, "correlate.corrupt_key").Kv("partition", partition_);
     return give_up();
@@ -849,7 +853,7 @@ void PartitionCorrelator::Flush(state::StateDelta* delta) {
                                     inc.Encode()));
   }
   // Until the delta is committed the store may not have them: inputs naming them read them here.
-  for (auto& inc : closed_) closing_.push_back(std::move(inc));
+  for (auto& inc : closed_) closing_.emplace_back(std::move(inc), epoch_);
   while (closing_.size() > kMaxClosing) closing_.pop_front();
   closed_.clear();
   if (watermark_dirty_) {
@@ -866,7 +870,14 @@ void PartitionCorrelator::Flush(state::StateDelta* delta) {
 
 void PartitionCorrelator::Committed() {
   evicting_.clear();
+  faulted_.clear();
   closing_.clear();
+}
+
+void PartitionCorrelator::CommittedThrough(uint64_t epoch) {
+  absl::erase_if(evicting_, [epoch](const auto& kv) { return kv.second.second <= epoch; });
+  absl::erase_if(faulted_, [epoch](const auto& kv) { return kv.second <= epoch; });
+  while (!closing_.empty() && closing_.front().second <= epoch) closing_.pop_front();
 }
 
 // ---- timers and incidents --------------------------------------------------------------
@@ -1768,7 +1779,7 @@ void PartitionCorrelator::ApplyInput(const Event& e, uint32_t index, const Batch
   Incident inc;
   bool found = false;
   for (auto it = closing_.rbegin(); it != closing_.rend() && !found; ++it) {
-    if (it->id == in.incident_id) inc = *it, found = true;
+    if (it->first.id == in.incident_id) inc = it->first, found = true;
   }
   if (!found && store_ != nullptr) {
     auto v = store_->Get(state::Cf::kIncidents,

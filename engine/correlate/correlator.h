@@ -144,6 +144,12 @@ class PartitionCorrelator {
   // Every delta returned by Flush so far is durable in the store: evicted keys may now be
   // read back from it (until then they are served from memory).
   void Committed();
+  // For runtimes that commit asynchronously (the Kafka runner keeps processing while a commit
+  // runs): the deltas flushed from now on belong to `epoch` (non-decreasing), and
+  // CommittedThrough(e) says those of every epoch <= e are durable — what they evicted or
+  // closed may be read back from the store, the rest stays in memory.
+  void SetEpoch(uint64_t epoch) { epoch_ = epoch; }
+  void CommittedThrough(uint64_t epoch);
 
   int64_t watermark_ns() const { return watermark_ns_; }
   size_t live_keys() const { return map_.size(); }
@@ -317,7 +323,12 @@ class PartitionCorrelator {
   std::vector<ExpiryEntry>* wheel_last_ = nullptr;
   std::vector<std::vector<ExpiryEntry>> wheel_spare_;
   // Evicted keys whose latest value may not be committed yet (see Committed()).
-  absl::flat_hash_map<Fp, std::string> evicting_;
+  // Value: the encoded key state, and the epoch of the delta that holds it (SetEpoch).
+  absl::flat_hash_map<Fp, std::pair<std::string, uint64_t>> evicting_;
+  // Keys read back whose record's delete is not committed yet, with that delete's epoch: the
+  // store may still hold the old record, which must not come back as the key's state.
+  absl::flat_hash_map<Fp, uint64_t> faulted_;
+  uint64_t epoch_ = 0;
   std::map<int64_t, uint64_t> cold_by_deadline_;  // coarse deadline bucket -> evicted keys
   uint64_t cold_keys_ = 0;
 
@@ -327,7 +338,7 @@ class PartitionCorrelator {
   std::vector<Incident> closed_;  // closed since the last Flush (persisted, then dropped)
   // Closed incidents flushed but maybe not committed yet (inputs naming them read them here);
   // cleared by Committed(), and bounded for runtimes that never call it.
-  std::deque<Incident> closing_;
+  std::deque<std::pair<Incident, uint64_t>> closing_;  // with the epoch of its delta
   static constexpr size_t kMaxClosing = 4096;
   std::vector<std::string> dirty_incidents_;
 

@@ -165,6 +165,8 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
     uint64_t epoch = 0;
     state::StateDelta local;
     std::map<int32_t, std::vector<int64_t>> offsets;
+    // The epoch each worker handed over: marked durable when the commit succeeds.
+    std::vector<std::pair<WorkerThread*, uint64_t>> handed;
     rd_kafka_consumer_group_metadata_t* group = nullptr;
     kk::TxnOutcome outcome = kk::TxnOutcome::kOk;
     absl::Status status;
@@ -731,7 +733,7 @@ absl::Status KafkaRunner::Impl::TakeBarrier(std::unique_ptr<CommitJob>* job, boo
     return RollbackParked(producer_->fatal(&reason));
   }
   auto j = std::make_unique<CommitJob>();
-  for (auto& w : workers_) w->TakePending(&j->local, &j->offsets);
+  for (auto& w : workers_) j->handed.emplace_back(w.get(), w->TakePending(&j->local, &j->offsets));
   if (j->offsets.empty() && j->local.empty()) return absl::OkStatus();
   if (local_sinks_) {
     std::lock_guard<std::mutex> l(local_mu_);
@@ -762,6 +764,9 @@ absl::Status KafkaRunner::Impl::FinishJob(std::unique_ptr<CommitJob> job) {
     auto it = groups_.find(p);
     if (it != groups_.end()) it->second->committed = o;
   }
+  // Outputs, offsets and the local store have it: evicted keys and closed incidents of these
+  // epochs may now be read back from the store.
+  for (auto& [w, epoch] : job->handed) w->MarkDurable(epoch);
   ++kstats_.commits;
   return absl::OkStatus();
 }
@@ -829,6 +834,7 @@ absl::Status KafkaRunner::Impl::CommitParked(bool* rolled_back) {
     auto it = groups_.find(p);
     if (it != groups_.end()) it->second->committed = o;
   }
+  for (auto& [w, epoch] : job->handed) w->MarkDurable(epoch);
   ++kstats_.commits;
   return absl::OkStatus();
 }

@@ -88,7 +88,8 @@ void WorkerThread::Unpark() {
   cv_.notify_all();
 }
 
-void WorkerThread::TakePending(state::StateDelta* delta, std::map<int32_t, std::vector<int64_t>>* offsets) {
+uint64_t WorkerThread::TakePending(state::StateDelta* delta,
+                                   std::map<int32_t, std::vector<int64_t>>* offsets) {
   if (delta->empty()) {
     std::swap(*delta, pending_);
   } else {
@@ -100,6 +101,13 @@ void WorkerThread::TakePending(state::StateDelta* delta, std::map<int32_t, std::
   pending_.Clear();
   for (auto& [p, o] : pending_offsets_) (*offsets)[p] = std::move(o);
   pending_offsets_.clear();
+  return worker_.HandOver();
+}
+
+void WorkerThread::MarkDurable(uint64_t epoch) {
+  std::lock_guard<std::mutex> l(mu_);
+  durable_epoch_ = std::max(durable_epoch_, epoch);
+  durable_pending_ = true;
 }
 
 void WorkerThread::Rollback(const std::set<int32_t>& partitions) {
@@ -139,6 +147,8 @@ WorkerStats WorkerThread::stats() {
 void WorkerThread::Loop() {
   while (true) {
     Task t;
+    uint64_t durable = 0;
+    bool apply_durable = false;
     {
       std::unique_lock<std::mutex> l(mu_);
       while (true) {
@@ -171,7 +181,13 @@ void WorkerThread::Loop() {
       t = std::move(queue_.front());
       queue_.pop_front();
       busy_ = true;
+      if (durable_pending_) {
+        durable_pending_ = false;
+        durable = durable_epoch_;
+        apply_durable = true;
+      }
     }
+    if (apply_durable) worker_.CommittedThrough(durable);
     absl::Status st = RunTask(t);
     if (t.batch) recycle_(t.batch);
     {

@@ -101,7 +101,9 @@ class WorkerThread {
   void Unpark();
 
   // --- only while parked ---
-  void TakePending(state::StateDelta* delta, std::map<int32_t, std::vector<int64_t>>* offsets);
+  // Returns the epoch handed over (Worker::HandOver): pass it to MarkDurable once the
+  // commit that holds these changes is durable.
+  uint64_t TakePending(state::StateDelta* delta, std::map<int32_t, std::vector<int64_t>>* offsets);
   // Forgets everything since the last commit: pending changes, queued tasks and the
   // in-memory state of every partition (reloaded from the store on next use).
   void Rollback(const std::set<int32_t>& partitions);
@@ -109,6 +111,10 @@ class WorkerThread {
   void Release(const std::set<int32_t>& partitions);
   absl::Status failure() const { return failure_; }
   // ---
+
+  // Any thread: every epoch <= `epoch` is committed; the worker lets its correlators drop
+  // what they kept in memory for it before its next task.
+  void MarkDurable(uint64_t epoch);
 
   bool failed() const { return failed_.load(); }
   // True if the failure is not a Kafka transaction problem (a bug or bad configuration).
@@ -145,6 +151,8 @@ class WorkerThread {
   std::condition_variable parked_cv_;
   std::deque<Task> queue_;
   bool busy_ = false;
+  bool durable_pending_ = false;  // under mu_: durable_epoch_ not yet applied
+  uint64_t durable_epoch_ = 0;
   bool park_requested_ = false;
   bool parked_ = false;
   bool stop_ = false;

@@ -33,6 +33,7 @@ absl::StatusOr<correlate::PartitionCorrelator*> Worker::Partition(int32_t p) {
   auto it = partitions_.find(p);
   if (it != partitions_.end()) return it->second.get();
   auto pc = std::make_unique<correlate::PartitionCorrelator>(p, config_.correlate);
+  pc->SetEpoch(epoch_);
   absl::Status st = pc->Load(*store_);
   if (!st.ok()) return st;
   auto* raw = pc.get();

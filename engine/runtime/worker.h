@@ -85,6 +85,17 @@ class Worker {
   void Committed() {
     for (auto& [p, pc] : partitions_) pc->Committed();
   }
+  // Asynchronous commits (Kafka runner): HandOver closes the current epoch — every delta
+  // produced so far goes into one commit — and returns it; once that commit is durable,
+  // CommittedThrough(it) lets the correlators drop what they kept in memory for it.
+  uint64_t HandOver() {
+    uint64_t closed = epoch_++;
+    for (auto& [p, pc] : partitions_) pc->SetEpoch(epoch_);
+    return closed;
+  }
+  void CommittedThrough(uint64_t epoch) {
+    for (auto& [p, pc] : partitions_) pc->CommittedThrough(epoch);
+  }
 
   // The watermark an idle partition should advance to at processing time `now_ns`
   // (INT64_MIN: not idle, or not loaded). See PartitionCorrelator::IdleWatermark.
@@ -147,6 +158,7 @@ class Worker {
   route::Router router_;
   evidence::EvidenceRecorder evidence_;
   std::map<int32_t, std::unique_ptr<correlate::PartitionCorrelator>> partitions_;
+  uint64_t epoch_ = 0;  // see HandOver
   correlate::CorrelateOutput co_;  // reused per batch
   WorkerStats stats_;
   BatchFacts facts_;  // reused per batch

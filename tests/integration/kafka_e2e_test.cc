@@ -182,8 +182,11 @@ TEST_F(KafkaE2E, DemoTrafficProducedWithKcatGivesTheFileReplayNotifications) {
                           dir_).ok());
   ASSERT_TRUE(KcatProduce(cluster_.bootstrap, prefix_ + "sensors-eve",
                           testing::SourcePath("deploy/demo/traffic/eve.jsonl"), "", dir_).ok());
+  ASSERT_TRUE(KcatProduce(cluster_.bootstrap, prefix_ + "operator-reports",
+                          testing::SourcePath("deploy/demo/traffic/operator-reports.jsonl"), "",
+                          dir_).ok());
   RunUntilCaughtUp(cfg, DemoSets(), prefix_ + "kizashi-demo",
-                   {prefix_ + "bank-a-syslog", prefix_ + "sensors-eve"});
+                   {prefix_ + "bank-a-syslog", prefix_ + "sensors-eve", prefix_ + "operator-reports"});
   ExpectSameAsDemoReplay(ReadDemoOutputs());
 }
 
@@ -193,7 +196,7 @@ TEST_F(KafkaE2E, DemoTrafficProducedByKizashiGivesTheFileReplayNotifications) {
   ASSERT_EQ(Kizashi({"check"}, cfg, DemoSets()), 0);
   ASSERT_EQ(Kizashi({"produce"}, cfg, DemoSets()), 0);
   RunUntilCaughtUp(cfg, DemoSets(), prefix_ + "kizashi-demo",
-                   {prefix_ + "bank-a-syslog", prefix_ + "sensors-eve"});
+                   {prefix_ + "bank-a-syslog", prefix_ + "sensors-eve", prefix_ + "operator-reports"});
   ExpectSameAsDemoReplay(ReadDemoOutputs());
 }
 
@@ -212,7 +215,8 @@ TEST_F(KafkaE2E, KafkaModeExportsReadinessConsumerLagAndPipelineMetrics) {
     return n;
   };
   const int64_t produced = lines(testing::SourcePath("deploy/demo/traffic/bank-a-syslog.log")) +
-                           lines(testing::SourcePath("deploy/demo/traffic/eve.jsonl"));
+                           lines(testing::SourcePath("deploy/demo/traffic/eve.jsonl")) +
+                           lines(testing::SourcePath("deploy/demo/traffic/operator-reports.jsonl"));
   // Sum of the samples of one metric family (optionally only those whose labels contain `has`).
   auto sum = [](const std::string& body, const std::string& name, int* series) {
     double total = 0;
@@ -229,7 +233,7 @@ TEST_F(KafkaE2E, KafkaModeExportsReadinessConsumerLagAndPipelineMetrics) {
     return total;
   };
   RunUntilCaughtUp(cfg, DemoSets(), prefix_ + "kizashi-demo",
-                   {prefix_ + "bank-a-syslog", prefix_ + "sensors-eve"}, "run.log",
+                   {prefix_ + "bank-a-syslog", prefix_ + "sensors-eve", prefix_ + "operator-reports"}, "run.log",
                    [&](const std::string& log) {
     std::ifstream in(log);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -251,9 +255,9 @@ TEST_F(KafkaE2E, KafkaModeExportsReadinessConsumerLagAndPipelineMetrics) {
       if (lag == 0 && lag_series > 0 && consumed == static_cast<double>(produced)) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
-    // One instance owns all 6 partitions of both inputs: a lag series per (topic, partition).
-    EXPECT_EQ(lag_series, 12) << body;
-    EXPECT_EQ(assigned, 12) << body;
+    // One instance owns all 6 partitions of the 3 inputs: a lag series per (topic, partition).
+    EXPECT_EQ(lag_series, 18) << body;
+    EXPECT_EQ(assigned, 18) << body;
     EXPECT_EQ(lag, 0) << body;
     EXPECT_EQ(consumed, static_cast<double>(produced)) << body;
   });
@@ -427,7 +431,7 @@ TEST_F(KafkaE2E, ScramAndAclsDecideWhoReadsAMinistryTopic) {
   std::string err;
   EXPECT_NE(Kizashi({"check"}, cfg, bad, &err), 0);
   RunUntilCaughtUp(cfg, sets, prefix_ + "kizashi-demo",
-                   {prefix_ + "bank-a-syslog", prefix_ + "sensors-eve"});
+                   {prefix_ + "bank-a-syslog", prefix_ + "sensors-eve", prefix_ + "operator-reports"});
 
   auto scram = [&](const std::string& user) {
     return std::vector<std::string>{"-X", "security.protocol=SASL_PLAINTEXT",

@@ -98,13 +98,25 @@ class Harness {
       late_.insert(late_.end(), out.late.begin(), out.late.end());
       state::StateDelta delta;
       pc.Flush(&delta);
-      if (store != nullptr) {
+      if (store != nullptr && commit_lag_ > 0) {
+        // As the Kafka runner: the delta of this epoch commits `commit_lag_` batches later,
+        // and the correlator keeps processing meanwhile.
+        queued_.emplace_back(std::move(delta), epoch_);
+        pc.SetEpoch(++epoch_);
+        while (queued_.size() > commit_lag_) CommitOldest(pc, store);
+      } else if (store != nullptr) {
         EXPECT_TRUE(store->Commit(delta).ok());
         pc.Committed();
       }
     }
+    if (store != nullptr) {
+      while (!queued_.empty()) CommitOldest(pc, store);
+    }
     return got;
   }
+
+  // Deltas commit this many batches after they are flushed (0: at once).
+  void set_commit_lag(size_t batches) { commit_lag_ = batches; }
 
   std::vector<correlate::Incident> Advance(correlate::PartitionCorrelator& pc, int64_t t,
                                            state::StateStore* store = nullptr) {
@@ -120,6 +132,12 @@ class Harness {
   }
 
   const std::vector<uint32_t>& late() const { return late_; }
+
+  void CommitOldest(correlate::PartitionCorrelator& pc, state::StateStore* store) {
+    EXPECT_TRUE(store->Commit(queued_.front().first).ok());
+    pc.CommittedThrough(queued_.front().second);
+    queued_.pop_front();
+  }
   const correlate::Rulebook& rules() const { return *rules_; }
   const registry::Registry& registry() const { return *reg_; }
 
@@ -134,6 +152,9 @@ class Harness {
   match::Matcher matcher_;
   std::deque<std::string> strings_;
   std::vector<uint32_t> late_;
+  size_t commit_lag_ = 0;
+  uint64_t epoch_ = 0;
+  std::deque<std::pair<state::StateDelta, uint64_t>> queued_;
 };
 
 inline std::vector<int64_t> Offsets(const correlate::Incident& inc) {
