@@ -141,14 +141,17 @@ class KafkaE2E : public ::testing::Test {
     Outcome w = Summarize(want), g = Summarize(got);
     EXPECT_EQ(SetDifference(w, g), "");
     EXPECT_TRUE(g.Duplicates().empty()) << Join(g.Duplicates(), "\n");
-    // Hand-derived (tests/e2e/demo_replay_test.cc): one FSA notification (SSH brute force on
-    // bank-a's core banking), one MLIT notification (the wiper at rail-b), both escalated to
-    // the Cabinet Secretariat; three dead letters (truncated, unknown operator, bad timestamp).
+    // Hand-derived (tests/e2e/demo_replay_test.cc): FSA gets the SSH brute force on bank-a's
+    // core banking (revision 1, and revision 2 with the operator's response status) and
+    // bank-a's major failure caused by an operator error (not escalated: Annex 3 note 3); MLIT
+    // gets rail-b's threat notice and the wiper; the Cabinet Secretariat the escalation copies
+    // of all but the note-3 failure; three dead letters (truncated, unknown operator, bad
+    // timestamp).
     std::map<std::string, int> per_dest;
     for (const auto& d : got) ++per_dest[d.destination];
-    EXPECT_EQ(per_dest["ministry.fsa"], 1);
-    EXPECT_EQ(per_dest["ministry.mlit"], 1);
-    EXPECT_EQ(per_dest["cabinet-secretariat"], 2);
+    EXPECT_EQ(per_dest["ministry.fsa"], 3);
+    EXPECT_EQ(per_dest["ministry.mlit"], 2);
+    EXPECT_EQ(per_dest["cabinet-secretariat"], 4);
     EXPECT_EQ(per_dest["dead-letter"], 3);
     // The documents agree field by field (evidence positions differ by nature: file line
     // numbers vs Kafka offsets).
@@ -442,7 +445,7 @@ TEST_F(KafkaE2E, ScramAndAclsDecideWhoReadsAMinistryTopic) {
   auto fsa = ReadTopic(cluster_.sasl_bootstrap, prefix_ + "notifications.fsa", "ministry.fsa",
                        true, scram("analyst-fsa"));
   ASSERT_TRUE(fsa.ok()) << fsa.status();
-  EXPECT_EQ(fsa->size(), 1u);  // the SSH brute force at bank-a (hand-derived, see above)
+  EXPECT_EQ(fsa->size(), 3u);  // bank-a's SSH incident (2 revisions) and failure (see above)
   auto denied = ReadTopic(cluster_.sasl_bootstrap, prefix_ + "notifications.fsa", "ministry.fsa",
                           true, scram("analyst-mlit"));
   ASSERT_FALSE(denied.ok()) << "analyst-mlit read the FSA topic";
@@ -451,7 +454,7 @@ TEST_F(KafkaE2E, ScramAndAclsDecideWhoReadsAMinistryTopic) {
   auto mlit = ReadTopic(cluster_.sasl_bootstrap, prefix_ + "notifications.mlit", "ministry.mlit",
                         true, scram("analyst-mlit"));
   ASSERT_TRUE(mlit.ok()) << mlit.status();
-  EXPECT_EQ(mlit->size(), 1u);
+  EXPECT_EQ(mlit->size(), 2u);  // rail-b's threat notice and the wiper
 }
 
 }  // namespace
