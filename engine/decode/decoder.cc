@@ -113,4 +113,21 @@ std::string_view TruncateUtf8(std::string_view raw, size_t max_bytes) {
   return raw.substr(0, n);
 }
 
+absl::Status DecodeByInput(Batch& batch, const std::vector<std::unique_ptr<Decoder>>& decoders) {
+  batch.events.clear();
+  batch.dead_letters.clear();
+  uint32_t n = static_cast<uint32_t>(batch.records.size());
+  for (uint32_t b = 0; b < n;) {
+    uint16_t input = batch.records[b].input;
+    uint32_t e = b + 1;
+    while (e < n && batch.records[e].input == input) ++e;
+    if (input >= decoders.size() || decoders[input] == nullptr) {
+      return absl::InternalError("record from an input without a decoder");
+    }
+    decoders[input]->Decode(batch, b, e);
+    b = e;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace kizashi::decode

@@ -127,6 +127,11 @@ class Decoder {
 // decoder, or InvalidArgument saying which option is wrong and how to fix it.
 absl::StatusOr<std::unique_ptr<Decoder>> MakeDecoder(const DecodeOptions& options);
 
+// Decodes every record of `batch` with the decoder of its input (decoders[record.input]),
+// run by run of records from one input; clears the batch's events and dead letters first.
+// InternalError if a record names an input without a decoder.
+absl::Status DecodeByInput(Batch& batch, const std::vector<std::unique_ptr<Decoder>>& decoders);
+
 // The first `max_bytes` bytes of `raw`, cut back to a UTF-8 character boundary: the
 // truncated copy a dead-letter document carries (JsonWriter escapes what remains).
 std::string_view TruncateUtf8(std::string_view raw, size_t max_bytes);

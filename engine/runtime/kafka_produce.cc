@@ -67,17 +67,9 @@ absl::Status ProduceRecordedTraffic(const EngineConfig& config,
   while (!(*src)->exhausted()) {
     KZ_RETURN_IF_ERROR((*src)->Poll(&batch, 4096));
     if (batch.records.empty()) break;
-    // Decode runs of one input to learn each record's operator (the partition key).
-    batch.events.clear();
-    batch.dead_letters.clear();
+    // Decode each record to learn its operator (the partition key).
+    KZ_RETURN_IF_ERROR(decode::DecodeByInput(batch, decoders));
     uint32_t n = static_cast<uint32_t>(batch.records.size());
-    for (uint32_t b = 0; b < n;) {
-      uint16_t input = batch.records[b].input;
-      uint32_t e = b + 1;
-      while (e < n && batch.records[e].input == input) ++e;
-      decoders[input]->Decode(batch, b, e);
-      b = e;
-    }
     keys.assign(n, std::string_view());
     for (const Event& ev : batch.events) keys[ev.record] = ev.operator_id;
     for (uint32_t i = 0; i < n; ++i) {

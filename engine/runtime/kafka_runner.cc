@@ -1313,19 +1313,7 @@ void KafkaRunner::Impl::Shutdown() {
 void KafkaRunner::Impl::Summarize(RunSummary* s, KafkaRunStats* k) {
   WorkerStats total;
   for (auto& w : workers_) {
-    WorkerStats ws = w->stats();
-    total.batches += ws.batches;
-    total.records += ws.records;
-    total.bytes += ws.bytes;
-    total.events += ws.events;
-    for (size_t i = 0; i < ws.dead_letters.size(); ++i) total.dead_letters[i] += ws.dead_letters[i];
-    total.late += ws.late;
-    total.matches += ws.matches;
-    total.events_matched += ws.events_matched;
-    total.revisions += ws.revisions;
-    total.reportable += ws.reportable;
-    total.not_reportable += ws.not_reportable;
-    total.outputs += ws.outputs;
+    total += w->stats();
     s->notifications += w->counters().notifications.load();
     s->observations += w->counters().observations.load();
   }

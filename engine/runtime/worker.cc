@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "engine/common/status.h"
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
 #include "engine/route/documents.h"
@@ -116,18 +117,7 @@ absl::Status Worker::Process(Batch& batch, const Snapshot& snap,
   ++stats_.batches;
   stats_.records += batch.records.size();
   for (const auto& r : batch.records) stats_.bytes += r.value.size();
-  // Decode runs of records that came from the same input.
-  batch.events.clear();
-  batch.dead_letters.clear();
-  uint32_t n = static_cast<uint32_t>(batch.records.size());
-  for (uint32_t b = 0; b < n;) {
-    uint16_t input = batch.records[b].input;
-    uint32_t e = b + 1;
-    while (e < n && batch.records[e].input == input) ++e;
-    if (input >= decoders_.size()) return absl::InternalError("record from an unknown input");
-    decoders_[input]->Decode(batch, b, e);
-    b = e;
-  }
+  KZ_RETURN_IF_ERROR(decode::DecodeByInput(batch, decoders_));
   int64_t t_decoded = MonotonicNowNs();
   facts_.decoded_events = batch.events.size();
   enricher_.Enrich(batch, *snap.registry);

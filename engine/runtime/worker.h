@@ -45,6 +45,22 @@ struct WorkerStats {
   uint64_t reportable = 0;
   uint64_t not_reportable = 0;
   uint64_t outputs = 0;
+
+  WorkerStats& operator+=(const WorkerStats& o) {
+    batches += o.batches;
+    records += o.records;
+    bytes += o.bytes;
+    events += o.events;
+    for (size_t i = 0; i < dead_letters.size(); ++i) dead_letters[i] += o.dead_letters[i];
+    late += o.late;
+    matches += o.matches;
+    events_matched += o.events_matched;
+    revisions += o.revisions;
+    reportable += o.reportable;
+    not_reportable += o.not_reportable;
+    outputs += o.outputs;
+    return *this;
+  }
 };
 
 // What the last Process/AdvanceWatermark call did, for metrics (PipelineProbe). Pointers
