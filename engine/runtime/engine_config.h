@@ -7,13 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "engine/advisory/advisory.h"
+#include "engine/campaign/campaign.h"
 #include "engine/classify/verdict.h"
 #include "engine/common/diag.h"
 #include "connectors/kafka/kafka_options.h"
 #include "engine/config/schema.h"
 #include "engine/correlate/correlator.h"
 #include "engine/decode/decoder.h"
+#include "engine/docsign/docsign.h"
 #include "engine/evidence/evidence.h"
+#include "engine/ledger/ledger.h"
 #include "engine/registry/loader.h"
 #include "patterns/load/loader.h"
 #include "engine/route/router.h"
@@ -78,6 +82,11 @@ struct EngineConfig {
   LifecycleConfig lifecycle;
   evidence::EvidenceOptions evidence;
   connectors::kafka::KafkaOptions kafka;
+  // Information handling (docs/information-handling.md).
+  ledger::LedgerOptions ledger;
+  advisory::AdvisoryOptions advisory;
+  campaign::CampaignOptions campaign;
+  docsign::SigningOptions signing;
 
   // Relative destination paths resolve against this (default: the config file's directory).
   std::string output_dir;

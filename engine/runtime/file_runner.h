@@ -37,6 +37,8 @@ struct RunSummary {
   correlate::CorrelatorStats correlate;
   uint64_t notifications = 0;  // documents to ministry / Cabinet Secretariat destinations
   uint64_t observations = 0;
+  uint64_t advisories = 0;      // sanitised advisories (one per destination)
+  uint64_t campaign_views = 0;  // campaign views (one per destination)
   double seconds = 0;
   bool stopped = false;  // a stop request ended the run before the inputs were exhausted
 };
