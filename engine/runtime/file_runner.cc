@@ -124,6 +124,7 @@ absl::Status FileRunner::Run(bool reset_state, RunSummary* summary) {
       absl::Status st = (*sinks)->Flush();
       if (!st.ok()) return sink_failed(st);
       timing.written_ns = MonotonicNowNs();
+      if (ctx_.after_write) ctx_.after_write(outputs);
       if (ledger != nullptr && !outputs.empty()) {
         auto added = ledger->Append(
             LedgerEntries(config_, outputs, clock_ != nullptr ? clock_->NowNs() : 0));

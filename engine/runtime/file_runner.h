@@ -59,6 +59,9 @@ struct RunnerContext {
   ConsumerProbe* consumer = nullptr;
   // Called on the runner thread after each batch is committed (tests).
   std::function<void(const Batch&)> after_commit;
+  // Called on the runner thread with each batch's outputs once they are written and flushed
+  // (exercise reports, tests).
+  std::function<void(const std::vector<route::Output>&)> after_write;
 };
 
 class FileRunner {
