@@ -38,7 +38,7 @@ std::string CampaignStage::Encode(const Campaign& c) {
   std::string v = StrCat(c.epoch_ns, "\t", c.revision, "\t", c.pack_version, "\t", c.title, "\n");
   for (const auto& [p, m] : c.members) {
     StrAppend(&v, p, "\t", m.operator_id, "\t", m.sector, "\t", m.first_seen_ns, "\t",
-              m.last_seen_ns, "\t", m.partition, "\t", m.incident_id, "\n");
+              m.last_seen_ns, "\t", m.partition, "\t", Join(m.incident_ids, ","), "\n");
   }
   return v;
 }
@@ -60,7 +60,7 @@ bool CampaignStage::Decode(std::string_view v, Campaign* c) {
         !ParseInt(f[5], &m.partition)) {
       return false;
     }
-    m.incident_id = std::string(f[6]);
+    for (auto id : Split(f[6], ',', true)) m.incident_ids.emplace_back(id);
     c->members.emplace(std::string(f[0]), std::move(m));
   }
   return true;
@@ -134,7 +134,10 @@ absl::Status CampaignStage::Observe(const Incident& inc, const registry::Registr
     m.sector = me.sector;
     m.last_seen_ns = std::max(m.last_seen_ns, inc.last_seen_ns);
     m.partition = inc.partition;
-    m.incident_id = inc.id;
+    if (std::find(m.incident_ids.begin(), m.incident_ids.end(), inc.id) == m.incident_ids.end()) {
+      m.incident_ids.push_back(inc.id);
+      if (m.incident_ids.size() > kMaxIncidents) m.incident_ids.erase(m.incident_ids.begin());
+    }
     for (const auto& h : inc.patterns) {
       if (key == StrCat("pattern:", h.pack_id, "/", h.entry_id)) {
         c.pack_version = h.pack_version;
@@ -228,7 +231,8 @@ absl::Status CampaignStage::Observe(const Incident& inc, const registry::Registr
     }
     // Everyone else's open incident on this key gets a "campaign" revision.
     for (const auto& [p, x] : c.members) {
-      if (p != self && !x.incident_id.empty()) revise->push_back({x.partition, x.incident_id});
+      if (p == self) continue;
+      for (const auto& id : x.incident_ids) revise->push_back({x.partition, id});
     }
   }
   std::sort(revise->begin(), revise->end(), [](const ReviseRequest& a, const ReviseRequest& b) {

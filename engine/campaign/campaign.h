@@ -69,6 +69,7 @@ struct ReviseRequest {
 
 class CampaignStage {
  public:
+  static constexpr size_t kMaxIncidents = 8;
   CampaignStage(const CampaignOptions& options, std::string key)
       : opts_(options), pseudo_(std::move(key)) {}
 
@@ -96,7 +97,8 @@ class CampaignStage {
     int64_t first_seen_ns = 0;
     int64_t last_seen_ns = 0;
     int32_t partition = 0;
-    std::string incident_id;  // latest incident of this operator on the key
+    // This operator's latest incidents on the key (newest last, at most kMaxIncidents).
+    std::vector<std::string> incident_ids;
   };
   struct Campaign {
     int64_t epoch_ns = 0;  // first sighting of the current campaign

@@ -456,16 +456,17 @@ TEST_F(InfoHandlingTest, CampaignViewAndLaterRevisionWithCount) {
     }
   }
   EXPECT_EQ(views, 2);
-  // A's incident from the common attacker got a "campaign" revision: one other operator.
-  bool campaign_revision = false;
+  // Each of A's three open incidents on the pattern got a "campaign" revision: one other
+  // operator.
+  int campaign_revisions = 0;
   for (const auto& l : Lines("ministry.fsa")) {
     if (l.find("\"change\":\"campaign\"") == std::string::npos) continue;
-    campaign_revision = true;
+    ++campaign_revisions;
     auto doc = Parse(p, l);
     EXPECT_EQ(std::string_view(doc["operator"]["id"]), "canaryop-zq41");
     EXPECT_EQ(uint64_t(doc["report"]["other_operators"]["operators_with_same_pattern"]), 1u);
   }
-  EXPECT_TRUE(campaign_revision);
+  EXPECT_EQ(campaign_revisions, 3);
   // B's notification, routed after A's sightings, already counts A.
   bool b_counts = false;
   for (const auto& l : Lines("ministry.fsa")) {
