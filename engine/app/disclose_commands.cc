@@ -40,18 +40,18 @@ int CmdLedger(int argc, char** argv) {
          "(one JSON record per line, with its hash); `verify` recomputes the hash chain and "
          "exits 1 if any record was modified, removed or inserted.");
   a.Positional("action", "query or verify")
-      .Option("config", "FILE", "Configuration file (its ledger.dir is read).")
+      .Option("config", "FILE", "Configuration file (its ledger directory is read).")
       .Option("set", "KEY=VALUE", "Override one configuration key (repeatable).")
       .Option("dir", "DIR", "Ledger directory (instead of the configuration's ledger.dir).")
       .Option("operator", "ID", "query: only documents about this operator.")
-      .Flag("exercise", "Read the exercise ledger (<ledger.dir>.exercise).");
+      .Flag("exercise", "Read the exercise ledger (<ledger dir>.exercise).");
   std::string err;
   if (!a.Parse(argc, argv, 2, &err) || a.help()) return Usage(a, err);
   std::string dir = a.Get("dir");
   if (dir.empty()) {
     runtime::EngineConfig cfg;
     if (!Load(a, &cfg)) return kInvalid;
-    dir = cfg.ledger.dir;
+    dir = cfg.LedgerOpts().dir;
   }
   if (a.Has("exercise")) dir += ".exercise";
   auto l = ledger::Ledger::OpenReadOnly(dir);

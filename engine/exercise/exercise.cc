@@ -108,7 +108,7 @@ absl::StatusOr<runtime::EngineConfig> ExerciseConfig(const runtime::EngineConfig
   ex(&c.dead_letter_destination);
   ex(&c.late_destination);
   c.state.dir = (fs::path(work_dir) / "state").string();
-  c.ledger.dir = StrCat(base.ledger.dir, runtime::kExerciseSuffix);
+  c.ledger.dir = StrCat(base.LedgerOpts().dir, runtime::kExerciseSuffix);
   c.lifecycle.linger = false;
   c.metrics.enabled = false;
   Diagnostics d;

@@ -64,7 +64,7 @@ struct Scenario {
 Scenario LoadScenario(const std::string& path, Diagnostics* diags);
 
 // The exercise configuration derived from `base` (see the file comment). `work_dir` holds the
-// exercise's own state (fresh each run) and its ledger is `<ledger.dir>.exercise`.
+// exercise's own state (fresh each run) and its ledger is `<ledger dir>.exercise`.
 absl::StatusOr<runtime::EngineConfig> ExerciseConfig(const runtime::EngineConfig& base,
                                                      const Scenario& scenario,
                                                      const std::string& work_dir);

@@ -56,8 +56,9 @@ void LedgerOptions::Declare(config::Schema& s, LedgerOptions* o) {
   s.Bool("enabled", &o->enabled,
          "Record every written document in the disclosure ledger (framework 4).");
   s.String("dir", &o->dir,
-           "Directory of the ledger's RocksDB. Kept apart from state.dir: a --reset-state "
-           "replay re-emits documents with the same ids and must find their records.");
+           "Directory of the ledger's RocksDB (empty: '<state.dir>.ledger'). Never inside "
+           "state.dir: a --reset-state replay re-emits documents with the same ids and must "
+           "find their records.");
   s.Bool("sync", &o->sync, "fsync the ledger on every append.");
 }
 

@@ -42,10 +42,11 @@ namespace kizashi::ledger {
 struct LedgerOptions {
   // Record every written document in the ledger. Default: true.
   bool enabled = true;
-  // Directory of the ledger's RocksDB (relative: to the config file). Kept apart from
-  // state.dir on purpose: `kizashi run --reset-state` replays outputs (same ids) and must
-  // find their records. Default: var/ledger.
-  std::string dir = "var/ledger";
+  // Directory of the ledger's RocksDB (relative: to the config file). Empty: beside the
+  // state directory, "<state.dir>.ledger". Never inside state.dir: `kizashi run
+  // --reset-state` deletes that and replays outputs (same ids), which must find their
+  // records. Default: empty.
+  std::string dir;
   // fsync every append. Default: true (the ledger is the proof of what was disclosed).
   bool sync = true;
   static void Declare(config::Schema& s, LedgerOptions* o);

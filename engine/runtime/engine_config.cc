@@ -125,7 +125,7 @@ EngineConfig EngineConfig::Load(const std::string& path, const std::vector<std::
     }
   }
   abs(c.state.dir);
-  abs(c.ledger.dir);
+  if (!c.ledger.dir.empty()) abs(c.ledger.dir);
   abs(c.campaign.pseudonym_key);
   abs(c.signing.key);
   return c;

@@ -94,6 +94,13 @@ struct EngineConfig {
   std::string base_dir;
 
   static void Declare(config::Schema& s, EngineConfig* c);
+  // The disclosure ledger's options with the directory resolved (ledger.dir, or
+  // "<state.dir>.ledger").
+  ledger::LedgerOptions LedgerOpts() const {
+    ledger::LedgerOptions o = ledger;
+    if (o.dir.empty()) o.dir = state.dir + ".ledger";
+    return o;
+  }
   // Loads `path` (may be empty: defaults only), then environment, then `overrides`
   // (key=value). Every problem goes to `diags`; relative paths are made absolute.
   static EngineConfig Load(const std::string& path, const std::vector<std::string>& overrides,

@@ -40,7 +40,7 @@ absl::Status FileRunner::Run(bool reset_state, RunSummary* summary) {
   // positions commit: a crash in between re-emits them and the ledger dedupes by key.
   std::unique_ptr<ledger::Ledger> ledger;
   if (config_.ledger.enabled) {
-    auto l = ledger::Ledger::Open(config_.ledger);
+    auto l = ledger::Ledger::Open(config_.LedgerOpts());
     if (!l.ok()) return l.status();
     ledger = std::move(*l);
   }

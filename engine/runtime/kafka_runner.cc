@@ -158,6 +158,7 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
     uint64_t epoch = 0;
     state::StateDelta local;
     std::map<int32_t, std::vector<int64_t>> offsets;
+    std::vector<ledger::LedgerEntry> ledger;  // disclosures of this commit's outputs
     rd_kafka_consumer_group_metadata_t* group = nullptr;
     kk::TxnOutcome outcome = kk::TxnOutcome::kOk;
     absl::Status status;
@@ -172,6 +173,11 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   absl::Status TakeBarrier(std::unique_ptr<CommitJob>* job, bool* rolled_back);
   void RunCommitJob(CommitJob& job);
   absl::Status ProduceChangelog(const CommitJob& job);
+  absl::Status RecordLedger(const CommitJob& job) {
+    if (ledger_ == nullptr || job.ledger.empty()) return absl::OkStatus();
+    auto added = ledger_->Append(job.ledger);
+    return added.ok() ? absl::OkStatus() : added.status();
+  }
   absl::Status FinishJob(std::unique_ptr<CommitJob> job);
   void CommitterLoop();
   absl::Status RollbackParked(bool fatal_producer);
@@ -207,6 +213,7 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
 
   std::shared_ptr<const Snapshot> snap_;
   std::unique_ptr<state::StateStore> store_;
+  std::unique_ptr<ledger::Ledger> ledger_;  // disclosure ledger; committer thread only
   std::unique_ptr<SinkSet> local_sinks_;
   std::mutex local_mu_;
   std::unique_ptr<kk::OutputProducer> producer_;
@@ -294,6 +301,11 @@ absl::Status KafkaRunner::Impl::Setup(bool reset_state) {
   auto store = state::StateStore::Open(config_.state);
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
+  if (config_.ledger.enabled) {
+    auto l = ledger::Ledger::Open(config_.LedgerOpts());
+    if (!l.ok()) return l.status();
+    ledger_ = std::move(*l);
+  }
   std::vector<DestinationConfig> local;
   std::set<std::string> names;
   for (const auto& d : config_.destinations) {
@@ -620,6 +632,14 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
       job.status = st;
       return;
     }
+    // Disclosure ledger: the outputs are produced (inside the transaction); record them
+    // before the commit, so a crash after the commit cannot lose a record. An aborted
+    // transaction is retried with the same documents (same ids), which the ledger dedupes.
+    if (absl::Status ls = RecordLedger(job); !ls.ok()) {
+      job.status = ls;
+      job.unrecoverable = true;
+      return;
+    }
     FaultPoint("commit.before_offsets");
     kk::PartitionListPtr list = consumer_->OffsetList(job.offsets);
     kk::TxnResult r;
@@ -636,8 +656,9 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
   } else {
     auto give_up = [this] { return hard_stop_.load(); };
     absl::Status st = producer_->AwaitDelivered(job.epoch, give_up);
-    // The outputs of this commit are acknowledged: now its changelog (so that a restore never
-    // gets ahead of outputs that were not delivered).
+    // The outputs of this commit are acknowledged: record them in the disclosure ledger, then
+    // its changelog (so that a restore never gets ahead of outputs that were not delivered).
+    if (st.ok()) st = RecordLedger(job);
     if (st.ok()) st = ProduceChangelog(job);
     if (st.ok()) st = producer_->AwaitDelivered(job.epoch, give_up);
     if (!st.ok()) {
@@ -712,8 +733,11 @@ absl::Status KafkaRunner::Impl::TakeBarrier(std::unique_ptr<CommitJob>* job, boo
     return RollbackParked(producer_->fatal(&reason));
   }
   auto j = std::make_unique<CommitJob>();
-  for (auto& w : workers_) w->TakePending(&j->local, &j->offsets);
-  if (j->offsets.empty() && j->local.empty()) return absl::OkStatus();
+  for (auto& w : workers_) {
+    w->TakePending(&j->local, &j->offsets);
+    w->TakeLedger(&j->ledger);
+  }
+  if (j->offsets.empty() && j->local.empty() && j->ledger.empty()) return absl::OkStatus();
   if (local_sinks_) {
     std::lock_guard<std::mutex> l(local_mu_);
     KZ_RETURN_IF_ERROR(local_sinks_->Flush());
