@@ -100,11 +100,10 @@ std::vector<std::string> Advisor::Triggers(const Incident& inc,
 }
 
 absl::Status Advisor::Advise(const Incident& inc, const classify::Verdict& v,
-                             uint8_t routed_before, const registry::Registry& reg,
+                             const registry::Registry& reg,
                              const patterns::PatternSet* pats,
                              const std::set<std::string>& known, bool exercise,
                              std::vector<route::Output>* out) const {
-  (void)routed_before;
   if (!opts_.enabled) return absl::OkStatus();
   if (inc.change != "opened" && inc.change != "updated") return absl::OkStatus();
   std::vector<std::string> triggers = Triggers(inc, v);

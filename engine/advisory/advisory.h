@@ -74,11 +74,10 @@ class Advisor {
  public:
   explicit Advisor(const AdvisoryOptions& options);
 
-  // Appends the advisories for one classified revision. `routed_before` is the incident's
-  // routing history before this revision (route::RoutedFlags). `exercise` routes to
+  // Appends the advisories for one classified revision. `exercise` routes to
   // `<destination>.exercise` and tags the documents.
   absl::Status Advise(const correlate::Incident& inc, const classify::Verdict& verdict,
-                      uint8_t routed_before, const registry::Registry& reg,
+                      const registry::Registry& reg,
                       const patterns::PatternSet* patterns,
                       const std::set<std::string>& known_destinations, bool exercise,
                       std::vector<route::Output>* out) const;

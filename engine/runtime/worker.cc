@@ -104,11 +104,10 @@ absl::Status Worker::Emit(correlate::PartitionCorrelator& pc, const correlate::C
   auto handle = [&](const correlate::Incident& inc) -> absl::Status {
     classify::Verdict v = classifier_.Classify(inc, *snap.registry);
     auto [it, fresh] = routed.emplace(inc.id, std::make_pair(inc.partition, inc.routed));
-    uint8_t before = it->second.second;
     size_t first = outputs->size();
     absl::Status st = router_.Route(inc, v, *snap.registry, destinations_, &it->second.second, outputs);
     if (!st.ok()) return st;
-    KZ_RETURN_IF_ERROR(Disclose(inc, v, before, first, snap, outputs, &revise, delta));
+    KZ_RETURN_IF_ERROR(Disclose(inc, v, first, snap, outputs, &revise, delta));
     // Evidence preservation and history (processing time only for retention).
     int64_t now = SystemClock::Get()->NowNs();
     evidence_.RecordEvidence(inc, now, delta);
@@ -147,7 +146,7 @@ absl::Status Worker::Emit(correlate::PartitionCorrelator& pc, const correlate::C
 }
 
 absl::Status Worker::Disclose(const correlate::Incident& inc, const classify::Verdict& v,
-                              uint8_t routed_before, size_t first, const Snapshot& snap,
+                              size_t first, const Snapshot& snap,
                               std::vector<route::Output>* outputs,
                               std::vector<campaign::ReviseRequest>* revise,
                               state::StateDelta* delta) {
@@ -161,7 +160,7 @@ absl::Status Worker::Disclose(const correlate::Incident& inc, const classify::Ve
       campaign::FillOtherOperators(&(*outputs)[i].json, others);
     }
   }
-  KZ_RETURN_IF_ERROR(advisor_.Advise(inc, v, routed_before, *snap.registry, snap.patterns.get(),
+  KZ_RETURN_IF_ERROR(advisor_.Advise(inc, v, *snap.registry, snap.patterns.get(),
                                      destinations_, exercise, outputs));
   if (campaign_ != nullptr) {
     for (auto& o : campaign_out_) outputs->push_back(std::move(o));

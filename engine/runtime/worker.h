@@ -144,7 +144,7 @@ class Worker {
   // After routing one revision (outputs[first..]): campaign count, advisories, campaign
   // views, signatures (docs/information-handling.md).
   absl::Status Disclose(const correlate::Incident& inc, const classify::Verdict& v,
-                        uint8_t routed_before, size_t first, const Snapshot& snap,
+                        size_t first, const Snapshot& snap,
                         std::vector<route::Output>* outputs,
                         std::vector<campaign::ReviseRequest>* revise, state::StateDelta* delta);
 
