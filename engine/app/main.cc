@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "engine/app/args.h"
+#include "engine/app/disclose_commands.h"
 #include "engine/app/kafka_commands.h"
 #include "engine/app/service.h"
 #include "engine/common/log.h"
@@ -284,6 +285,9 @@ int Main(int argc, char** argv) {
       "  patterns   pattern packs: check, compile, import, keygen, sign, verify, test, profile\n"
       "  topics     create or verify the Kafka topics of a configuration\n"
       "  produce    load recorded traffic files into the Kafka input topics\n"
+      "  ledger     disclosure ledger: who received what about an operator; verify the chain\n"
+      "  documents  verify the signatures of notifications and advisories\n"
+      "  exercise   run an exercise scenario (tagged, exercise destinations only) and report\n"
       "  version    print versions of kizashi and its libraries\n"
       "\n`kizashi <command> --help` describes each command.\n";
   if (argc < 2) {
@@ -307,6 +311,9 @@ int Main(int argc, char** argv) {
   if (cmd == "patterns") return patterns::PatternsMain(argc - 1, argv + 1);
   if (cmd == "topics") return CmdTopics(argc, argv);
   if (cmd == "produce") return CmdProduce(argc, argv);
+  if (cmd == "ledger") return CmdLedger(argc, argv);
+  if (cmd == "documents") return CmdDocuments(argc, argv);
+  if (cmd == "exercise") return CmdExercise(argc, argv);
   std::fprintf(stderr, "kizashi: unknown command '%s'\n\n%s", cmd.c_str(), top);
   return kExitUsage;
 }

@@ -940,6 +940,13 @@ void PartitionCorrelator::Emit(IncidentRec& rec, const char* change, CorrelateOu
   }
 }
 
+bool PartitionCorrelator::Revise(std::string_view id, const char* change, CorrelateOutput* out) {
+  auto it = incidents_.find(std::string(id));
+  if (it == incidents_.end() || it->second->inc.state != IncidentState::kOpen) return false;
+  Emit(*it->second, change, out);
+  return true;
+}
+
 void PartitionCorrelator::Close(IncidentRec* rec, CorrelateOutput* out) {
   rec->inc.state = IncidentState::kClosed;
   Emit(*rec, "closed", out);

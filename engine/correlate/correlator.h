@@ -138,6 +138,10 @@ class PartitionCorrelator {
   int64_t IdleWatermark(int64_t now_ns) const;
   // Records which destinations have received revisions of incident `id` (route stage).
   void SetRouted(const std::string& id, uint8_t routed);
+  // Emits a new revision of the open incident `id` with `change` (a later stage's finding,
+  // e.g. "campaign": the cross-operator stage changed what its notification says about other
+  // operators). False when the incident is not open in this partition.
+  bool Revise(std::string_view id, const char* change, CorrelateOutput* out);
   // Moves every change since the last call into `delta` (one WriteBatch with the batch's
   // input positions), then evicts cold keys if over the memory bound.
   void Flush(state::StateDelta* delta);

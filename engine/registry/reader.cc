@@ -225,19 +225,22 @@ void ParseOperator(const YAML::Node& n, std::string_view file, RegistryData* dat
   r.Str("id", &o.id, true);
   r.set_id(o.id);
   r.RejectUnknown({"id", "name", "sector", "home_networks", "consent", "contact",
-                   "observation_destination", "critical_systems", "assets"});
+                   "observation_destination", "advisory_destination", "critical_systems",
+                   "assets"});
   r.Str("name", &o.name, true);
   r.Str("sector", &o.sector, true);
   ReadNetworks(r, "home_networks", &o.home_networks, &o.home_network_lines);
   r.Str("observation_destination", &o.observation_destination);
+  r.Str("advisory_destination", &o.advisory_destination);
   if (YAML::Node c = n["consent"]; c.IsDefined() && !c.IsNull()) {
     if (!c.IsMap()) {
-      r.Error(c, "'consent' must be a map {share_identity, share_sector}");
+      r.Error(c, "'consent' must be a map {share_identity, share_sector, record}");
     } else {
       Reader cr(c, file, o.id, d);
-      cr.RejectUnknown({"share_identity", "share_sector"});
+      cr.RejectUnknown({"share_identity", "share_sector", "record"});
       cr.Bool("share_identity", &o.consent.share_identity);
       cr.Bool("share_sector", &o.consent.share_sector);
+      cr.Str("record", &o.consent.record);
     }
   }
   ParseContact(n["contact"], file, r, &o, d);

@@ -75,6 +75,9 @@ struct Sector {
 struct Consent {
   bool share_identity = false;  // operator name may appear in advisories/campaign views
   bool share_sector = false;    // sector name may appear
+  // Where the consent is documented (e.g. "MoU 2024-03-01 §4"); cited as the basis of every
+  // disclosure that uses it (disclosure ledger).
+  std::string record;
 };
 
 struct SoftwareItem {
@@ -133,6 +136,9 @@ struct Operator {
   Consent consent;
   Contact contact;
   std::string observation_destination;  // sink for not-reportable observations (optional)
+  // Sink for sanitised advisories about *other* operators' incidents (optional; without it
+  // the operator receives no advisories — engine/advisory).
+  std::string advisory_destination;
   std::vector<uint32_t> systems;  // indexes into Registry::systems() (filled by Build)
   std::vector<uint32_t> assets;   // indexes into Registry::assets() (filled by Build)
   std::string file;

@@ -16,6 +16,8 @@ std::string_view DocKindName(DocKind k) {
     case DocKind::kNotification: return "notification";
     case DocKind::kEscalation: return "escalation";
     case DocKind::kObservation: return "observation";
+    case DocKind::kAdvisory: return "advisory";
+    case DocKind::kCampaign: return "campaign";
   }
   return "notification";
 }

@@ -25,7 +25,8 @@
 
 namespace kizashi::route {
 
-enum class DocKind : uint8_t { kNotification = 0, kEscalation, kObservation };
+// kAdvisory and kCampaign are produced after routing (engine/advisory, engine/campaign).
+enum class DocKind : uint8_t { kNotification = 0, kEscalation, kObservation, kAdvisory, kCampaign };
 std::string_view DocKindName(DocKind k);
 
 struct RouteOptions {
@@ -43,6 +44,12 @@ struct Output {
   uint32_t revision = 0;
   std::string operator_id;
   std::string json;         // the document, one line
+  // For the disclosure ledger only (never sent): the operator(s) the document is about,
+  // comma-separated, when that differs from `operator_id` (advisories are keyed by no
+  // operator; campaign views are about several), and the framework rule
+  // or consent record it is sent under (empty: derived from `kind`).
+  std::string subject_operator;
+  std::string basis;
 };
 
 // Flags remembered per incident so later revisions reach whoever saw earlier ones.

@@ -86,6 +86,13 @@ void EngineConfig::Declare(config::Schema& s, EngineConfig* c) {
   s.Section("kafka", [&](config::Schema& x) {
     connectors::kafka::KafkaOptions::Declare(x, &c->kafka);
   });
+  s.Section("ledger", [&](config::Schema& x) { ledger::LedgerOptions::Declare(x, &c->ledger); });
+  s.Section("advisory",
+            [&](config::Schema& x) { advisory::AdvisoryOptions::Declare(x, &c->advisory); });
+  s.Section("campaign",
+            [&](config::Schema& x) { campaign::CampaignOptions::Declare(x, &c->campaign); });
+  s.Section("signing",
+            [&](config::Schema& x) { docsign::SigningOptions::Declare(x, &c->signing); });
 }
 
 EngineConfig EngineConfig::Load(const std::string& path, const std::vector<std::string>& overrides,
@@ -118,6 +125,9 @@ EngineConfig EngineConfig::Load(const std::string& path, const std::vector<std::
     }
   }
   abs(c.state.dir);
+  if (!c.ledger.dir.empty()) abs(c.ledger.dir);
+  abs(c.campaign.pseudonym_key);
+  abs(c.signing.key);
   return c;
 }
 
@@ -155,6 +165,25 @@ void EngineConfig::Validate(Diagnostics* d) const {
   if (kafka) this->kafka.Validate(d);
   if (absl::Status st = classify.Validate(); !st.ok()) {
     d->Error("config", 0, "classify", std::string(st.message()));
+  }
+  if (campaign.enabled && campaign.pseudonym_key.empty()) {
+    d->Error("config", 0, "campaign.pseudonym_key",
+             "the campaign stage needs a pseudonym key file (secret, at least 16 bytes)");
+  }
+  if (campaign.enabled && kafka) {
+    d->Error("config", 0, "campaign.enabled",
+             "the cross-operator campaign stage runs in file mode only: in Kafka mode each "
+             "worker sees only its partitions (the repartition stage is not implemented)");
+  }
+  if (route.exercise) {
+    for (const auto& [what, name] : {std::pair{"outputs.dead_letter", dead_letter_destination},
+                                     std::pair{"outputs.late", late_destination}}) {
+      if (!EndsWith(name, ".exercise")) {
+        d->Error("config", 0, what,
+                 StrCat("route.exercise: '", name, "' is not an exercise destination (name "
+                        "must end in '.exercise')"));
+      }
+    }
   }
 }
 

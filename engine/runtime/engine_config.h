@@ -7,13 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "engine/advisory/advisory.h"
+#include "engine/campaign/campaign.h"
 #include "engine/classify/verdict.h"
 #include "engine/common/diag.h"
 #include "connectors/kafka/kafka_options.h"
 #include "engine/config/schema.h"
 #include "engine/correlate/correlator.h"
 #include "engine/decode/decoder.h"
+#include "engine/docsign/docsign.h"
 #include "engine/evidence/evidence.h"
+#include "engine/ledger/ledger.h"
 #include "engine/registry/loader.h"
 #include "patterns/load/loader.h"
 #include "engine/route/router.h"
@@ -78,6 +82,11 @@ struct EngineConfig {
   LifecycleConfig lifecycle;
   evidence::EvidenceOptions evidence;
   connectors::kafka::KafkaOptions kafka;
+  // Information handling (docs/information-handling.md).
+  ledger::LedgerOptions ledger;
+  advisory::AdvisoryOptions advisory;
+  campaign::CampaignOptions campaign;
+  docsign::SigningOptions signing;
 
   // Relative destination paths resolve against this (default: the config file's directory).
   std::string output_dir;
@@ -85,6 +94,13 @@ struct EngineConfig {
   std::string base_dir;
 
   static void Declare(config::Schema& s, EngineConfig* c);
+  // The disclosure ledger's options with the directory resolved (ledger.dir, or
+  // "<state.dir>.ledger").
+  ledger::LedgerOptions LedgerOpts() const {
+    ledger::LedgerOptions o = ledger;
+    if (o.dir.empty()) o.dir = state.dir + ".ledger";
+    return o;
+  }
   // Loads `path` (may be empty: defaults only), then environment, then `overrides`
   // (key=value). Every problem goes to `diags`; relative paths are made absolute.
   static EngineConfig Load(const std::string& path, const std::vector<std::string>& overrides,

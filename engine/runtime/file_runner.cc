@@ -7,6 +7,7 @@
 #include "engine/common/log.h"
 #include "engine/common/status.h"
 #include "engine/common/strings.h"
+#include "engine/runtime/disclosure.h"
 #include "engine/runtime/pipeline_probe.h"
 #include "engine/runtime/sinks.h"
 #include "engine/runtime/snapshot.h"
@@ -35,6 +36,14 @@ absl::Status FileRunner::Run(bool reset_state, RunSummary* summary) {
   if (ctx_.metrics != nullptr) state_probe = std::make_unique<StateProbe>(*ctx_.metrics, store->get());
   auto sinks = SinkSet::Create(config_.destinations, nullptr);
   if (!sinks.ok()) return sinks.status();
+  // The disclosure ledger records each batch's outputs after they are flushed and before the
+  // positions commit: a crash in between re-emits them and the ledger dedupes by key.
+  std::unique_ptr<ledger::Ledger> ledger;
+  if (config_.ledger.enabled) {
+    auto l = ledger::Ledger::Open(config_.LedgerOpts());
+    if (!l.ok()) return l.status();
+    ledger = std::move(*l);
+  }
 
   Worker worker(config_, store->get(), (*sinks)->names());
   KZ_RETURN_IF_ERROR(worker.Init());
@@ -100,16 +109,27 @@ absl::Status FileRunner::Run(bool reset_state, RunSummary* summary) {
       delta.Clear();
       KZ_RETURN_IF_ERROR(worker.Process(batch, *snap, &outputs, &delta));
       timing.processed_ns = MonotonicNowNs();
+      KZ_RETURN_IF_ERROR(CheckExercise(config_, &outputs));
       for (const auto& o : outputs) {
         absl::Status st = (*sinks)->Write(o);
         if (!st.ok()) return sink_failed(st);
         if (o.kind == route::DocKind::kObservation && !o.document_id.empty()) ++summary->observations;
-        if (o.kind != route::DocKind::kObservation) ++summary->notifications;
+        if (o.kind == route::DocKind::kNotification || o.kind == route::DocKind::kEscalation) {
+          ++summary->notifications;
+        }
+        if (o.kind == route::DocKind::kAdvisory) ++summary->advisories;
+        if (o.kind == route::DocKind::kCampaign) ++summary->campaign_views;
       }
       // Outputs durable first, then state + positions together.
       absl::Status st = (*sinks)->Flush();
       if (!st.ok()) return sink_failed(st);
       timing.written_ns = MonotonicNowNs();
+      if (ctx_.after_write) ctx_.after_write(outputs);
+      if (ledger != nullptr && !outputs.empty()) {
+        auto added = ledger->Append(
+            LedgerEntries(config_, outputs, clock_ != nullptr ? clock_->NowNs() : 0));
+        if (!added.ok()) return added.status();
+      }
       KZ_RETURN_IF_ERROR((*store)->Commit(delta));
       worker.Committed();
       timing.committed_ns = MonotonicNowNs();

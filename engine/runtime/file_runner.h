@@ -37,6 +37,8 @@ struct RunSummary {
   correlate::CorrelatorStats correlate;
   uint64_t notifications = 0;  // documents to ministry / Cabinet Secretariat destinations
   uint64_t observations = 0;
+  uint64_t advisories = 0;      // sanitised advisories (one per destination)
+  uint64_t campaign_views = 0;  // campaign views (one per destination)
   double seconds = 0;
   bool stopped = false;  // a stop request ended the run before the inputs were exhausted
 };
@@ -57,6 +59,9 @@ struct RunnerContext {
   ConsumerProbe* consumer = nullptr;
   // Called on the runner thread after each batch is committed (tests).
   std::function<void(const Batch&)> after_commit;
+  // Called on the runner thread with each batch's outputs once they are written and flushed
+  // (exercise reports, tests).
+  std::function<void(const std::vector<route::Output>&)> after_write;
 };
 
 class FileRunner {

@@ -167,6 +167,7 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
     std::map<int32_t, std::vector<int64_t>> offsets;
     // The epoch each worker handed over: marked durable when the commit succeeds.
     std::vector<std::pair<WorkerThread*, uint64_t>> handed;
+    std::vector<ledger::LedgerEntry> ledger;  // disclosures of this commit's outputs
     rd_kafka_consumer_group_metadata_t* group = nullptr;
     kk::TxnOutcome outcome = kk::TxnOutcome::kOk;
     absl::Status status;
@@ -181,6 +182,11 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   absl::Status TakeBarrier(std::unique_ptr<CommitJob>* job, bool* rolled_back);
   void RunCommitJob(CommitJob& job);
   absl::Status ProduceChangelog(const CommitJob& job);
+  absl::Status RecordLedger(const CommitJob& job) {
+    if (ledger_ == nullptr || job.ledger.empty()) return absl::OkStatus();
+    auto added = ledger_->Append(job.ledger);
+    return added.ok() ? absl::OkStatus() : added.status();
+  }
   absl::Status FinishJob(std::unique_ptr<CommitJob> job);
   void CommitterLoop();
   absl::Status RollbackParked(bool fatal_producer);
@@ -222,6 +228,7 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   std::unique_ptr<state::StateStore> store_;
   // After store_: destroyed first (its destructor reads the store one last time).
   std::unique_ptr<StateProbe> state_probe_;
+  std::unique_ptr<ledger::Ledger> ledger_;  // disclosure ledger; committer thread only
   std::unique_ptr<SinkSet> local_sinks_;
   std::mutex local_mu_;
   std::unique_ptr<kk::OutputProducer> producer_;
@@ -313,6 +320,11 @@ absl::Status KafkaRunner::Impl::Setup(bool reset_state) {
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
   if (ctx_->metrics != nullptr) state_probe_ = std::make_unique<StateProbe>(*ctx_->metrics, store_.get());
+  if (config_.ledger.enabled) {
+    auto l = ledger::Ledger::Open(config_.LedgerOpts());
+    if (!l.ok()) return l.status();
+    ledger_ = std::move(*l);
+  }
   std::vector<DestinationConfig> local;
   std::set<std::string> names;
   for (const auto& d : config_.destinations) {
@@ -641,6 +653,14 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
       job.status = st;
       return;
     }
+    // Disclosure ledger: the outputs are produced (inside the transaction); record them
+    // before the commit, so a crash after the commit cannot lose a record. An aborted
+    // transaction is retried with the same documents (same ids), which the ledger dedupes.
+    if (absl::Status ls = RecordLedger(job); !ls.ok()) {
+      job.status = ls;
+      job.unrecoverable = true;
+      return;
+    }
     FaultPoint("commit.before_offsets");
     kk::PartitionListPtr list = consumer_->OffsetList(job.offsets);
     kk::TxnResult r;
@@ -657,8 +677,9 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
   } else {
     auto give_up = [this] { return hard_stop_.load(); };
     absl::Status st = producer_->AwaitDelivered(job.epoch, give_up);
-    // The outputs of this commit are acknowledged: now its changelog (so that a restore never
-    // gets ahead of outputs that were not delivered).
+    // The outputs of this commit are acknowledged: record them in the disclosure ledger, then
+    // its changelog (so that a restore never gets ahead of outputs that were not delivered).
+    if (st.ok()) st = RecordLedger(job);
     if (st.ok()) st = ProduceChangelog(job);
     if (st.ok()) st = producer_->AwaitDelivered(job.epoch, give_up);
     if (!st.ok()) {
@@ -733,8 +754,11 @@ absl::Status KafkaRunner::Impl::TakeBarrier(std::unique_ptr<CommitJob>* job, boo
     return RollbackParked(producer_->fatal(&reason));
   }
   auto j = std::make_unique<CommitJob>();
-  for (auto& w : workers_) j->handed.emplace_back(w.get(), w->TakePending(&j->local, &j->offsets));
-  if (j->offsets.empty() && j->local.empty()) return absl::OkStatus();
+  for (auto& w : workers_) {
+    j->handed.emplace_back(w.get(), w->TakePending(&j->local, &j->offsets));
+    w->TakeLedger(&j->ledger);
+  }
+  if (j->offsets.empty() && j->local.empty() && j->ledger.empty()) return absl::OkStatus();
   if (local_sinks_) {
     std::lock_guard<std::mutex> l(local_mu_);
     KZ_RETURN_IF_ERROR(local_sinks_->Flush());

@@ -9,6 +9,7 @@
 #include "engine/common/status.h"
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
+#include "engine/runtime/disclosure.h"
 #include "engine/runtime/kafka_runner.h"
 
 namespace kizashi::runtime::kafka_internal {
@@ -21,7 +22,8 @@ WorkerThread::WorkerThread(int index, const EngineConfig& config, state::StateSt
     : index_(index),
       worker_(config, store, std::move(destinations)),
       capacity_(capacity),
-      recycle_(std::move(recycle)) {}
+      recycle_(std::move(recycle)),
+      config_(config) {}
 
 void WorkerThread::Start(SnapshotHolder* holder, const OutputRoutes* routes,
                          PipelineProbe::Worker* probe) {
@@ -112,6 +114,7 @@ void WorkerThread::MarkDurable(uint64_t epoch) {
 
 void WorkerThread::Rollback(const std::set<int32_t>& partitions) {
   deferred_.clear();
+  pending_ledger_.clear();
   pending_.Clear();
   pending_offsets_.clear();
   for (auto& t : queue_) {
@@ -207,10 +210,19 @@ void WorkerThread::Loop() {
 }
 
 absl::Status WorkerThread::Produce(const DeferredRecord& r) {
-  kk::RecordHeader hdrs[2] = {{"kizashi.id", r.id}, {"kizashi.revision", r.revision}};
+  // Exercise runs: every output record says so in a header too (documents carry the tag).
+  kk::RecordHeader hdrs[3] = {{"kizashi.id", r.id}, {"kizashi.revision", r.revision},
+                              {"kizashi.exercise", "true"}};
+  size_t n = r.id.empty() ? 0 : 2;
+  if (r.exercise && n == 0) {
+    hdrs[0] = hdrs[2];
+    n = 1;
+  } else if (r.exercise) {
+    n = 3;
+  }
   std::string_view v(r.value);
   return routes_->producer->Produce(r.topic, r.partition, r.key, r.tombstone ? nullptr : &v,
-                                    hdrs, r.id.empty() ? 0 : 2, r.changelog);
+                                    hdrs, n, r.changelog);
 }
 
 absl::Status WorkerThread::FlushDeferred() {
@@ -236,6 +248,7 @@ absl::Status WorkerThread::Emit(int32_t partition) {
       r.topic = it->second;
       r.key = o.operator_id;
       r.value = std::move(o.json);
+      r.exercise = config_.route.exercise;
       if (!o.document_id.empty()) {
         r.id = o.document_id;
         r.revision = StrCat(o.revision);
@@ -294,11 +307,17 @@ absl::Status WorkerThread::RunTask(Task& t) {
       }
     }
   }
+  if (st.ok()) st = CheckExercise(config_, &outputs_);
   if (!st.ok()) {
     processing_failure_.store(true);
     return st;
   }
   timing.processed_ns = MonotonicNowNs();
+  if (config_.ledger.enabled && !outputs_.empty()) {
+    for (auto& e : LedgerEntries(config_, outputs_, SystemClock::Get()->NowNs())) {
+      pending_ledger_.push_back(std::move(e));
+    }
+  }
   KZ_RETURN_IF_ERROR(Emit(t.partition));
   if (probe_ != nullptr && t.kind == Task::kBatch) {
     // Outputs are handed to the producer here; they commit with the next commit interval, so

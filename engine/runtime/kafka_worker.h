@@ -71,6 +71,7 @@ struct DeferredRecord {
   bool changelog = false;
   bool tombstone = false;
   std::string key, value, id, revision;
+  bool exercise = false;  // adds the header kizashi.exercise: true
 };
 
 // Counted per worker, read by the poll thread (summary) — relaxed atomics, no lock.
@@ -104,6 +105,12 @@ class WorkerThread {
   // Returns the epoch handed over (Worker::HandOver): pass it to MarkDurable once the
   // commit that holds these changes is durable.
   uint64_t TakePending(state::StateDelta* delta, std::map<int32_t, std::vector<int64_t>>* offsets);
+  // The disclosure-ledger entries of the outputs produced since the last commit (appended
+  // to `out`; the committer records them with the commit).
+  void TakeLedger(std::vector<ledger::LedgerEntry>* out) {
+    for (auto& e : pending_ledger_) out->push_back(std::move(e));
+    pending_ledger_.clear();
+  }
   // Forgets everything since the last commit: pending changes, queued tasks and the
   // in-memory state of every partition (reloaded from the store on next use).
   void Rollback(const std::set<int32_t>& partitions);
@@ -166,6 +173,8 @@ class WorkerThread {
   std::map<int32_t, std::vector<int64_t>> pending_offsets_;
 
   std::vector<DeferredRecord> deferred_;  // held back while a commit is in progress
+  const EngineConfig& config_;
+  std::vector<ledger::LedgerEntry> pending_ledger_;  // outputs since the last commit
   std::vector<route::Output> outputs_;  // reused per task
   state::StateDelta delta_;
   std::mutex stats_mu_;

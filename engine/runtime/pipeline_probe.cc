@@ -19,7 +19,9 @@ namespace {
 constexpr const char* kStageNames[] = {"decode", "enrich", "match", "correlate", "sink", "commit"};
 constexpr route::DocKind kKindValues[] = {route::DocKind::kNotification,
                                           route::DocKind::kEscalation,
-                                          route::DocKind::kObservation};
+                                          route::DocKind::kObservation,
+                                          route::DocKind::kAdvisory,
+                                          route::DocKind::kCampaign};
 
 double Seconds(int64_t ns) { return ns <= 0 ? 0.0 : static_cast<double>(ns) / 1e9; }
 

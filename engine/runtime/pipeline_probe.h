@@ -76,7 +76,7 @@ struct BatchTiming {
 class PipelineProbe {
  public:
   enum Stage { kDecode = 0, kEnrich, kMatch, kCorrelate, kSink, kCommit, kStageCount };
-  static constexpr size_t kKinds = 3;  // route::DocKind values
+  static constexpr size_t kKinds = 5;  // route::DocKind values
 
   class Worker {
    public:

@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "engine/common/file_util.h"
 #include "engine/common/status.h"
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
@@ -18,7 +19,8 @@ Worker::Worker(const EngineConfig& config, state::StateStore* store,
       destinations_(std::move(destinations)),
       classifier_(config.classify),
       router_(config.route),
-      evidence_(config.evidence) {}
+      evidence_(config.evidence),
+      advisor_(config.advisory) {}
 
 absl::Status Worker::Init() {
   decoders_.clear();
@@ -26,6 +28,19 @@ absl::Status Worker::Init() {
     auto d = decode::MakeDecoder(in.decode);
     if (!d.ok()) return absl::InvalidArgumentError(StrCat("input '", in.name, "': ", d.status().message()));
     decoders_.push_back(std::move(*d));
+  }
+  auto signer = docsign::DocumentSigner::Create(config_.signing);
+  if (!signer.ok()) return signer.status();
+  signer_ = std::move(*signer);
+  campaign_.reset();
+  if (config_.campaign.enabled) {
+    auto key = ReadFile(config_.campaign.pseudonym_key);
+    if (!key.ok()) return absl::InvalidArgumentError(StrCat("campaign.pseudonym_key: ", key.status().message()));
+    if (key->size() < 16) {
+      return absl::InvalidArgumentError("campaign.pseudonym_key: the key must be at least 16 bytes");
+    }
+    campaign_ = std::make_unique<campaign::CampaignStage>(config_.campaign, std::move(*key));
+    KZ_RETURN_IF_ERROR(campaign_->Load(*store_));
   }
   return absl::OkStatus();
 }
@@ -90,14 +105,19 @@ absl::Status Worker::Emit(correlate::PartitionCorrelator& pc, const correlate::C
       ++stats_.dead_letters[static_cast<size_t>(DeadLetterReason::kMalformed)];
     }
   }
-  // Routing history per incident within this batch (revisions are copies).
-  std::unordered_map<std::string, uint8_t> routed;
-  for (const auto& inc : co.revisions) {
+  // Routing history per incident within this batch (revisions are copies), with the
+  // partition whose correlator owns the incident.
+  std::unordered_map<std::string, std::pair<int32_t, uint8_t>> routed;
+  std::vector<campaign::ReviseRequest> revise;
+  campaign_revisions_.clear();
+  std::set<int32_t> touched;
+  auto handle = [&](const correlate::Incident& inc) -> absl::Status {
     classify::Verdict v = classifier_.Classify(inc, *snap.registry);
-    auto [it, fresh] = routed.emplace(inc.id, inc.routed);
+    auto [it, fresh] = routed.emplace(inc.id, std::make_pair(inc.partition, inc.routed));
     size_t first = outputs->size();
-    absl::Status st = router_.Route(inc, v, *snap.registry, destinations_, &it->second, outputs);
+    absl::Status st = router_.Route(inc, v, *snap.registry, destinations_, &it->second.second, outputs);
     if (!st.ok()) return st;
+    KZ_RETURN_IF_ERROR(Disclose(inc, v, first, snap, outputs, &revise, delta));
     // Evidence preservation and history (processing time only for retention).
     int64_t now = SystemClock::Get()->NowNs();
     evidence_.RecordEvidence(inc, now, delta);
@@ -105,8 +125,62 @@ absl::Status Worker::Emit(correlate::PartitionCorrelator& pc, const correlate::C
     ++stats_.revisions;
     ++(v.reportable ? stats_.reportable : stats_.not_reportable);
     facts_.revisions.push_back({&inc, v.category, v.reportable});
+    return absl::OkStatus();
+  };
+  for (const auto& inc : co.revisions) KZ_RETURN_IF_ERROR(handle(inc));
+  // The campaign stage's findings: a "campaign" revision of other operators' open incidents
+  // (their notifications' count of other operators changed). Such revisions are not fed
+  // back into the stage, so this terminates.
+  while (!revise.empty()) {
+    std::vector<campaign::ReviseRequest> next;
+    next.swap(revise);
+    for (const auto& r : next) {
+      auto p = partitions_.find(r.partition);
+      if (p == partitions_.end()) continue;  // not loaded in this worker: no revision
+      correlate::PartitionCorrelator* owner = p->second.get();
+      correlate::CorrelateOutput extra;
+      if (!owner->Revise(r.incident_id, "campaign", &extra)) continue;
+      if (owner != &pc) touched.insert(r.partition);  // flushed below (pc by the caller)
+      for (auto& inc : extra.revisions) {
+        campaign_revisions_.push_back(std::move(inc));
+        KZ_RETURN_IF_ERROR(handle(campaign_revisions_.back()));
+      }
+    }
   }
-  for (const auto& [id, flags] : routed) pc.SetRouted(id, flags);
+  for (const auto& [id, pf] : routed) {
+    auto p = partitions_.find(pf.first);
+    (p != partitions_.end() ? *p->second : pc).SetRouted(id, pf.second);
+  }
+  for (int32_t p : touched) partitions_[p]->Flush(delta);
+  return absl::OkStatus();
+}
+
+absl::Status Worker::Disclose(const correlate::Incident& inc, const classify::Verdict& v,
+                              size_t first, const Snapshot& snap,
+                              std::vector<route::Output>* outputs,
+                              std::vector<campaign::ReviseRequest>* revise,
+                              state::StateDelta* delta) {
+  bool exercise = config_.route.exercise;
+  if (campaign_ != nullptr) {
+    campaign_out_.clear();
+    KZ_RETURN_IF_ERROR(campaign_->Observe(inc, *snap.registry, destinations_, exercise,
+                                          &campaign_out_, revise, delta));
+    uint32_t others = campaign_->OtherOperators(inc);
+    for (size_t i = first; i < outputs->size(); ++i) {
+      campaign::FillOtherOperators(&(*outputs)[i].json, others);
+    }
+  }
+  KZ_RETURN_IF_ERROR(advisor_.Advise(inc, v, *snap.registry, snap.patterns.get(),
+                                     destinations_, exercise, outputs));
+  if (campaign_ != nullptr) {
+    for (auto& o : campaign_out_) outputs->push_back(std::move(o));
+  }
+  if (signer_ != nullptr) {
+    for (size_t i = first; i < outputs->size(); ++i) {
+      route::Output& o = (*outputs)[i];
+      if (signer_->Signs(route::DocKindName(o.kind))) KZ_RETURN_IF_ERROR(signer_->Sign(&o.json));
+    }
+  }
   return absl::OkStatus();
 }
 

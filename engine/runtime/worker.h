@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -18,9 +19,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "engine/advisory/advisory.h"
+#include "engine/campaign/campaign.h"
 #include "engine/classify/verdict.h"
 #include "engine/correlate/correlator.h"
 #include "engine/decode/decoder.h"
+#include "engine/docsign/docsign.h"
 #include "engine/enrich/enricher.h"
 #include "engine/evidence/evidence.h"
 #include "engine/match/matcher.h"
@@ -83,7 +87,8 @@ class Worker {
   Worker(const EngineConfig& config, state::StateStore* store,
          std::set<std::string> destinations);
 
-  // Creates one decoder per configured input.
+  // Creates one decoder per configured input, the document signer (signing.key) and the
+  // campaign stage (campaign.enabled; its state is loaded from the store).
   absl::Status Init();
 
   // Processes `batch` against `snap`: appends output documents to `outputs` and the state
@@ -163,6 +168,12 @@ class Worker {
   absl::Status Emit(correlate::PartitionCorrelator& pc, const correlate::CorrelateOutput& co,
                     const Batch* batch, const Snapshot& snap, std::vector<route::Output>* outputs,
                     state::StateDelta* delta);
+  // After routing one revision (outputs[first..]): campaign count, advisories, campaign
+  // views, signatures (docs/information-handling.md).
+  absl::Status Disclose(const correlate::Incident& inc, const classify::Verdict& v,
+                        size_t first, const Snapshot& snap,
+                        std::vector<route::Output>* outputs,
+                        std::vector<campaign::ReviseRequest>* revise, state::StateDelta* delta);
 
   const EngineConfig& config_;
   state::StateStore* store_;
@@ -173,6 +184,11 @@ class Worker {
   classify::Classifier classifier_;
   route::Router router_;
   evidence::EvidenceRecorder evidence_;
+  advisory::Advisor advisor_;
+  std::unique_ptr<campaign::CampaignStage> campaign_;   // null unless campaign.enabled
+  std::unique_ptr<docsign::DocumentSigner> signer_;     // null unless signing.key
+  std::vector<route::Output> campaign_out_;             // reused per revision
+  std::deque<correlate::Incident> campaign_revisions_;  // stable addresses for BatchFacts
   std::map<int32_t, std::unique_ptr<correlate::PartitionCorrelator>> partitions_;
   uint64_t epoch_ = 0;  // see HandOver
   correlate::CorrelateOutput co_;  // reused per batch

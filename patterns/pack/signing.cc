@@ -127,6 +127,29 @@ absl::StatusOr<std::string> SignPack(std::string_view pack_bytes, std::string_vi
                 "\nsignature: ", Base64(sig), "\n");
 }
 
+absl::StatusOr<std::string> SignMessage(std::string_view message, std::string_view private_pem,
+                                        std::string* key_id) {
+  Pkey k = ReadPem(private_pem, true);
+  if (!k) return absl::InvalidArgumentError("cannot read the private key (PEM PKCS#8 expected)");
+  if (EVP_PKEY_get_id(k.get()) != EVP_PKEY_ED25519) {
+    return absl::InvalidArgumentError("the private key is not an Ed25519 key");
+  }
+  if (key_id != nullptr) *key_id = KeyId(k.get());
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  std::string sig(64, '\0');
+  size_t len = sig.size();
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, k.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
+    return absl::InternalError("Ed25519 signing failed");
+  }
+  sig.resize(len);
+  return sig;
+}
+
+std::string Base64Encode(std::string_view raw) { return Base64(raw); }
+bool Base64Decode(std::string_view b64, std::string* raw) { return Unbase64(b64, raw); }
+
 absl::StatusOr<PackSignature> ParsePackSignature(std::string_view text) {
   std::map<std::string, std::string> kv;
   bool header = false;
@@ -226,6 +249,26 @@ absl::StatusOr<std::string> TrustStore::VerifyDigest(std::string_view hash,
         StrCat("signature by key ", sig->key_id, " does not verify (forged or corrupted)"));
   }
   return sig->key_id;
+}
+
+absl::Status TrustStore::VerifyMessage(std::string_view message, std::string_view key_id,
+                                       std::string_view signature) const {
+  auto it = impl_->keys.find(std::string(key_id));
+  if (it == impl_->keys.end()) {
+    return absl::PermissionDeniedError(StrCat("signed by key ", key_id, ", which is not trusted"));
+  }
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, it->second.get()) != 1) {
+    return absl::InternalError("Ed25519 verification could not start");
+  }
+  int ok = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                            signature.size(),
+                            reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  if (ok != 1) {
+    return absl::PermissionDeniedError(
+        StrCat("signature by key ", key_id, " does not verify (modified or forged)"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace kizashi::patterns

@@ -39,6 +39,13 @@ absl::StatusOr<std::string> KeyIdOfPem(std::string_view pem);
 // Signs `pack_bytes` with a PEM Ed25519 private key; returns the .sig file text.
 absl::StatusOr<std::string> SignPack(std::string_view pack_bytes, std::string_view private_pem);
 
+// Detached Ed25519 signature of arbitrary bytes (outgoing documents, engine/docsign): the raw
+// 64-byte signature; `key_id` receives the signer's key id.
+absl::StatusOr<std::string> SignMessage(std::string_view message, std::string_view private_pem,
+                                        std::string* key_id);
+std::string Base64Encode(std::string_view raw);
+bool Base64Decode(std::string_view b64, std::string* raw);
+
 struct PackSignature {
   std::string key_id;
   std::string pack_sha256;
@@ -65,6 +72,10 @@ class TrustStore {
   // The same, for a caller that already has the pack's SHA-256 (hex).
   absl::StatusOr<std::string> VerifyDigest(std::string_view pack_sha256_hex,
                                            std::string_view sig_text) const;
+  // OK when `signature` (raw 64 bytes) is a valid Ed25519 signature of `message` by the
+  // trusted key `key_id` (SignMessage's counterpart).
+  absl::Status VerifyMessage(std::string_view message, std::string_view key_id,
+                             std::string_view signature) const;
 
  private:
   struct Impl;

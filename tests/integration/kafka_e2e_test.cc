@@ -16,12 +16,14 @@
 #include <map>
 #include <functional>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "bench/gen/traffic_gen.h"
 #include "connectors/kafka/admin.h"
 #include "engine/common/strings.h"
+#include "engine/ledger/ledger.h"
 #include "engine/runtime/engine_config.h"
 #include "engine/runtime/file_runner.h"
 #include "tests/integration/kafka_harness.h"
@@ -308,6 +310,40 @@ TEST_F(KafkaGenerated, ExactlyOnceMatchesTheFileReplayWithoutDuplicates) {
   EXPECT_EQ(SetDifference(w, g), "");
   EXPECT_TRUE(g.Duplicates().empty()) << Join(g.Duplicates(), "\n");
   EXPECT_EQ(g.notifications.size(), w.notifications.size());
+
+  // Disclosure ledger (recorded by the committer with each commit, docs/information-
+  // handling.md): exactly one record per (destination, document id, revision) that reached a
+  // topic, and the hash chain verifies.
+  std::map<std::string, std::string> name_of;  // topic (without prefix) -> destination name
+  for (const auto& [name, topic] : GeneratedDestinations()) name_of[topic] = name;
+  std::set<std::tuple<std::string, std::string, int64_t>> keys;
+  for (const auto& [dest, id, rev] : g.notifications) {
+    keys.insert({name_of.count(dest) ? name_of[dest] : dest, id, rev});
+  }
+  auto ledger = ledger::Ledger::OpenReadOnly(dir_ + "/state.ledger");
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  std::multiset<std::tuple<std::string, std::string, int64_t>> recorded;
+  auto field = [](const std::string& body, const std::string& name) {
+    std::string k = "\"" + name + "\":";
+    size_t at = body.find(k);
+    if (at == std::string::npos) return std::string();
+    at += k.size();
+    if (body[at] == '"') return body.substr(at + 1, body.find('"', at + 1) - at - 1);
+    return body.substr(at, body.find_first_of(",}", at) - at);
+  };
+  ASSERT_TRUE((*ledger)->Query("", [&](const ledger::LedgerRecord& r) {
+                 std::string kind = field(r.body, "kind");
+                 if (kind == "notification" || kind == "escalation" || kind == "observation") {
+                   int64_t rev = 0;
+                   ParseInt(field(r.body, "revision"), &rev);
+                   recorded.insert({field(r.body, "destination"), field(r.body, "document_id"), rev});
+                 }
+                 return absl::OkStatus();
+               }).ok());
+  using Key = std::tuple<std::string, std::string, int64_t>;
+  EXPECT_EQ(std::set<Key>(recorded.begin(), recorded.end()), keys);
+  EXPECT_EQ(recorded.size(), keys.size());  // no key twice
+  EXPECT_TRUE((*ledger)->Verify().ok);
 }
 
 TEST_F(KafkaGenerated, AtLeastOnceMatchesTheFileReplay) {

@@ -476,6 +476,8 @@ std::string WriteGeneratedKafkaConfig(const std::string& path, const KafkaConfig
   }
   StrAppend(&y, CommonYaml(c.scenario_dir));
   StrAppend(&y, "state: {dir: ", c.state_dir, "}\n");
+  // Several instances run on this host (scale-out tests): no fixed metrics port.
+  StrAppend(&y, "metrics: {address: \"127.0.0.1:0\"}\n");
   StrAppend(&y, "kafka:\n  brokers: ", c.bootstrap, "\n  group_id: kizashi\n  topic_prefix: ",
             c.prefix, "\n  processing_guarantee: ", c.guarantee, "\n  commit_interval: ",
             c.commit_interval, "\n");
