@@ -42,7 +42,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bench/gen/traffic_gen.h"
+#include "bench/traffic/sensors.h"
 #include "connectors/file/file_source.h"
 #include "connectors/kafka/admin.h"
 #include "engine/common/log.h"
@@ -528,16 +528,16 @@ int Main(int argc, char** argv) {
   fs::create_directories(o.work);
   log::SetLevel(log::Level::kWarn);
   std::string scenario = o.work + "/scenario";
-  gen::GenOptions g;
+  traffic::sensors::GenOptions g;
   g.events = o.events;
-  gen::GenResult gr;
-  if (!gen::WriteScenario(scenario, g, &gr).ok()) return 1;
+  traffic::sensors::GenResult gr;
+  if (!traffic::sensors::WriteScenario(scenario, g, &gr).ok()) return 1;
   // Fresh traffic for the latency phase (another seed, same shape).
   std::string lscenario = o.work + "/scenario-latency";
-  gen::GenOptions lg = g;
+  traffic::sensors::GenOptions lg = g;
   lg.seed = 2;
   lg.events = std::max<int64_t>(o.events, 200'000);
-  if (!gen::WriteScenario(lscenario, lg, &gr).ok()) return 1;
+  if (!traffic::sensors::WriteScenario(lscenario, lg, &gr).ok()) return 1;
   Traffic latency_traffic = LoadTraffic(lscenario);
 
   std::vector<Result> results;

@@ -129,6 +129,8 @@ class Worker {
     return sum;
   }
   const BatchFacts& last_batch() const { return facts_; }
+  // Scan counters (candidates, confirmations, matches) since construction (benchmarks).
+  const match::Matcher& matcher() const { return matcher_; }
   size_t live_keys() const;
 
  private:

@@ -1,4 +1,4 @@
-#include "bench/gen/traffic_gen.h"
+#include "bench/traffic/sensors.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -10,7 +10,7 @@
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
 
-namespace kizashi::gen {
+namespace kizashi::traffic::sensors {
 
 namespace {
 
@@ -250,4 +250,4 @@ absl::Status WriteScenario(const std::string& dir, const GenOptions& o, GenResul
   return absl::OkStatus();
 }
 
-}  // namespace kizashi::gen
+}  // namespace kizashi::traffic::sensors
