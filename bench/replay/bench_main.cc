@@ -22,7 +22,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -35,6 +37,7 @@
 #include "engine/common/json_writer.h"
 #include "engine/common/log.h"
 #include "engine/common/strings.h"
+#include "engine/common/time.h"
 #include "engine/runtime/snapshot.h"
 
 namespace kizashi::bench {

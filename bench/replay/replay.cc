@@ -274,6 +274,25 @@ absl::StatusOr<RunResult> Replay(const runtime::EngineConfig& base, const Corpus
   res.confirmed = ss.confirmed;
   res.peak_rss_bytes = PeakRssBytes();
   if (scorer) {
+    // Close every open incident (watermark 30 days past each partition's), untimed: the
+    // closing revisions cite the evidence absorbed since the last revision, so the scorer
+    // sees every record each incident covers.
+    for (const auto& [p, part] : parts) {
+      auto wm = worker.Watermark(p);
+      if (!wm.ok()) return wm.status();
+      if (*wm == INT64_MIN) continue;
+      outputs.clear();
+      delta.Clear();
+      KZ_RETURN_IF_ERROR(worker.AdvanceWatermark(p, *wm + 30LL * 86400 * 1'000'000'000, **snap,
+                                                 &outputs, &delta));
+      for (const auto& rv : worker.last_batch().revisions) {
+        if (rv.incident != nullptr) scorer->OnRevision(*rv.incident, rv.reportable);
+      }
+      for (const auto& o : outputs) KZ_RETURN_IF_ERROR((*sinks)->Write(o));
+      KZ_RETURN_IF_ERROR((*sinks)->Flush());
+      KZ_RETURN_IF_ERROR((*store)->Commit(delta));
+      worker.Committed();
+    }
     res.quality = scorer->Finish();
     res.has_quality = true;
   }

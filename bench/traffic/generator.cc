@@ -529,6 +529,12 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
     sink(background(t));
     ++emitted;
   }
+  // Annex 4 catalogue: finish the instances already started (a few records past `events`),
+  // so that every labelled instance is whole and its expectation holds.
+  while (o_.annex4 && !heap.empty()) {
+    sink(heap.top().rec);
+    heap.pop();
+  }
 }
 
 std::string Generator::RegistryYaml(const GenOptions& o) {

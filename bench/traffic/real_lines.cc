@@ -52,10 +52,21 @@ void SshFailures(const fs::path& p, std::vector<std::string>* out, std::set<std:
     if (colon == std::string::npos) return;
     std::string msg = line.substr(colon + 3);
     if (msg.rfind("Failed password for ", 0) != 0 && msg.rfind("Invalid user ", 0) != 0) return;
+    // Canonical shape only: one " from <IPv4> port <n>[ ssh2]". fail2ban's test log also
+    // holds crafted injection lines (a second "from", text after "ssh2") whose attacker
+    // address is ambiguous by design; those test a parser, not a correlator.
     size_t from = msg.find(" from ");
     size_t end = 0;
-    if (from == std::string::npos || !IsIpv4At(msg, from + 6, &end)) return;
-    AddUnique(out, seen, msg.substr(0, from + 6) + "{SRC}" + msg.substr(end));
+    if (from == std::string::npos || msg.find(" from ", from + 1) != std::string::npos ||
+        !IsIpv4At(msg, from + 6, &end)) {
+      return;
+    }
+    std::string rest = msg.substr(end);
+    if (rest.rfind(" port ", 0) != 0) return;
+    size_t d = 6;
+    while (d < rest.size() && rest[d] >= '0' && rest[d] <= '9') ++d;
+    if (d == 6 || (d != rest.size() && rest.substr(d) != " ssh2")) return;
+    AddUnique(out, seen, msg.substr(0, from + 6) + "{SRC}" + rest);
   });
 }
 

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
                                       "registry, pack, rules and configuration to replay it.");
   a.Option("out", "DIR", "Output directory (created).")
       .Option("profile", "NAME", "annex4 | mixed | sensors.", "annex4")
-      .Option("events", "N", "Records to generate.", "1000000")
+      .Option("events", "N", "Records to generate (annex4: plus the few that complete the last instances).", "1000000")
       .Option("seed", "S", "Random seed.", "1")
       .Option("operators", "K", "Operators (each: two critical systems, two or three assets).", "8")
       .Option("attack-fraction", "F", "Approximate share of attack records.", "0.05")
