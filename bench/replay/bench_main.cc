@@ -280,7 +280,7 @@ bool WritePlot(const std::string& out, const std::vector<RunResult>& paced, doub
       << "set multiplot layout 1,2 title 'kizashi replay: throughput and latency vs offered load'\n"
       << "set xlabel 'offered load (k records/s)'\n"
       << "set ylabel 'achieved (k records/s)'\n"
-      << "set grid\nset key top left\n"
+      << "set grid\nset key bottom right\n"
       << "plot '" << dat << "' using ($1/1000):($2/1000) with linespoints title 'achieved', "
       << "'' using ($1/1000):($1/1000) with lines dashtype 2 title 'offered', "
       << "'' using ($1/1000):($6/1000) with lines title 'unpaced maximum'\n"
@@ -415,6 +415,9 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n%s", std::string(snap.status().message()).c_str(), sd.ToText().c_str());
     return 1;
   }
+  // Building the snapshot above logged its warnings (e.g. an unsigned pack) once; each run
+  // builds it again, so keep the runs quiet.
+  log::SetLevel(log::Level::kError);
   const Corpus& c = **corpus;
   std::printf("kizashi-bench %s: %s\n", sub.c_str(), config_path.c_str());
   std::printf("machine: %s\n", machine.Describe().c_str());
