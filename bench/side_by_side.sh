@@ -14,6 +14,7 @@
 #   --kafka      start a single-node Kafka 3.9 (deploy/kafka/kafka.sh) for the Kafka rows;
 #                default: only when --brokers is given (a broker costs ~1 GB and a core)
 set -euo pipefail
+orig_args="$*"
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BUILD_DIR=${KIZASHI_BUILD_DIR:-build}
@@ -137,9 +138,9 @@ if [ -n "$brokers" ]; then
 fi
 
 # 6. The table.
-python3 - "$work" "$out" "$events" "$seconds" "$short" "$sec_s" "$sec_lines" "$sec_bytes" "$brokers" <<PY
+python3 - "$work" "$out" "$events" "$seconds" "$short" "$sec_s" "$sec_lines" "$sec_bytes" "$brokers" "$orig_args" <<PY
 import json, os, subprocess, sys
-work, out, events, seconds, short, sec_s, sec_lines, sec_bytes, brokers = sys.argv[1:10]
+work, out, events, seconds, short, sec_s, sec_lines, sec_bytes, brokers, args = sys.argv[1:11]
 def parse(line):
     f = line.split()
     return dict(records=int(f[1]), rps=float(f[2]), mbps=float(f[3]), extra=" ".join(f[4:]))
@@ -197,7 +198,7 @@ lines.append("")
 if not kafka.strip():
     lines.append("Kafka rows: not measured in this run (no broker: pass --kafka or --brokers HOST:PORT).")
     lines.append("")
-lines.append("Reproduce: \`bench/side_by_side.sh --events %s%s\` (RelWithDebInfo build in build/)." % (events, " --kafka" if kafka.strip() else ""))
+lines.append("Reproduce: \`bench/side_by_side.sh %s\` (RelWithDebInfo build in build/; corpus and per-tool results in %s)." % (args, work))
 text = "\n".join(lines) + "\n"
 open(out, "w").write(text)
 print(text)
