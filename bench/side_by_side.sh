@@ -134,7 +134,7 @@ if [ -n "$brokers" ]; then
   log "kafka_bench against $brokers"
   kafka_events=$events
   [ "$kafka_events" -gt 1000000 ] && kafka_events=1000000
-  kafka_out=$("$KAFKA_BENCH" --bootstrap "$brokers" --events "$kafka_events" --only at_least_once 2>&1 | tee /dev/stderr | tail -3 || true)
+  kafka_out=$("$KAFKA_BENCH" --bootstrap "$brokers" --events "$kafka_events" 2>&1 | tee /dev/stderr | tail -4 || true)
 fi
 
 # 6. The table.

@@ -173,7 +173,8 @@ absl::StatusOr<RunResult> Replay(const runtime::EngineConfig& base, const Corpus
     res.stages.decode += f.decode_ns;
     res.stages.enrich += f.enrich_ns;
     res.stages.match += f.match_ns;
-    res.stages.correlate += f.correlate_ns;
+    res.stages.correlate += f.correlate_ns - f.classify_route_ns;
+    res.stages.classify_route += f.classify_route_ns;
     for (const auto& rv : f.revisions) {
       ++res.revisions;
       res.reportable_revisions += rv.reportable;

@@ -62,7 +62,9 @@ struct Corpus {
 };
 
 struct StageNs {
-  int64_t decode = 0, enrich = 0, match = 0, correlate = 0, sink = 0, commit = 0;
+  // `correlate` is the correlator alone; `classify_route` the verdicts, routing and document
+  // rendering of the revisions (runtime::BatchFacts).
+  int64_t decode = 0, enrich = 0, match = 0, correlate = 0, classify_route = 0, sink = 0, commit = 0;
 };
 
 struct RunResult {
