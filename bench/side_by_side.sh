@@ -153,24 +153,29 @@ m = rep["machine"]
 mx = rep["max"]
 paced = rep["paced"][0] if rep["paced"] else None
 rows = []
-def row(name, what, rps, mbps, note=""):
-    rows.append((name, what, rps, mbps, note))
+kz = mx["records_per_s"]
+def row(name, what, rps, mbps, note="", ref=None, ref_name="kizashi in process"):
+    rows.append((name, what, rps, mbps, note, ref if ref is not None else kz, ref_name))
 row("memory scan (1 core)", "memchr over the corpus in memory", mem["rps"], mem["mbps"], "physical limit")
 row("raw hs_scan (1 core)", "Hyperscan block scan of whole records, same pack", hs["rps"], hs["mbps"], hs["extra"])
 q = mx.get("quality", {})
-note = "p99 at 50 %%: %.1f ms" % paced["latency_ms"]["p99"] if paced else ""
+note = "p99 at 50 %%: %.1f ms (open loop)" % paced["latency_ms"]["p99"] if paced else ""
 row("kizashi in process (1 worker)", "decode+enrich+match+correlate+classify+route+sink+commit", mx["records_per_s"], mx["mb_per_s"], note)
+sm = syl["max"]
 if sec_s:
     s = float(sec_s)
-    row("SEC 2.9 (syslog only)", "sec --notail --fromstart, SingleWithThreshold = rule brute", int(sec_lines) / s, int(sec_bytes) / 1e6 / s, "process incl. start-up")
-sm = syl["max"]
+    row("SEC 2.9 (syslog only)", "sec --notail --fromstart, SingleWithThreshold = rule brute", int(sec_lines) / s, int(sec_bytes) / 1e6 / s,
+        "process incl. start-up; ratio vs kizashi syslog-only", ref=sm["records_per_s"], ref_name="kizashi syslog-only")
 row("kizashi in process (syslog only)", "same syslog, rule brute only", sm["records_per_s"], sm["mb_per_s"], "")
+kafka_rows = 0
 for line in kafka.splitlines():
     f = line.split()
     if f and f[0] in ("at_least_once", "exactly_once"):
-        row("kcat raw consume (%s run)" % f[0], "kcat -C of the input topics (sensors corpus)", float(f[1]), 0, "Kafka limit")
-        row("kizashi through Kafka (%s)" % f[0], "KafkaRunner, same topics, same broker", float(f[2]), float(f[4]), "p99 at 50 %%: %s ms" % f[7])
-kz = mx["records_per_s"]
+        kafka_rows += 1
+        kcat = float(f[1])
+        row("kcat raw consume (%s run)" % f[0], "kcat -C of the input topics (kafka_bench sensors corpus)", kcat, 0, "Kafka limit")
+        row("kizashi through Kafka (%s)" % f[0], "KafkaRunner on the same topics, same broker, 2 cores shared with it", float(f[2]), float(f[4]),
+            "%.2f x kcat; p50 %s ms, p99 %s ms at %s ev/s (50 %%)" % (float(f[2]) / kcat if kcat else 0, f[6], f[7], f[5]))
 lines = []
 lines.append("# kizashi side by side")
 lines.append("")
@@ -182,11 +187,13 @@ lines.append("Corpus: kizashi-traffic --profile annex4, %s records (%s in %.1f M
              (rep["corpus"]["records"], ", ".join("%s %d" % (i["name"], i["records"]) for i in rep["corpus"]["inputs"][:2]) + (", ..." if len(rep["corpus"]["inputs"]) > 2 else ""),
               rep["corpus"]["bytes"] / 1e6, rep["packs"][0]["id"] if rep["packs"] else "-", rep["packs"][0]["entries"] if rep["packs"] else 0, rep["rules"]["count"]))
 lines.append("")
-lines.append("| measurement | what | records/s | MB/s | kizashi in-process / this | note |")
+lines.append("| measurement | what | records/s | MB/s | kizashi / this | note |")
 lines.append("|---|---|---:|---:|---:|---|")
-for name, what, rps, mbps, note in rows:
-    ratio = kz / rps if rps > 0 else 0
+for name, what, rps, mbps, note, ref, ref_name in rows:
+    ratio = ref / rps if rps > 0 else 0
     lines.append("| %s | %s | %s | %s | %.3f | %s |" % (name, what, format(int(rps), ","), ("%.1f" % mbps) if mbps else "-", ratio, note))
+lines.append("")
+lines.append("*kizashi / this*: kizashi in process (whole corpus) over the row's rate; for SEC, kizashi on the same syslog with the same rule.")
 lines.append("")
 if q:
     lines.append("Detection quality on the same run: recall %.1f %% (%d/%d reportable instances), precision %.1f %% (%d reportable incidents), not-reportable instances reported: %d of %d." %
@@ -197,6 +204,11 @@ lines.append("Per stage (kizashi in process, ns/record): " + ", ".join("%s %.0f"
 lines.append("")
 if not kafka.strip():
     lines.append("Kafka rows: not measured in this run (no broker: pass --kafka or --brokers HOST:PORT).")
+    lines.append("")
+elif kafka_rows == 0:
+    lines.append("Kafka rows: kafka_bench produced no result; its output ends with:")
+    lines.append("")
+    lines.append("    " + "\n    ".join(kafka.strip().splitlines()[-4:]))
     lines.append("")
 lines.append("Reproduce: \`bench/side_by_side.sh %s\` (RelWithDebInfo build in build/; corpus and per-tool results in %s)." % (args, work))
 text = "\n".join(lines) + "\n"

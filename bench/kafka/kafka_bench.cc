@@ -93,9 +93,10 @@ std::string WriteConfig(const Options& o, const std::string& scenario, const std
     StrAppend(&y, "  - {name: ", in, ", type: kafka, topic: ", in, ", path: ", scenario,
               "/traffic/", in, ".jsonl, format: eve, operator_from: field, operator_field: operator}\n");
   }
-  StrAppend(&y, "registry: [", KIZASHI_SOURCE_DIR, "/deploy/registry/framework-2005.yaml, ",
-            scenario, "/registry]\n");
-  StrAppend(&y, "packs: [", KIZASHI_SOURCE_DIR, "/patterns/packs/demo.yaml]\n");
+  StrAppend(&y, "registry: {paths: [", KIZASHI_SOURCE_DIR, "/deploy/registry/framework-2005.yaml, ",
+            scenario, "/registry], watch_interval: 0s}\n");
+  StrAppend(&y, "patterns: {packs: [", KIZASHI_SOURCE_DIR, "/patterns/packs/demo.yaml], trusted_keys: [",
+            KIZASHI_SOURCE_DIR, "/deploy/demo/keys/demo-issuer.pub], watch: false}\n");
   StrAppend(&y, "rules: [", KIZASHI_SOURCE_DIR, "/deploy/demo/rules.yaml]\n");
   StrAppend(&y, "correlate: {allowed_lateness: 10m, idle_timeout: 1d}\n");
   StrAppend(&y, "log: {level: warn}\n");

@@ -530,10 +530,16 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
     ++emitted;
   }
   // Annex 4 catalogue: finish the instances already started (a few records past `events`),
-  // so that every labelled instance is whole and its expectation holds.
+  // so that every labelled instance is whole and its expectation holds. Background traffic
+  // goes on meanwhile (no new attacks), so every file's event time keeps advancing together
+  // and a replay's merge by file position does not make the last attack records late.
   while (o_.annex4 && !heap.empty()) {
-    sink(heap.top().rec);
-    heap.pop();
+    t += step / 2 + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(step)));
+    while (!heap.empty() && heap.top().due <= t) {
+      sink(heap.top().rec);
+      heap.pop();
+    }
+    sink(background(t));
   }
 }
 

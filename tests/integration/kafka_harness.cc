@@ -453,9 +453,11 @@ const std::vector<std::pair<std::string, std::string>>& GeneratedDestinations() 
 
 namespace {
 std::string CommonYaml(const std::string& scenario_dir) {
-  return StrCat("registry: [", testing::SourcePath("deploy/registry/framework-2005.yaml"), ", ",
-                scenario_dir, "/registry]\n",
-                "packs: [", testing::SourcePath("patterns/packs/demo.yaml"), "]\n",
+  return StrCat("registry: {paths: [", testing::SourcePath("deploy/registry/framework-2005.yaml"), ", ",
+                scenario_dir, "/registry], watch_interval: 0s}\n",
+                "patterns: {packs: [", testing::SourcePath("patterns/packs/demo.yaml"),
+                "], trusted_keys: [", testing::SourcePath("deploy/demo/keys/demo-issuer.pub"),
+                "], watch: false}\n",
                 "rules: [", testing::SourcePath("deploy/demo/rules.yaml"), "]\n",
                 // Generated feeds interleave by file position: allow their skew. The idle
                 // advance (processing time) is kept out of comparisons.
