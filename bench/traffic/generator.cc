@@ -764,8 +764,11 @@ std::string Generator::ConfigYaml(const GenOptions& o) {
       "operator_from: field, operator_field: operator}\n";
   int ops = std::clamp(o.operators, 1, 200);
   for (int op = 0; op < (o.auth_variants > 0 ? 1 : ops); ++op) {
+    // annex4: one partition per operator's syslog file. Files merged into one partition
+    // interleave by file position, which drifts from event time over a long file by more than
+    // the allowed lateness; a partition per file (as Kafka keyed by operator would give) does not.
     StrAppend(&y, "  - {name: ", SyslogInputName(op), ", type: file, path: ", SyslogInputName(op),
-              ".log, partition: 1, format: syslog, operator_from: fixed, operator: ",
+              ".log, partition: ", o.annex4 ? op + 1 : 1, ", format: syslog, operator_from: fixed, operator: ",
               OperatorId(op), ", year: 2024, timezone: \"+09:00\"}\n");
   }
   StrAppend(&y,
