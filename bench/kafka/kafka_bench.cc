@@ -16,7 +16,7 @@
 //                 reads the notifications; latency = time the notification is read - time
 //                 its triggering event (the last evidence position of revision 1) was
 //                 produced.
-// The traffic is bench/gen's generated EVE feeds (two co-partitioned input topics).
+// The traffic is bench/traffic's "sensors" profile: two EVE feeds (co-partitioned input topics).
 //
 // Not Google Benchmark: this drives a live system (broker, consumer group, transactions)
 // end to end; its numbers are rates over a run, not per-iteration times.
