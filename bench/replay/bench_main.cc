@@ -483,7 +483,9 @@ int Main(int argc, char** argv) {
 
   std::string json;
   JsonWriter w(&json);
-  w.BeginObject().KV("tool", StrCat("kizashi-bench ", sub)).KV("config", config_path);
+  std::string command;
+  for (int i = 0; i < argc; ++i) StrAppend(&command, i > 0 ? " " : "", argv[i]);
+  w.BeginObject().KV("tool", StrCat("kizashi-bench ", sub)).KV("command", command).KV("config", config_path);
   w.Key("machine").BeginObject()
       .KV("cpu", machine.cpu)
       .KV("logical_cpus", static_cast<uint64_t>(machine.cores))
