@@ -40,3 +40,4 @@ run correlate "$BUILD_DIR/bench/correlate/correlate_bench" \
 bench/side_by_side.sh --events "$events" $kafka 2> "$out/side_by_side.log"
 cp var/bench/side-by-side.md "$out/"
 echo "performance: results in $out/" >&2
+python3 bench/performance_table.py "$out" | tee "$out/targets.md"
