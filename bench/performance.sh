@@ -39,5 +39,8 @@ run correlate "$BUILD_DIR/bench/correlate/correlate_bench" \
   --benchmark_min_time=1
 bench/side_by_side.sh --events "$events" $kafka 2> "$out/side_by_side.log"
 cp var/bench/side-by-side.md "$out/"
+# Throughput and latency versus offered load, in process, on the same corpus (sweep.png).
+run replay_sweep "$BUILD_DIR/bench/replay/kizashi-bench" replay --traffic var/bench/side-by-side/corpus \
+  --sweep 10,25,50,75,90 --seconds 3 --no-progress --out "$out/replay"
 echo "performance: results in $out/" >&2
 python3 bench/performance_table.py "$out" | tee "$out/targets.md"

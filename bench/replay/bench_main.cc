@@ -130,7 +130,12 @@ void PrintRun(const RunResult& r, bool header) {
   std::string offered = r.offered_rate > 0 ? Si(r.offered_rate) + "/s" : "max";
   double ev = r.events > 0 ? static_cast<double>(r.events) : 1;
   bool lat = r.latency.count() > 0;
-  auto l = [&](int64_t v) { return lat ? StrCat(static_cast<int64_t>(Ms(v) * 100) / 100.0) : std::string("-"); };
+  auto l = [&](int64_t v) {
+    if (!lat) return std::string("-");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", Ms(v));
+    return std::string(buf);
+  };
   char rss[32];
   std::snprintf(rss, sizeof rss, "%.0f MiB", static_cast<double>(r.peak_rss_bytes) / 1048576.0);
   std::printf("%-12s %10llu %10s %8.1f %9s %9s %9s %9s %9s %7llu %6.3f\n", offered.c_str(),
