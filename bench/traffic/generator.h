@@ -80,7 +80,8 @@ class Generator {
   static std::string SyslogInputName(int op);
 
   // Writes DIR/eve.jsonl, DIR/syslog-<operator>.log, DIR/labels.jsonl (when `labels`),
-  // and the support files (registry.yaml, pack.yaml, rules.yaml, kizashi.yaml).
+  // and the support files (registry.yaml, pack.yaml, rules.yaml, kizashi.yaml,
+  // kizashi-kafka.yaml).
   static absl::Status WriteDirectory(const GenOptions& options, const std::string& dir,
                                      bool labels, uint64_t* eve_lines, uint64_t* syslog_lines);
 
@@ -88,6 +89,12 @@ class Generator {
   static std::string PackYaml(const GenOptions& options);
   static std::string RulesYaml(const GenOptions& options);
   static std::string ConfigYaml(const GenOptions& options);
+  // The same replay in Kafka mode (kizashi-kafka.yaml): one input topic per file, outputs to
+  // one topic per destination. Load and run it with
+  //   kizashi topics create --config DIR/kizashi-kafka.yaml --set kafka.brokers=B
+  //   kizashi produce --config DIR/kizashi-kafka.yaml --set kafka.brokers=B [--rate R]
+  //   kizashi run --config DIR/kizashi-kafka.yaml --set kafka.brokers=B
+  static std::string KafkaConfigYaml(const GenOptions& options);
 
  private:
   GenOptions o_;

@@ -10,6 +10,8 @@
 
 #include "bench/traffic/generator.h"
 #include "bench/traffic/real_lines.h"
+#include "engine/common/diag.h"
+#include "engine/runtime/engine_config.h"
 #include "tests/testing/testing.h"
 
 namespace kizashi::traffic {
@@ -92,6 +94,31 @@ TEST(Annex4Generator, EveryCaseIsInjectedAndLabelledWithTheFrameworkExpectation)
   EXPECT_GE(eve + sys, 20'000u);  // plus the records that complete the last instances
   // The support files name the firewall asset the scan scenario targets.
   EXPECT_NE(Slurp(fs::path(dir) / "registry.yaml").find("role: internet_firewall"), std::string::npos);
+}
+
+TEST(Annex4Generator, BothConfigurationsItWritesAreValid) {
+  std::string dir = testing::MakeTempDir("annex4-config");
+  uint64_t e = 0, s = 0;
+  ASSERT_TRUE(Generator::WriteDirectory(Annex4(1'000), dir, false, &e, &s).ok());
+  for (const char* f : {"kizashi.yaml", "kizashi-kafka.yaml"}) {
+    Diagnostics d;
+    runtime::EngineConfig c = runtime::EngineConfig::Load((fs::path(dir) / f).string(), {}, &d);
+    c.Validate(&d);
+    EXPECT_FALSE(d.has_errors()) << f << "\n" << d.ToText();
+    // eve + one syslog input per operator (8 by default).
+    EXPECT_EQ(c.inputs.size(), 9u) << f;
+  }
+  Diagnostics d;
+  runtime::EngineConfig k = runtime::EngineConfig::Load((fs::path(dir) / "kizashi-kafka.yaml").string(), {}, &d);
+  for (const auto& in : k.inputs) {
+    EXPECT_EQ(in.type, "kafka") << in.name;
+    EXPECT_EQ(in.topic, in.name);
+  }
+  // annex4: one partition per syslog file in file mode.
+  runtime::EngineConfig f = runtime::EngineConfig::Load((fs::path(dir) / "kizashi.yaml").string(), {}, &d);
+  EXPECT_EQ(f.inputs[0].partition, 0);
+  EXPECT_EQ(f.inputs[1].partition, 1);
+  EXPECT_EQ(f.inputs[8].partition, 8);
 }
 
 TEST(Annex4Generator, SameOptionsSameBytes) {
