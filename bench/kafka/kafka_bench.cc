@@ -16,7 +16,7 @@
 //                 reads the notifications; latency = time the notification is read - time
 //                 its triggering event (the last evidence position of revision 1) was
 //                 produced.
-// The traffic is bench/gen's generated EVE feeds (two co-partitioned input topics).
+// The traffic is bench/traffic's "sensors" profile: two EVE feeds (co-partitioned input topics).
 //
 // Not Google Benchmark: this drives a live system (broker, consumer group, transactions)
 // end to end; its numbers are rates over a run, not per-iteration times.
@@ -42,7 +42,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bench/gen/traffic_gen.h"
+#include "bench/traffic/sensors.h"
 #include "connectors/file/file_source.h"
 #include "connectors/kafka/admin.h"
 #include "engine/common/log.h"
@@ -530,16 +530,16 @@ int Main(int argc, char** argv) {
   fs::create_directories(o.work);
   log::SetLevel(log::Level::kWarn);
   std::string scenario = o.work + "/scenario";
-  gen::GenOptions g;
+  traffic::sensors::GenOptions g;
   g.events = o.events;
-  gen::GenResult gr;
-  if (!gen::WriteScenario(scenario, g, &gr).ok()) return 1;
+  traffic::sensors::GenResult gr;
+  if (!traffic::sensors::WriteScenario(scenario, g, &gr).ok()) return 1;
   // Fresh traffic for the latency phase (another seed, same shape).
   std::string lscenario = o.work + "/scenario-latency";
-  gen::GenOptions lg = g;
+  traffic::sensors::GenOptions lg = g;
   lg.seed = 2;
   lg.events = std::max<int64_t>(o.events, 200'000);
-  if (!gen::WriteScenario(lscenario, lg, &gr).ok()) return 1;
+  if (!traffic::sensors::WriteScenario(lscenario, lg, &gr).ok()) return 1;
   Traffic latency_traffic = LoadTraffic(lscenario);
 
   std::vector<Result> results;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <queue>
 
+#include "bench/traffic/real_lines.h"
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
 
@@ -47,6 +48,7 @@ struct Net {
   std::string Svc(int host) const { return Ip(10, op + 1, 2, 10 + host); }
   std::string Client(int host) const { return Ip(10, op + 1, 5, 10 + host); }
   std::string AdWeb() const { return Ip(203, 0, 113, op + 1); }
+  std::string Firewall() const { return Ip(192, 0, 2, op + 1); }
   std::string CtlHost(int i) const { return StrCat("c", op, "-ctl0", i + 1); }
   std::string SvcHost() const { return StrCat("c", op, "-svc01"); }
 };
@@ -111,6 +113,8 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
   // Mean attack records per instance (see the scenarios below) ~ 5.
   const double p_attack = o_.attack_fraction / (5.0 * std::max(1e-9, 1.0 - o_.attack_fraction));
   int pid = 1000;
+  bool in_attack = false;
+  const RealLines real = o_.annex4 ? RealLines::Load(o_.data_dir) : RealLines{};
 
   auto eve = [&](int64_t when, int op, std::string body) {
     Record r;
@@ -118,7 +122,11 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
     r.op = op;
     int64_t jitter = o_.max_jitter_ns > 0 ? static_cast<int64_t>(rng.Below(static_cast<uint64_t>(o_.max_jitter_ns))) : 0;
     // One record in a thousand comes from a sensor that fell behind by 1-2 minutes: late.
-    if (o_.max_jitter_ns > 0 && rng.Below(1000) == 0) jitter = rng.Range(60, 120) * kS;
+    // (Annex 4 catalogue: attack records are never late, so that every labelled instance is
+    // detectable and quality is measured on detection, not on lateness.)
+    if (o_.max_jitter_ns > 0 && !(o_.annex4 && in_attack) && rng.Below(1000) == 0) {
+      jitter = rng.Range(60, 120) * kS;
+    }
     r.time_ns = when - jitter;
     r.line = StrCat("{\"timestamp\":\"", EveTime(r.time_ns), "\",\"flow_id\":",
                     1'000'000'000'000ULL + seq, ",", body, ",\"operator\":\"", OperatorId(op),
@@ -140,10 +148,163 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
     return Ip(198, 18 + static_cast<int>(rng.Below(2)), static_cast<int>(rng.Below(256)),
               1 + static_cast<int>(rng.Below(254)));
   };
-  auto label = [&](Record& r, const char* scenario, uint64_t inst, const std::string& target) {
+  auto label = [&](Record& r, const char* scenario, uint64_t inst, const std::string& target,
+                   bool expect, const std::string& origin = "template") {
     r.scenario = scenario;
     r.instance = inst;
     r.target = target;
+    r.expect_reportable = expect;
+    r.origin = origin;
+  };
+  // A deterministic pick from a real-line list (empty: no pick).
+  auto pick = [&](const std::vector<std::string>& v) -> const std::string* {
+    return v.empty() ? nullptr : &v[rng.Below(v.size())];
+  };
+  auto alert_body = [&](const std::string& src_ip, int src_port, const std::string& dst_ip,
+                        int dst_port, const std::string& alert) {
+    return StrCat("\"event_type\":\"alert\",\"src_ip\":\"", src_ip, "\",\"src_port\":", src_port,
+                  ",\"dest_ip\":\"", dst_ip, "\",\"dest_port\":", dst_port,
+                  ",\"proto\":\"TCP\",", alert);
+  };
+  auto http_body = [&](const std::string& src_ip, const std::string& dst_ip, const std::string& host,
+                       const std::string& url, int status) {
+    return StrCat("\"event_type\":\"http\",\"src_ip\":\"", src_ip, "\",\"src_port\":",
+                  40000 + rng.Below(20000), ",\"dest_ip\":\"", dst_ip,
+                  "\",\"dest_port\":80,\"proto\":\"TCP\",\"tx_id\":0,\"http\":{\"hostname\":\"",
+                  host, "\",\"url\":\"", url, "\",\"http_user_agent\":\"curl/7.68.0\","
+                  "\"http_method\":\"GET\",\"protocol\":\"HTTP/1.1\",\"status\":", status,
+                  ",\"length\":162}");
+  };
+
+  // The Annex 4 catalogue (GenOptions::annex4). Reportable: (a) an access attempt on an
+  // internal-only critical system, (b) a virus able to disrupt it found inside it, (c) an
+  // attack matching a severe pattern, (d) an indicator of a named group. Not reportable: the
+  // ten examples of Annex 4 — four preparatory acts, three thefts of information, three
+  // attacks on systems that are not critical. Each instance is labelled with what the
+  // framework expects; records come from real recordings where the data has them.
+  auto annex4_attack = [&](int64_t at, int op, const Net& n, const std::string& src) {
+    const char* kWiper =
+        "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":2890001,\"rev\":1,"
+        "\"signature\":\"ET TROJAN Possible wiper payload download\",\"category\":\"A Network "
+        "Trojan was detected\",\"severity\":1},\"payload_printable\":\"HTTP/1.1 200 OK\\r\\n\\r\\n"
+        "..ELF....KZWIPER-v2 stage..\"";
+    uint64_t k = rng.Below(100);
+    const std::string ctl_host = n.CtlHost(static_cast<int>(rng.Below(2)));
+    if (k < 20) {  // (a) password guessing on the internal-only control system (real sshd lines)
+      int count = static_cast<int>(rng.Range(5, 9));
+      int64_t w = at;
+      for (int i = 0; i < count; ++i) {
+        const std::string* m = pick(real.ssh_failures);
+        std::string msg = m != nullptr ? *m
+                                       : StrCat("Failed password for ", kUsers[rng.Below(8)],
+                                                " from {SRC} port ", 40000 + rng.Below(20000), " ssh2");
+        msg.replace(msg.find("{SRC}"), 5, src);
+        Record r = syslog(w, op, ctl_host, "sshd", msg);
+        label(r, "a_access_attempt_internal_system", instance, "ctl", true,
+              m != nullptr ? "real:sshd" : "template");
+        push(w, std::move(r));
+        w += rng.Range(2, 10) * kS;
+      }
+    } else if (k < 25) {  // (b) a virus able to disrupt the control system, inside it
+      Record r = eve(at, op, alert_body(src, 80, n.Ctl(static_cast<int>(rng.Below(40))), 53022, kWiper));
+      label(r, "b_virus_inside_critical_system", instance, "ctl", true);
+      push(at, std::move(r));
+    } else if (k < 35) {  // (c) an exploit matching a severe pattern (real Suricata alert)
+      const std::string* a = pick(real.exploit_alerts);
+      std::string alert = a != nullptr ? *a
+                                       : "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":"
+                                         "2024001,\"rev\":2,\"signature\":\"ET EXPLOIT Possible remote "
+                                         "code execution\",\"category\":\"Attempted Administrator "
+                                         "Privilege Gain\",\"severity\":1}";
+      Record r = eve(at, op, alert_body(src, 40000 + static_cast<int>(rng.Below(20000)),
+                                        n.Svc(static_cast<int>(rng.Below(20))), 80, alert));
+      label(r, "c_severe_attack_pattern", instance, "svc", true, a != nullptr ? "real:suricata-eve" : "template");
+      push(at, std::move(r));
+    } else if (k < 40) {  // (d) a named group's command-and-control lookup from the control system
+      Record r = eve(at, op,
+                     StrCat("\"event_type\":\"dns\",\"src_ip\":\"", n.Ctl(static_cast<int>(rng.Below(40))),
+                            "\",\"src_port\":53211,\"dest_ip\":\"", Ip(10, op + 1, 0, 53),
+                            "\",\"dest_port\":53,\"proto\":\"UDP\",\"dns\":{\"type\":\"query\","
+                            "\"id\":77,\"rrname\":\"upd.c2.apt-kz.example\",\"rrtype\":\"A\",\"tx_id\":0}"));
+      label(r, "d_group_intent", instance, "ctl", true);
+      push(at, std::move(r));
+    } else if (k < 46) {  // not reportable: a backdoor found (preparatory), never used
+      std::string host_ip = n.Svc(static_cast<int>(rng.Below(20)));
+      Record r = eve(at, op,
+                     alert_body(host_ip, 4444, src, 51510,
+                                "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":2101000,"
+                                "\"rev\":3,\"signature\":\"GPL ATTACK_RESPONSE command listener\","
+                                "\"category\":\"Potentially Bad Traffic\",\"severity\":2},"
+                                "\"payload_printable\":\"nc -lvp 4444 -e /bin/sh\""));
+      label(r, "nr_backdoor_found", instance, "svc", false);
+      push(at, std::move(r));
+    } else if (k < 52) {  // not reportable: a suspicious modem on the control system
+      Record r = syslog(at, op, ctl_host, "kernel",
+                        StrCat("cdc_acm 1-1.", 1 + rng.Below(4), ":1.0: ttyACM0: USB ACM device "
+                               "(unregistered modem)"));
+      label(r, "nr_suspicious_modem", instance, "ctl", false);
+      push(at, std::move(r));
+    } else if (k < 58) {  // not reportable: an attack tool found planted
+      Record r = syslog(at, op, ctl_host, "edr",
+                        "Threat found: HackTool:Linux/Mimipenguin at /var/tmp/.cache/mimipenguin.sh "
+                        "(planted, not executed); quarantined");
+      label(r, "nr_attack_tool_planted", instance, "ctl", false);
+      push(at, std::move(r));
+    } else if (k < 64) {  // not reportable: maintenance port open to third parties
+      Record r = syslog(at, op, ctl_host, "audit",
+                        StrCat("maintenance port telnet/", 2300 + rng.Below(10),
+                               " open to any address with the vendor default account"));
+      label(r, "nr_open_maintenance_port", instance, "ctl", false);
+      push(at, std::move(r));
+    } else if (k < 70) {  // not reportable: configuration files taken (real probe paths)
+      const std::string* u = pick(real.sensitive_urls);
+      Record r = eve(at, op, http_body(src, n.Svc(static_cast<int>(rng.Below(20))),
+                                       StrCat("svc.", OperatorId(op), ".example"),
+                                       u != nullptr ? *u : "/config/settings.ini.bak", 200));
+      label(r, "nr_configuration_stolen", instance, "svc", false, u != nullptr ? "real:nginx" : "template");
+      push(at, std::move(r));
+    } else if (k < 76) {  // not reportable: password file taken (real path-traversal requests)
+      const std::string* u = pick(real.credential_urls);
+      Record r = eve(at, op, http_body(src, n.Svc(static_cast<int>(rng.Below(20))),
+                                       StrCat("svc.", OperatorId(op), ".example"),
+                                       u != nullptr ? *u : "/..%2f..%2fetc%2fshadow", 200));
+      label(r, "nr_passwords_stolen", instance, "svc", false, u != nullptr ? "real:nginx" : "template");
+      push(at, std::move(r));
+    } else if (k < 82) {  // not reportable: a sniffer on the gateway next to the control system
+      Record r = syslog(at, op, ctl_host, "kernel",
+                        StrCat("device eth", rng.Below(3), " entered promiscuous mode"));
+      label(r, "nr_sniffer_on_gateway", instance, "ctl", false);
+      push(at, std::move(r));
+    } else if (k < 88) {  // not reportable: a port scan of the internet-facing firewall (real alert)
+      const std::string* a = pick(real.scan_alerts);
+      std::string alert = a != nullptr ? *a
+                                       : "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":"
+                                         "2009582,\"rev\":3,\"signature\":\"ET SCAN NMAP -sS window 1024\","
+                                         "\"category\":\"Attempted Information Leak\",\"severity\":2}";
+      int count = static_cast<int>(rng.Range(3, 6));
+      int64_t w = at;
+      for (int i = 0; i < count; ++i) {
+        Record r = eve(w, op, alert_body(src, 40000 + static_cast<int>(rng.Below(20000)), n.Firewall(),
+                                         static_cast<int>(rng.Range(1, 1024)), alert));
+        label(r, "nr_firewall_port_scan", instance, "fw", false, a != nullptr ? "real:suricata-eve" : "template");
+        push(w, std::move(r));
+        w += rng.Range(1, 5) * kS;
+      }
+    } else if (k < 94) {  // not reportable: break-in attempts on the advertising web server
+      int count = static_cast<int>(rng.Range(3, 5));
+      int64_t w = at;
+      for (int i = 0; i < count; ++i) {
+        Record r = eve(w, op, http_body(src, n.AdWeb(), StrCat("www.", OperatorId(op), ".example"),
+                                        i % 2 ? "/wp-admin/theme-editor.php" : "/wp-login.php", 200));
+        label(r, "nr_advertising_web_attack", instance, "ad-web", false);
+        push(w, std::move(r));
+        w += rng.Range(1, 30) * kS;
+      }
+    } else {  // not reportable: a virus arriving at the office-only mail server
+      Record r = eve(at, op, alert_body(src, 25, Ip(10, op + 1, 9, 25), 25, kWiper));
+      label(r, "nr_office_mail_virus", instance, "mail", false);
+      push(at, std::move(r));
+    }
   };
 
   auto schedule_attack = [&](int64_t at) {
@@ -161,7 +322,7 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
         Record r = syslog(w, 0, host, "authsvc",
                           StrCat("auth-failure-", v, " for ", kUsers[rng.Below(8)], " from ",
                                  src, " port ", 40000 + rng.Below(20000)));
-        label(r, "auth_failure", instance, host);
+        label(r, "auth_failure", instance, host, false);
         push(w, std::move(r));
         w += rng.Range(1, 20) * kS;
       }
@@ -171,6 +332,12 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
     Net n{op};
     uint64_t kind = rng.Below(100);
     std::string src = external_ip();
+    if (o_.annex4) {
+      in_attack = true;
+      annex4_attack(at, op, n, src);
+      in_attack = false;
+      return;
+    }
     if (kind < 40) {  // ssh brute force on a critical host (syslog)
       std::string host = n.CtlHost(static_cast<int>(rng.Below(2)));
       int k = static_cast<int>(rng.Range(3, 10));
@@ -181,7 +348,7 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
         Record r = syslog(w, op, host, "sshd",
                           StrCat("Failed password for ", invalid ? "invalid user " : "", user,
                                  " from ", src, " port ", 40000 + rng.Below(20000), " ssh2"));
-        label(r, "ssh_bruteforce", instance, "ctl");
+        label(r, "ssh_bruteforce", instance, "ctl", k >= 5);
         push(w, std::move(r));
         w += rng.Range(2, 15) * kS;
       }
@@ -198,7 +365,7 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
                               "\",\"http_user_agent\":\"Mozilla/5.0 (compatible; WPScan)\","
                               "\"http_method\":\"POST\",\"protocol\":\"HTTP/1.1\",\"status\":200,"
                               "\"length\":4120}"));
-        label(r, "web_scan", instance, "ad-web");
+        label(r, "web_scan", instance, "ad-web", false);
         push(w, std::move(r));
         w += rng.Range(1, 30) * kS;
       }
@@ -214,7 +381,7 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
                               "\"allowed\",\"gid\":1,\"signature_id\":2001219,\"rev\":20,"
                               "\"signature\":\"ET SCAN Potential SSH Scan\",\"category\":"
                               "\"Attempted Information Leak\",\"severity\":2}"));
-        label(r, "scan_sweep", instance, "ctl");
+        label(r, "scan_sweep", instance, "ctl", k >= 4);
         push(w, std::move(r));
         w += rng.Range(1, 10) * kS;
       }
@@ -228,7 +395,7 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
                             "\"signature\":\"ET EXPLOIT Possible remote code execution\","
                             "\"category\":\"Attempted Administrator Privilege Gain\","
                             "\"severity\":1}"));
-      label(r, "intrusion_chain", instance, "svc");
+      label(r, "intrusion_chain", instance, "svc", true);
       push(at, std::move(r));
       if (rng.Below(2) == 0) {  // reconnaissance of the same host shortly after
         int64_t sc = at + rng.Range(5, 120) * kS;
@@ -239,7 +406,7 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
                               "\"allowed\",\"gid\":1,\"signature_id\":2001219,\"rev\":20,"
                               "\"signature\":\"ET SCAN Potential SSH Scan\",\"category\":"
                               "\"Attempted Information Leak\",\"severity\":2}"));
-        label(s, "intrusion_chain", instance, "svc");
+        label(s, "intrusion_chain", instance, "svc", true);
         push(sc, std::move(s));
       }
       int64_t b = at + rng.Range(30, 600) * kS;
@@ -251,12 +418,12 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
                              "\"signature\":\"GPL ATTACK_RESPONSE command listener\","
                              "\"category\":\"Potentially Bad Traffic\",\"severity\":2},"
                              "\"payload_printable\":\"nc -lvp 4444 -e /bin/sh\""));
-      label(bd, "intrusion_chain", instance, "svc");
+      label(bd, "intrusion_chain", instance, "svc", true);
       push(b, std::move(bd));
       if (rng.Below(2) == 0) {
         int64_t rm = b + rng.Range(2, 400) * kS;
         Record x = syslog(rm, op, n.SvcHost(), "edr", "Listener removed: pid 4242 (nc) killed");
-        label(x, "intrusion_chain", instance, "svc");
+        label(x, "intrusion_chain", instance, "svc", true);
         push(rm, std::move(x));
       }
     } else if (kind < 99) {  // wiper download to a critical host
@@ -268,7 +435,7 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
                             "\"signature\":\"ET TROJAN Possible wiper payload download\","
                             "\"category\":\"A Network Trojan was detected\",\"severity\":1},"
                             "\"payload_printable\":\"HTTP/1.1 200 OK\\r\\n\\r\\n..ELF....KZWIPER-v2 stage..\""));
-      label(r, "virus", instance, "ctl");
+      label(r, "virus", instance, "ctl", true);
       push(at, std::move(r));
     } else {  // actor C2 lookup from a critical host
       Record r = eve(at, op,
@@ -277,7 +444,7 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
                             "\",\"dest_port\":53,\"proto\":\"UDP\",\"dns\":{\"type\":\"query\","
                             "\"id\":77,\"rrname\":\"upd.c2.apt-kz.example\",\"rrtype\":\"A\","
                             "\"tx_id\":0}"));
-      label(r, "actor", instance, "ctl");
+      label(r, "actor", instance, "ctl", true);
       push(at, std::move(r));
     }
   };
@@ -362,6 +529,18 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
     sink(background(t));
     ++emitted;
   }
+  // Annex 4 catalogue: finish the instances already started (a few records past `events`),
+  // so that every labelled instance is whole and its expectation holds. Background traffic
+  // goes on meanwhile (no new attacks), so every file's event time keeps advancing together
+  // and a replay's merge by file position does not make the last attack records late.
+  while (o_.annex4 && !heap.empty()) {
+    t += step / 2 + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(step)));
+    while (!heap.empty() && heap.top().due <= t) {
+      sink(heap.top().rec);
+      heap.pop();
+    }
+    sink(background(t));
+  }
 }
 
 std::string Generator::RegistryYaml(const GenOptions& o) {
@@ -387,7 +566,7 @@ std::string Generator::RegistryYaml(const GenOptions& o) {
     Net n{op};
     StrAppend(&y, "  - id: ", OperatorId(op), "\n    name: Generated operator ", op,
               "\n    sector: ", kSectors[op % 6], "\n    home_networks: [", Ip(10, op + 1, 0, 0),
-              "/16, ", n.AdWeb(), "/32]\n",
+              "/16, ", n.AdWeb(), "/32", o.annex4 ? StrCat(", ", n.Firewall(), "/32") : std::string(), "]\n",
               "    contact: {person: SOC ", op, ", means: [{type: phone, value: \"+81-3-0000-", 1000 + op,
               "\"}, {type: email, value: soc@", OperatorId(op), ".example}]}\n",
               "    critical_systems:\n",
@@ -409,11 +588,41 @@ std::string Generator::RegistryYaml(const GenOptions& o) {
               n.AdWeb(), "/32]}\n",
               "      - {id: mail, name: Office mail, role: office_mail, networks: [",
               Ip(10, op + 1, 9, 25), "/32]}\n");
+    if (o.annex4) {
+      StrAppend(&y, "      - {id: fw, name: Internet-facing firewall, role: internet_firewall, networks: [",
+                n.Firewall(), "/32]}\n");
+    }
   }
   return y;
 }
 
-std::string Generator::PackYaml() {
+std::string Generator::PackYaml(const GenOptions& o) {
+  if (o.annex4) {
+    return R"(# Generated by kizashi-traffic --profile annex4: entries for the Annex 4 catalogue (format:
+# docs/pattern-packs.md). Attack types decide the verdict: unauthorized_access on an
+# internal-only system -> (a); a virus marked able to disrupt -> (b); a high-severity attack
+# pattern -> (c); an actor indicator -> (d); preparatory and credential_theft -> not reportable.
+pack:
+  id: kizashi-traffic-annex4
+  version: "1"
+  issued_at: "2024-03-01T00:00:00Z"
+  issuer: kizashi-traffic (benchmark issuer)
+entries:
+  - {id: ssh-fail, kind: attack_pattern, title: SSH password failure or unknown user, regex: '(Failed password for (invalid user )?\S+|Invalid user \S*) from ', fields: [message], attack_type: unauthorized_access, severity: medium}
+  - {id: exploit, kind: attack_pattern, title: Exploit attempt, regex: '^ET EXPLOIT ', fields: [alert.signature], attack_type: unauthorized_access, severity: high}
+  - {id: ids-scan-any, kind: attack_pattern, title: IDS scan alert, regex: '^ET SCAN ', fields: [alert.signature], attack_type: recon, severity: medium}
+  - {id: web-admin, kind: attack_pattern, title: Web admin brute force, regex: '/wp-login\.php|/wp-admin/', flags: [caseless], fields: [http.url], attack_type: unauthorized_access, severity: medium}
+  - {id: backdoor, kind: attack_pattern, title: Bind-shell listener, regex: '\b(nc|ncat|netcat)\s+-[a-z]*l[a-z]*\s.*-e\s+/bin/(ba)?sh', fields: [message, payload], attack_type: preparatory, severity: high}
+  - {id: modem, kind: attack_pattern, title: Modem attached, regex: 'ttyACM[0-9]+: USB ACM device', fields: [message], attack_type: preparatory, severity: medium}
+  - {id: attack-tool, kind: attack_pattern, title: Attack tool found, regex: 'HackTool:', fields: [message], attack_type: preparatory, severity: high}
+  - {id: maint-port, kind: attack_pattern, title: Maintenance port open to anyone, regex: 'maintenance port \S+ open to any', fields: [message], attack_type: preparatory, severity: medium}
+  - {id: config-theft, kind: attack_pattern, title: Configuration or secret file requested, regex: '\.env|\.git|\.htpasswd|wp-config|config|backup|\.sql', flags: [caseless], fields: [http.url], attack_type: credential_theft, severity: medium}
+  - {id: cred-theft, kind: attack_pattern, title: Password file requested, regex: 'etc(/|%2f|%252f)(passwd|shadow)', flags: [caseless], fields: [http.url], attack_type: credential_theft, severity: high}
+  - {id: sniffer, kind: attack_pattern, title: Interface in promiscuous mode, regex: 'entered promiscuous mode', fields: [message], attack_type: credential_theft, severity: medium}
+  - {id: wiper, kind: virus_signature, title: Wiper able to disrupt control systems, hex: '4b5a57495045522d??32', fields: [payload], attack_type: destruction, severity: critical, may_disrupt_critical_systems: true}
+  - {id: apt-kz-c2, kind: actor_indicator, title: APT-KZ command and control domain, regex: 'c2\.apt-kz\.example', fields: [dns.rrname], attack_type: malware, severity: high, actor: APT-KZ}
+)";
+  }
   return R"(# Generated by kizashi-traffic: entries matching the injected attacks (format:
 # docs/pattern-packs.md).
 pack:
@@ -432,7 +641,66 @@ entries:
 )";
 }
 
-std::string Generator::RulesYaml() {
+std::string Generator::RulesYaml(const GenOptions& o) {
+  if (o.annex4) {
+    // Single-event rules group by source address so that unrelated instances against the same
+    // system do not merge into one incident; no multi-step rule spans two instances.
+    return R"(# Generated by kizashi-traffic --profile annex4: rules for the Annex 4 catalogue.
+rules:
+  - id: brute
+    match: {entries: [ssh-fail], target: critical_system}
+    group_by: [src_ip]
+    condition: {type: event_count, count: 5, window: 2m}
+    suppress: 30m
+    quiet: 10m
+  - id: exploit
+    match: {entries: [exploit], target: critical_system}
+    group_by: [src_ip]
+    condition: {type: single}
+    suppress: 1h
+  - id: virus
+    match: {kinds: [virus_signature], target: critical_system}
+    group_by: [src_ip]
+    condition: {type: single}
+    suppress: 1h
+  - id: actor
+    match: {kinds: [actor_indicator]}
+    group_by: [src_ip]
+    condition: {type: single}
+    suppress: 1h
+  - id: preparatory
+    match: {entries: [modem, attack-tool, maint-port], target: critical_system}
+    condition: {type: single}
+    suppress: 1h
+  - id: backdoor-not-removed
+    match: {target: critical_system}
+    group_by: [src_ip]
+    condition:
+      type: absence
+      window: 5m
+      trigger: {entries: [backdoor]}
+      expect: {where: [{field: message, contains: Listener removed}]}
+    suppress: 1h
+  - id: theft
+    match: {entries: [config-theft, cred-theft, sniffer], target: critical_system}
+    condition: {type: single}
+    suppress: 1h
+  - id: scan-edge
+    match: {entries: [ids-scan-any], target: non_critical_asset}
+    group_by: [src_ip]
+    condition: {type: event_count, count: 3, window: 5m}
+    suppress: 30m
+  - id: web
+    match: {entries: [web-admin], target: non_critical_asset}
+    group_by: [src_ip]
+    condition: {type: event_count, count: 3, window: 5m}
+    suppress: 30m
+  - id: virus-office
+    match: {kinds: [virus_signature], target: non_critical_asset}
+    condition: {type: single}
+    suppress: 1h
+)";
+  }
   return R"(# Generated by kizashi-traffic: one rule per condition type for the injected attacks.
 rules:
   - id: brute
@@ -496,16 +764,20 @@ std::string Generator::ConfigYaml(const GenOptions& o) {
       "operator_from: field, operator_field: operator}\n";
   int ops = std::clamp(o.operators, 1, 200);
   for (int op = 0; op < (o.auth_variants > 0 ? 1 : ops); ++op) {
+    // annex4: one partition per operator's syslog file. Files merged into one partition
+    // interleave by file position, which drifts from event time over a long file by more than
+    // the allowed lateness; a partition per file (as Kafka keyed by operator would give) does not.
     StrAppend(&y, "  - {name: ", SyslogInputName(op), ", type: file, path: ", SyslogInputName(op),
-              ".log, partition: 1, format: syslog, operator_from: fixed, operator: ",
+              ".log, partition: ", o.annex4 ? op + 1 : 1, ", format: syslog, operator_from: fixed, operator: ",
               OperatorId(op), ", year: 2024, timezone: \"+09:00\"}\n");
   }
   StrAppend(&y,
             "registry: {paths: [registry.yaml], watch_interval: 0s}\n"
             "# The generated pack is not signed: accepted only because of this flag.\n"
             "patterns: {packs: [pack.yaml], insecure_allow_unsigned: true, watch: false}\n"
-            "rules: [rules.yaml]\n"
-            "correlate: {allowed_lateness: 30s}\n"
+            "rules: [rules.yaml]\n",
+            o.annex4 ? "correlate: {allowed_lateness: 30s, max_evidence: 200}\n"
+                     : "correlate: {allowed_lateness: 30s}\n",
             "state: {dir: state}\n"
             "metrics: {enabled: false}\n"
             "output_dir: out\n"
@@ -513,6 +785,44 @@ std::string Generator::ConfigYaml(const GenOptions& o) {
   for (const char* d : {"ministry.fsa", "ministry.mlit", "ministry.meti", "ministry.mic",
                         "cabinet-secretariat", "observations", "dead-letter", "late"}) {
     StrAppend(&y, "  - {name: ", d, ", type: file, path: ", d, ".jsonl}\n");
+  }
+  return y;
+}
+
+std::string Generator::KafkaConfigYaml(const GenOptions& o) {
+  std::string y =
+      "# Generated by kizashi-traffic: this directory in Kafka mode. One topic per file, keyed by\n"
+      "# operator by `kizashi produce` (add --rate R to pace it):\n"
+      "#   kizashi topics create --config kizashi-kafka.yaml --set kafka.brokers=HOST:PORT\n"
+      "#   kizashi produce       --config kizashi-kafka.yaml --set kafka.brokers=HOST:PORT --rate 50000\n"
+      "#   kizashi run           --config kizashi-kafka.yaml --set kafka.brokers=HOST:PORT\n"
+      "inputs:\n"
+      "  - {name: eve, type: kafka, topic: eve, path: eve.jsonl, format: eve, "
+      "operator_from: field, operator_field: operator}\n";
+  int ops = std::clamp(o.operators, 1, 200);
+  for (int op = 0; op < (o.auth_variants > 0 ? 1 : ops); ++op) {
+    StrAppend(&y, "  - {name: ", SyslogInputName(op), ", type: kafka, topic: ", SyslogInputName(op),
+              ", path: ", SyslogInputName(op), ".log, format: syslog, operator_from: fixed, operator: ",
+              OperatorId(op), ", year: 2024, timezone: \"+09:00\"}\n");
+  }
+  StrAppend(&y,
+            "registry: {paths: [registry.yaml], watch_interval: 0s}\n"
+            "# The generated pack is not signed: accepted only because of this flag.\n"
+            "patterns: {packs: [pack.yaml], insecure_allow_unsigned: true, watch: false}\n"
+            "rules: [rules.yaml]\n",
+            o.annex4 ? "correlate: {allowed_lateness: 30s, max_evidence: 200}\n"
+                     : "correlate: {allowed_lateness: 30s}\n",
+            "state: {dir: state-kafka}\n"
+            "kafka:\n"
+            "  brokers: 127.0.0.1:9092\n"
+            "  topic_prefix: kizashi-traffic.\n"
+            "  group_id: kizashi-traffic\n"
+            "  processing_guarantee: at_least_once\n"
+            "  topics: {input_partitions: 6, output_partitions: 3}\n"
+            "destinations:\n");
+  for (const char* d : {"ministry.fsa", "ministry.mlit", "ministry.meti", "ministry.mic",
+                        "cabinet-secretariat", "observations", "dead-letter", "late"}) {
+    StrAppend(&y, "  - {name: ", d, ", type: kafka, topic: ", d, "}\n");
   }
   return y;
 }
@@ -530,9 +840,10 @@ absl::Status Generator::WriteDirectory(const GenOptions& o, const std::string& d
     return f ? absl::OkStatus() : absl::InternalError(StrCat("cannot write ", dir, "/", name));
   };
   absl::Status st = write("registry.yaml", RegistryYaml(o));
-  if (st.ok()) st = write("pack.yaml", PackYaml());
-  if (st.ok()) st = write("rules.yaml", RulesYaml());
+  if (st.ok()) st = write("pack.yaml", PackYaml(o));
+  if (st.ok()) st = write("rules.yaml", RulesYaml(o));
   if (st.ok()) st = write("kizashi.yaml", ConfigYaml(o));
+  if (st.ok()) st = write("kizashi-kafka.yaml", KafkaConfigYaml(o));
   if (!st.ok()) return st;
   int ops = o.auth_variants > 0 ? 1 : std::clamp(o.operators, 1, 200);
   std::ofstream eve(fs::path(dir) / "eve.jsonl", std::ios::binary | std::ios::trunc);
@@ -564,7 +875,9 @@ absl::Status Generator::WriteDirectory(const GenOptions& o, const std::string& d
     if (lab && !r.scenario.empty()) {
       *lab << "{\"file\":\"" << file << "\",\"line\":" << line << ",\"scenario\":\"" << r.scenario
            << "\",\"instance\":" << r.instance << ",\"operator\":\"" << OperatorId(r.op)
-           << "\",\"target\":\"" << r.target << "\",\"time\":\"" << EveTime(r.time_ns) << "\"}\n";
+           << "\",\"target\":\"" << r.target << "\",\"time\":\"" << EveTime(r.time_ns)
+           << "\",\"expect\":\"" << (r.expect_reportable ? "reportable" : "not_reportable")
+           << "\",\"origin\":\"" << r.origin << "\"}\n";
     }
   });
   eve.close();

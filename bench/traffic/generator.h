@@ -12,6 +12,9 @@
 // kizashi configuration — so that `kizashi run --config DIR/kizashi.yaml` replays it.
 //
 // Ownership: plain objects. Thread contract: one thread per Generator.
+//
+// Memory is bounded whatever `events` is: records are produced in order and handed to the
+// sink; only the attack records scheduled ahead (a few minutes of event time) are held.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +40,14 @@ struct GenOptions {
   // SEC comparison profile: when > 0, only syslog, with `auth_variants` distinct
   // authentication-failure message kinds ("auth-failure-NNNN") instead of the mixed profile.
   int auth_variants = 0;
+  // Annex 4 catalogue (FRAMEWORK.md Annex 4): instead of the six original attack kinds, inject
+  // the four reportable cases (a)-(d) and the ten not-reportable examples as labelled
+  // scenarios (docs/benchmarks.md lists them), and write the pack entries and rules that
+  // detect them. Default off so that existing benchmarks keep their workload.
+  bool annex4 = false;
+  // Third-party recordings (../shared/data) whose real alert and log lines the injected
+  // attacks are built from (real_lines.h). Empty: the generator's own templates.
+  std::string data_dir;
 };
 
 // One generated record and, for attack records, its ground truth.
@@ -47,9 +58,14 @@ struct Record {
   std::string line;
   int64_t time_ns = 0;   // event time as written
   // Ground truth (empty scenario = background).
-  std::string scenario;  // ssh_bruteforce, web_scan, scan_sweep, intrusion_chain, virus, actor
+  std::string scenario;  // ssh_bruteforce, web_scan, ... or the Annex 4 names (annex4)
   uint64_t instance = 0;
   std::string target;    // critical system or asset id
+  // What the framework expects of this instance: a reportable verdict (Annex 4 (a)-(d), or a
+  // detectable attack of the original kinds), or none (not reportable, or below the rules'
+  // thresholds by construction).
+  bool expect_reportable = false;
+  std::string origin;    // "template", or "real:<file>" when built from a recorded line
 };
 
 class Generator {
@@ -64,14 +80,21 @@ class Generator {
   static std::string SyslogInputName(int op);
 
   // Writes DIR/eve.jsonl, DIR/syslog-<operator>.log, DIR/labels.jsonl (when `labels`),
-  // and the support files (registry.yaml, pack.yaml, rules.yaml, kizashi.yaml).
+  // and the support files (registry.yaml, pack.yaml, rules.yaml, kizashi.yaml,
+  // kizashi-kafka.yaml).
   static absl::Status WriteDirectory(const GenOptions& options, const std::string& dir,
                                      bool labels, uint64_t* eve_lines, uint64_t* syslog_lines);
 
   static std::string RegistryYaml(const GenOptions& options);
-  static std::string PackYaml();
-  static std::string RulesYaml();
+  static std::string PackYaml(const GenOptions& options);
+  static std::string RulesYaml(const GenOptions& options);
   static std::string ConfigYaml(const GenOptions& options);
+  // The same replay in Kafka mode (kizashi-kafka.yaml): one input topic per file, outputs to
+  // one topic per destination. Load and run it with
+  //   kizashi topics create --config DIR/kizashi-kafka.yaml --set kafka.brokers=B
+  //   kizashi produce --config DIR/kizashi-kafka.yaml --set kafka.brokers=B [--rate R]
+  //   kizashi run --config DIR/kizashi-kafka.yaml --set kafka.brokers=B
+  static std::string KafkaConfigYaml(const GenOptions& options);
 
  private:
   GenOptions o_;

@@ -126,7 +126,8 @@ int CmdProduce(int argc, char** argv) {
   a.Option("config", "FILE", "Configuration file (YAML).")
       .Option("set", "KEY=VALUE", "Override one configuration key (repeatable).")
       .Option("input", "NAME=FILE", "Input name and the file to load into its topic "
-                                    "(repeatable; default: every Kafka input with a path).");
+                                    "(repeatable; default: every Kafka input with a path).")
+      .Option("rate", "R", "Records per second, paced open loop (0 = as fast as possible).", "0");
   std::string err;
   if (!a.Parse(argc, argv, 2, &err) || a.help()) return Usage(a, err);
   runtime::EngineConfig cfg;
@@ -143,8 +144,10 @@ int CmdProduce(int argc, char** argv) {
     }
   }
   if (files.empty()) return Usage(a, "nothing to produce: give --input NAME=FILE");
+  double rate = 0;
+  if (!ParseDouble(a.Get("rate"), &rate) || rate < 0) return Usage(a, "--rate: expected a number >= 0");
   runtime::ProduceSummary s;
-  absl::Status st = runtime::ProduceRecordedTraffic(cfg, files, &s);
+  absl::Status st = runtime::ProduceRecordedTraffic(cfg, files, &s, rate);
   if (!st.ok()) {
     std::fprintf(stderr, "kizashi: %s\n", std::string(st.message()).c_str());
     return kExitFailure;

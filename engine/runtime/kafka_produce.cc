@@ -1,7 +1,9 @@
 #include "engine/runtime/kafka_produce.h"
 
+#include <chrono>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "connectors/file/file_source.h"
 #include "connectors/kafka/producer.h"
@@ -16,7 +18,7 @@ namespace kk = connectors::kafka;
 
 absl::Status ProduceRecordedTraffic(const EngineConfig& config,
                                     const std::vector<std::pair<std::string, std::string>>& files,
-                                    ProduceSummary* summary) {
+                                    ProduceSummary* summary, double records_per_second) {
   int64_t t0 = MonotonicNowNs();
   std::vector<connectors::FileInput> inputs;
   std::vector<std::unique_ptr<decode::Decoder>> decoders(config.inputs.size());
@@ -62,6 +64,7 @@ absl::Status ProduceRecordedTraffic(const EngineConfig& config,
   auto src = connectors::FileSource::Open(inputs, 0, max_record, SystemClock::Get());
   if (!src.ok()) return src.status();
   int64_t ts = SystemClock::Get()->NowNs() / 1'000'000 - static_cast<int64_t>(lines) - 1;
+  const int64_t t_pace = MonotonicNowNs();
   Batch batch;
   std::vector<std::string_view> keys;
   while (!(*src)->exhausted()) {
@@ -74,6 +77,15 @@ absl::Status ProduceRecordedTraffic(const EngineConfig& config,
     for (const Event& ev : batch.events) keys[ev.record] = ev.operator_id;
     for (uint32_t i = 0; i < n; ++i) {
       const RawRecord& r = batch.records[i];
+      if (records_per_second > 0) {
+        int64_t due = t_pace + static_cast<int64_t>(static_cast<double>(summary->records) * 1e9 /
+                                                    records_per_second);
+        int64_t now = MonotonicNowNs();
+        if (due > now + 200'000) {
+          (*producer)->Poll(0);
+          std::this_thread::sleep_for(std::chrono::nanoseconds(due - now));
+        }
+      }
       if (keys[i].empty()) ++summary->unkeyed;
       KZ_RETURN_IF_ERROR((*producer)->Produce(topics[r.input], RD_KAFKA_PARTITION_UA, keys[i],
                                               &r.value, nullptr, 0, false, ++ts));

@@ -28,9 +28,11 @@ struct ProduceSummary {
   double seconds = 0;
 };
 
-// `files`: (input name, path) pairs; each input must be of type kafka.
+// `files`: (input name, path) pairs; each input must be of type kafka. `records_per_second`
+// > 0 paces the production open loop (record k is sent at start + k / rate; a producer that
+// falls behind catches up without skipping); 0 sends as fast as the broker takes them.
 absl::Status ProduceRecordedTraffic(const EngineConfig& config,
                                     const std::vector<std::pair<std::string, std::string>>& files,
-                                    ProduceSummary* summary);
+                                    ProduceSummary* summary, double records_per_second = 0);
 
 }  // namespace kizashi::runtime

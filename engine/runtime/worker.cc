@@ -223,8 +223,10 @@ absl::Status Worker::Process(Batch& batch, const Snapshot& snap,
   if (!pc.ok()) return pc.status();
   co_.Clear();
   (*pc)->Process(batch, *snap.rules, *snap.patterns, *snap.registry, &co_);
+  int64_t t_correlated = MonotonicNowNs();
   st = Emit(**pc, co_, &batch, snap, outputs, delta);
   if (!st.ok()) return st;
+  facts_.classify_route_ns = MonotonicNowNs() - t_correlated;
   (*pc)->Flush(delta);
   if (!batch.resume.empty()) delta->Put(state::Cf::kPositions, PositionKey(batch.partition), batch.resume);
   stats_.outputs += outputs->size();

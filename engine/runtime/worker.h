@@ -78,8 +78,10 @@ struct BatchFacts {
   std::vector<Revision> revisions;
   // Events out of the decoders (before enrichment dead-letters unknown operators).
   uint64_t decoded_events = 0;
-  // Monotonic time spent per stage; `correlate` includes classify and route.
+  // Monotonic time spent per stage; `correlate` includes classify and route, whose share
+  // (verdicts, routing and rendering of the batch's revisions) is `classify_route_ns`.
   int64_t decode_ns = 0, enrich_ns = 0, match_ns = 0, correlate_ns = 0;
+  int64_t classify_route_ns = 0;
 };
 
 class Worker {
@@ -161,6 +163,8 @@ class Worker {
     return sum;
   }
   const BatchFacts& last_batch() const { return facts_; }
+  // Scan counters (candidates, confirmations, matches) since construction (benchmarks).
+  const match::Matcher& matcher() const { return matcher_; }
   size_t live_keys() const;
 
  private:

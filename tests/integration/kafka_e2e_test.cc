@@ -20,7 +20,7 @@
 #include <sstream>
 #include <thread>
 
-#include "bench/gen/traffic_gen.h"
+#include "bench/traffic/sensors.h"
 #include "connectors/kafka/admin.h"
 #include "engine/common/strings.h"
 #include "engine/ledger/ledger.h"
@@ -272,10 +272,10 @@ class KafkaGenerated : public KafkaE2E {
  protected:
   void Generate(int64_t events) {
     scenario_ = dir_ + "/scenario";
-    gen::GenOptions o;
+    traffic::sensors::GenOptions o;
     o.events = events;
-    gen::GenResult r;
-    ASSERT_TRUE(gen::WriteScenario(scenario_, o, &r).ok());
+    traffic::sensors::GenResult r;
+    ASSERT_TRUE(traffic::sensors::WriteScenario(scenario_, o, &r).ok());
     records_ = r.records_a + r.records_b;
   }
   std::string Config(const std::string& guarantee, const std::string& state = "state") {

@@ -25,7 +25,7 @@
 #include <memory>
 #include <thread>
 
-#include "bench/gen/traffic_gen.h"
+#include "bench/traffic/sensors.h"
 #include "engine/common/strings.h"
 #include "tests/integration/kafka_harness.h"
 #include "tests/testing/testing.h"
@@ -250,10 +250,10 @@ class KafkaFault : public ::testing::Test {
     if (!s.cluster.skip.empty()) return;
     s.dir = testing::MakeTempDir("kafka-fault");
     s.scenario = s.dir + "/scenario";
-    gen::GenOptions o;
+    traffic::sensors::GenOptions o;
     o.events = Long() ? 1'000'000 : 200'000;
-    gen::GenResult r;
-    absl::Status st = gen::WriteScenario(s.scenario, o, &r);
+    traffic::sensors::GenResult r;
+    absl::Status st = traffic::sensors::WriteScenario(s.scenario, o, &r);
     if (!st.ok()) {
       s.setup_error = std::string(st.message());
       return;

@@ -122,7 +122,7 @@ Outcome Summarize(const std::vector<Doc>& docs);
 std::string SetDifference(const Outcome& want, const Outcome& got, size_t max_lines = 20);
 
 // Writes a kizashi configuration for the generated scenario in `scenario_dir`
-// (bench/gen) in Kafka mode: inputs sensors-a/sensors-b, every ministry + Cabinet
+// (bench/traffic, profile sensors) in Kafka mode: inputs sensors-a/sensors-b, every ministry + Cabinet
 // Secretariat + observations + dead-letter + late as topics. `overrides` are appended as
 // top-level YAML (e.g. a different processing_guarantee).
 struct KafkaConfig {

@@ -1,5 +1,6 @@
-// A small deterministic traffic generator for tests and benchmarks that need volume (the
-// Kafka fault tests run on >= 1 M events). Not the ground-truth generator (a later issue): it
+// The generator's "sensors" profile (kizashi-traffic --profile sensors; formerly bench/gen's
+// kizashi-gen), for tests and benchmarks that need volume through Kafka (the Kafka fault tests
+// run on >= 1 M events). Not labelled (the annex4 profile in generator.h has ground truth): it
 // makes plausible Suricata EVE records for N fictional operators so that the demo pack and
 // rules fire often — SSH scans and web brute force in bursts, bind shells, a wiper — mixed into
 // background DNS/flow/TLS, split over two sensor feeds that a shared hub tags with the
@@ -15,7 +16,7 @@
 
 #include "absl/status/status.h"
 
-namespace kizashi::gen {
+namespace kizashi::traffic::sensors {
 
 struct GenOptions {
   uint64_t seed = 1;
@@ -44,4 +45,4 @@ absl::Status WriteScenario(const std::string& dir, const GenOptions& options, Ge
 // The operator id of generated operator `i` ("op-007").
 std::string OperatorId(int i);
 
-}  // namespace kizashi::gen
+}  // namespace kizashi::traffic::sensors
