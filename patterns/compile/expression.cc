@@ -304,20 +304,56 @@ char QuantifierAt(std::string_view re, size_t i) {
   return 0;
 }
 
+// True if extended mode (whitespace and '#' with other meanings) may be on somewhere: a
+// literal read from such a regex could be wrong.
+bool MayBeExtended(std::string_view re) {
+  if (re.find("(?x") != std::string_view::npos || re.find("(?^") != std::string_view::npos) {
+    return true;
+  }
+  for (size_t p = re.find("(?"); p != std::string_view::npos; p = re.find("(?", p + 2)) {
+    size_t q = p + 2;
+    while (q < re.size() && std::isalpha(static_cast<unsigned char>(re[q]))) ++q;
+    if (re.substr(p + 2, q - p - 2).find('x') != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// One atom at top level, outside groups, classes and \Q..\E: an escape (a punctuation escape
+// stands for its character), a quantifier, a metacharacter or a literal character. Returns
+// where the next atom starts. `*lit` gets the atom's text (empty when it has none); `*breaks`
+// is set for quantifiers and metacharacters, which end a literal run.
+size_t ReadAtom(std::string_view re, size_t i, std::string* lit, bool* breaks) {
+  char c = re[i];
+  *breaks = false;
+  if (c == '\\') {
+    size_t len = EscapeLength(re, i);
+    char n = i + 1 < re.size() ? re[i + 1] : 0;
+    bool alnum = std::isalnum(static_cast<unsigned char>(n)) != 0;
+    if (len == 2 && !alnum && n != 0) lit->push_back(n);  // \. \- \/ ...: the character
+    return i + len;
+  }
+  if (c == '{' && QuantifierAt(re, i) != 0) {
+    // A quantifier of the previous atom ({n}, {n,}, {n,m}): skip it whole, its digits are
+    // not text.
+    *breaks = true;
+    size_t close = re.find('}', i);
+    return close == std::string_view::npos ? re.size() : close + 1;
+  }
+  if (c == '.' || c == '^' || c == '$' || c == '?' || c == '*' || c == '+') {
+    *breaks = true;
+    return i + 1;
+  }
+  lit->push_back(c);
+  return i + 1;
+}
+
 }  // namespace
 
 std::string RequiredLiteral(std::string_view re, bool* caseless) {
   *caseless = re.find("(?i") != std::string_view::npos;
   // Extended mode gives whitespace and '#' other meanings, and inline option groups can
   // switch it on anywhere: find no literal rather than a wrong one.
-  if (re.find("(?x") != std::string_view::npos || re.find("(?^") != std::string_view::npos) {
-    return "";
-  }
-  for (size_t p = re.find("(?"); p != std::string_view::npos; p = re.find("(?", p + 2)) {
-    size_t q = p + 2;
-    while (q < re.size() && std::isalpha(static_cast<unsigned char>(re[q]))) ++q;
-    if (re.substr(p + 2, q - p - 2).find('x') != std::string_view::npos) return "";
-  }
+  if (MayBeExtended(re)) return "";
   std::string best, run;
   auto flush = [&]() {
     if (run.size() > best.size()) best = run;
@@ -374,25 +410,12 @@ std::string RequiredLiteral(std::string_view re, bool* caseless) {
       i = next;
       continue;
     }
-    if (c == '\\') {
-      size_t len = EscapeLength(re, i);
-      char n = i + 1 < re.size() ? re[i + 1] : 0;
-      bool alnum = std::isalnum(static_cast<unsigned char>(n)) != 0;
-      if (len == 2 && !alnum && n != 0) lit.push_back(n);  // \. \- \/ ...: the character
-      next = i + len;
-    } else if (c == '{' && QuantifierAt(re, i) != 0) {
-      // A quantifier of the previous atom ({n}, {n,}, {n,m}): skip it whole, its digits are
-      // not text.
+    bool breaks = false;
+    next = ReadAtom(re, i, &lit, &breaks);
+    if (breaks) {
       flush();
-      size_t close = re.find('}', i);
-      i = close == std::string_view::npos ? re.size() : close + 1;
+      i = next;
       continue;
-    } else if (c == '.' || c == '^' || c == '$' || c == '?' || c == '*' || c == '+') {
-      flush();
-      ++i;
-      continue;
-    } else {
-      lit.push_back(c);
     }
     char q = QuantifierAt(re, next);
     if (lit.empty() || q == 'o') {
@@ -466,14 +489,7 @@ std::vector<std::string> RequiredLiterals(std::string_view re, bool* caseless,
   std::vector<std::string> best;
   if (!single.empty()) best.push_back(single);
   size_t best_score = single.size();
-  if (re.find("(?x") != std::string_view::npos || re.find("(?^") != std::string_view::npos) {
-    return best;
-  }
-  for (size_t p = re.find("(?"); p != std::string_view::npos; p = re.find("(?", p + 2)) {
-    size_t q = p + 2;
-    while (q < re.size() && std::isalpha(static_cast<unsigned char>(re[q]))) ++q;
-    if (re.substr(p + 2, q - p - 2).find('x') != std::string_view::npos) return best;
-  }
+  if (MayBeExtended(re)) return best;
   std::vector<std::string> runs(1);
   auto score = [](const std::vector<std::string>& v) {
     size_t m = SIZE_MAX;
@@ -548,23 +564,12 @@ std::vector<std::string> RequiredLiterals(std::string_view re, bool* caseless,
     if (c == '\\' && i + 1 < re.size() && re[i + 1] == 'Q') {
       return best;  // quoted runs: the single-literal answer covers them
     }
-    if (c == '\\') {
-      size_t len = EscapeLength(re, i);
-      char n = i + 1 < re.size() ? re[i + 1] : 0;
-      bool alnum = std::isalnum(static_cast<unsigned char>(n)) != 0;
-      if (len == 2 && !alnum && n != 0) lit.push_back(n);
-      next = i + len;
-    } else if (c == '{' && QuantifierAt(re, i) != 0) {
+    bool breaks = false;
+    next = ReadAtom(re, i, &lit, &breaks);
+    if (breaks) {
       flush();
-      size_t close = re.find('}', i);
-      i = close == std::string_view::npos ? re.size() : close + 1;
+      i = next;
       continue;
-    } else if (c == '.' || c == '^' || c == '$' || c == '?' || c == '*' || c == '+') {
-      flush();
-      ++i;
-      continue;
-    } else {
-      lit.push_back(c);
     }
     char q = QuantifierAt(re, next);
     if (lit.empty() || q == 'o') {
