@@ -35,7 +35,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -233,20 +232,37 @@ Traffic LoadTraffic(const std::string& scenario) {
   return t;
 }
 
-// Produce times by (input, partition, offset), filled by delivery reports.
+// What the paced producer sent, by message index: when, to which input, and where it landed
+// (filled by delivery reports, which run inside rd_kafka_poll/flush on the producing thread,
+// so no lock). Kept flat and cheap on purpose: the load generator shares the 2 cores with
+// the broker and the engine, and every microsecond it spends per record is taken from them.
 struct ProduceLog {
-  std::mutex mu;
-  std::vector<int64_t> sent_ns;  // by message index
-  std::map<std::tuple<int, int32_t, int64_t>, int64_t> at;
-  std::vector<int> input_of;     // by message index
+  std::vector<int64_t> sent_ns;
+  std::vector<int> input_of;
+  std::vector<int32_t> partition_of;
+  std::vector<int64_t> offset_of;  // -1 until delivered
+  void Resize(size_t n) {
+    sent_ns.resize(n);
+    input_of.resize(n);
+    partition_of.resize(n, -1);
+    offset_of.resize(n, -1);
+  }
+  // (input, partition, offset) -> send time, built after the run.
+  std::map<std::tuple<int, int32_t, int64_t>, int64_t> Index() const {
+    std::map<std::tuple<int, int32_t, int64_t>, int64_t> at;
+    for (size_t i = 0; i < sent_ns.size(); ++i) {
+      if (offset_of[i] >= 0) at[{input_of[i], partition_of[i], offset_of[i]}] = sent_ns[i];
+    }
+    return at;
+  }
 };
 
 void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   auto* log = static_cast<ProduceLog*>(opaque);
   if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) return;
   size_t i = reinterpret_cast<uintptr_t>(m->_private);
-  std::lock_guard<std::mutex> l(log->mu);
-  log->at[{log->input_of[i], m->partition, m->offset}] = log->sent_ns[i];
+  log->partition_of[i] = m->partition;
+  log->offset_of[i] = m->offset;
 }
 
 struct Latency {
@@ -379,8 +395,7 @@ Paced PacedRun(const Options& o, const std::string& prefix, double rate, const T
                                  rd_kafka_topic_new(prod, (prefix + "sensors-b").c_str(), nullptr)};
   size_t total = std::min(traffic.values.size(),
                           static_cast<size_t>(rate * static_cast<double>(o.seconds + 1)));
-  plog.sent_ns.resize(total);
-  plog.input_of.resize(total);
+  plog.Resize(total);
   int64_t ts_ms = SystemClock::Get()->NowNs() / 1'000'000 - static_cast<int64_t>(total);
   // Warm-up: the first second's records are produced and processed before the measurement
   // starts (group joined, partitions restored, caches and JIT of the broker warm).
@@ -427,10 +442,11 @@ Paced PacedRun(const Options& o, const std::string& prefix, double rate, const T
   for (auto* t : topics) rd_kafka_topic_destroy(t);
   rd_kafka_destroy(prod);
   Latency lat;
+  auto sent_at = plog.Index();
   for (const auto& [src, part, off, read_ns] : reader.seen) {
     int in = src == "sensors-a" ? 0 : 1;
-    auto it = plog.at.find({in, part, off});
-    if (it == plog.at.end() || it->second < measure_from_ns) continue;
+    auto it = sent_at.find({in, part, off});
+    if (it == sent_at.end() || it->second < measure_from_ns) continue;
     lat.ms.push_back(static_cast<double>(read_ns - it->second) / 1e6);
   }
   Paced r;
