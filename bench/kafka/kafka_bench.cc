@@ -9,19 +9,25 @@
 //
 // What it does, for each processing guarantee:
 //   1. baseline   kcat reads the pre-produced input topics from the beginning (raw rate)
-//   2. maximum    kizashi (in-process KafkaRunner) processes the same pre-produced topics
-//                 from the beginning; rate from the group's committed offsets over time
-//   3. latency    a paced producer writes fresh traffic at 50 % of the measured maximum
-//                 while kizashi runs caught up; a consumer (read_committed for exactly_once)
-//                 reads the notifications; latency = time the notification is read - time
-//                 its triggering event (the last evidence position of revision 1) was
-//                 produced.
+//   2. catch-up   kizashi (in-process KafkaRunner) processes the same pre-produced topics
+//      maximum    from the beginning; rate between 10 % and 90 % of them processed
+//   3. live       a producer writes fresh traffic as fast as it can while kizashi processes
+//      maximum    it: the capacity of the whole setup (generator + broker + engine on the
+//                 same cores), which is what the latency phase runs in
+//   4. latency    a paced, open-loop producer writes fresh traffic at 50 % of the live
+//                 maximum (--load-of catchup: of the catch-up maximum), first with a bare
+//                 consumer reading the inputs (the floor: Kafka's own produce -> readable
+//                 latency on this machine at that rate), then with kizashi running and a
+//                 consumer (read_committed for exactly_once) reading the notifications:
+//                 latency = time the notification is read - time its triggering event (the
+//                 last evidence position of revision 1) was produced.
 // The traffic is bench/traffic's "sensors" profile: two EVE feeds (co-partitioned input topics).
 //
 // Not Google Benchmark: this drives a live system (broker, consumer group, transactions)
 // end to end; its numbers are rates over a run, not per-iteration times.
 //
-//   kafka_bench --bootstrap HOST:PORT [--events N] [--seconds S] [--work DIR] [--smoke]
+//   kafka_bench --bootstrap HOST:PORT [--events N] [--seconds S] [--rate R]
+//               [--only GUARANTEE] [--load-of live|catchup] [--work DIR] [--smoke]
 //   bench/kafka/run.sh   starts a broker with deploy/kafka and runs this
 #include <librdkafka/rdkafka.h>
 #include <simdjson.h>
@@ -71,6 +77,7 @@ struct Options {
   bool smoke = false;
   double rate = 0;        // paced rate of the latency phase; 0 = half the measured maximum
   std::string only;       // at_least_once | exactly_once: measure one guarantee only
+  std::string load_of = "live";  // the maximum the paced rate is half of: live | catchup
 };
 
 const std::vector<std::pair<std::string, std::string>> kDestinations = {
@@ -372,8 +379,10 @@ struct Paced {
 // engine (guarantee `guarantee`) processes them and the latency is event produced ->
 // notification readable (read_committed for exactly_once); without, a bare consumer reads
 // the inputs and the latency is Kafka's own produce -> readable at the same rate.
+// `rate` 0 = as fast as the producer can (the live maximum): then `*live_rate` is kizashi's
+// processing rate while the producer runs beside it, from 20 % of the traffic sent to the end.
 Paced PacedRun(const Options& o, const std::string& prefix, double rate, const Traffic& traffic,
-               bool kizashi, const std::string& guarantee) {
+               bool kizashi, const std::string& guarantee, double* live_rate = nullptr) {
   std::string cfg_path = WriteConfig(o, o.work + "/scenario-latency", prefix, guarantee);
   runtime::EngineConfig cfg = LoadConfig(cfg_path);
   CreateTopics(cfg);
@@ -393,17 +402,25 @@ Paced PacedRun(const Options& o, const std::string& prefix, double rate, const T
   rd_kafka_t* prod = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   rd_kafka_topic_t* topics[2] = {rd_kafka_topic_new(prod, (prefix + "sensors-a").c_str(), nullptr),
                                  rd_kafka_topic_new(prod, (prefix + "sensors-b").c_str(), nullptr)};
-  size_t total = std::min(traffic.values.size(),
-                          static_cast<size_t>(rate * static_cast<double>(o.seconds + 1)));
+  const bool unpaced = rate <= 0;
+  size_t total = unpaced ? traffic.values.size()
+                         : std::min(traffic.values.size(),
+                                    static_cast<size_t>(rate * static_cast<double>(o.seconds + 1)));
   plog.Resize(total);
   int64_t ts_ms = SystemClock::Get()->NowNs() / 1'000'000 - static_cast<int64_t>(total);
   // Warm-up: the first second's records are produced and processed before the measurement
   // starts (group joined, partitions restored, caches and JIT of the broker warm).
-  size_t warmup = std::min(total / 2, static_cast<size_t>(rate));
+  size_t warmup = unpaced ? total / 5 : std::min(total / 2, static_cast<size_t>(rate));
   int64_t start = NowNs();
   int64_t measure_from_ns = 0;
+  uint64_t live_from_n = 0;
   for (size_t i = 0; i < total; ++i) {
-    if (i == warmup) {
+    if (unpaced) {
+      if (i == warmup) {
+        measure_from_ns = NowNs();
+        live_from_n = runner ? runner->runner->processed() : 0;
+      }
+    } else if (i == warmup) {
       rd_kafka_flush(prod, 30000);
       int64_t until = NowNs() + 60LL * 1'000'000'000;
       while (runner && runner->runner->processed() < warmup && NowNs() < until) {
@@ -414,9 +431,9 @@ Paced PacedRun(const Options& o, const std::string& prefix, double rate, const T
       measure_from_ns = NowNs();
     }
     // Pace: record i is due at start + i / rate.
-    int64_t due = start + static_cast<int64_t>(static_cast<double>(i) * 1e9 / rate);
+    int64_t due = unpaced ? 0 : start + static_cast<int64_t>(static_cast<double>(i) * 1e9 / rate);
     int64_t now = NowNs();
-    if (due > now + 200'000) {
+    if (!unpaced && due > now + 200'000) {
       rd_kafka_poll(prod, 0);
       std::this_thread::sleep_for(std::chrono::nanoseconds(due - now));
     }
@@ -433,6 +450,11 @@ Paced PacedRun(const Options& o, const std::string& prefix, double rate, const T
                              RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(prod, 1);
     }
+  }
+  if (unpaced && runner && live_rate != nullptr) {
+    int64_t secs_ns = NowNs() - measure_from_ns;
+    uint64_t n = runner->runner->processed() - live_from_n;
+    *live_rate = secs_ns > 0 ? static_cast<double>(n) * 1e9 / static_cast<double>(secs_ns) : 0;
   }
   rd_kafka_flush(prod, 60000);
   // Let the last transaction commit and the reader catch up.
@@ -462,6 +484,7 @@ struct Result {
   double kcat_rate = 0;
   double max_rate = 0;
   double max_mb = 0;
+  double live_rate = 0;  // kizashi's rate with the producer running beside it
   double paced_rate = 0;
   Paced floor;  // Kafka alone at the paced rate
   Paced lat;    // kizashi at the paced rate
@@ -527,8 +550,16 @@ void Measure(const Options& o, const std::string& guarantee, const std::string& 
                  static_cast<long long>(total), res->max_rate);
   }
 
-  // --- 3: latency at 50 % of the maximum: first Kafka alone (the floor), then kizashi
-  double rate = o.rate > 0 ? o.rate : std::max(1000.0, 0.5 * res->max_rate);
+  // --- 3: the live maximum: a producer writes fresh traffic as fast as it can while kizashi
+  // processes it. On one machine the load generator and the broker's produce path share the
+  // cores with the engine, so this is lower than the catch-up maximum above; it is the
+  // maximum of the setup the latency is measured in.
+  std::string mprefix = StrCat("bench-", run_id, "-", tag, "-live.");
+  PacedRun(o, mprefix, 0, latency_traffic, /*kizashi=*/true, guarantee, &res->live_rate);
+  std::fprintf(stderr, "[%s] kizashi with a live producer: %.0f/s\n", tag.c_str(), res->live_rate);
+  // --- 4: latency at 50 % of the maximum: first Kafka alone (the floor), then kizashi
+  double max = o.load_of == "catchup" ? res->max_rate : res->live_rate;
+  double rate = o.rate > 0 ? o.rate : std::max(1000.0, 0.5 * max);
   res->paced_rate = rate;
   std::string fprefix = StrCat("bench-", run_id, "-", tag, "-floor.");
   res->floor = PacedRun(o, fprefix, rate, latency_traffic, /*kizashi=*/false, guarantee);
@@ -552,9 +583,11 @@ int Main(int argc, char** argv) {
     else if (a == "--smoke") o.smoke = true;
     else if (a == "--rate") o.rate = std::atof(next().c_str());
     else if (a == "--only") o.only = next();
+    else if (a == "--load-of") o.load_of = next();
     else {
       std::fprintf(stderr, "usage: kafka_bench --bootstrap HOST:PORT [--events N] [--seconds S] "
-                           "[--rate R] [--only at_least_once|exactly_once] [--work DIR] "
+                           "[--rate R] [--only at_least_once|exactly_once] [--load-of live|catchup] "
+                           "[--work DIR] "
                            "[--smoke]\n");
       return 2;
     }
@@ -611,18 +644,21 @@ int Main(int argc, char** argv) {
               "broker %s\n", static_cast<long long>(o.events), o.bootstrap.c_str());
   // Columns 1-10 keep their positions (bench/side_by_side.sh and performance_table.py read
   // them); the floor -- a bare consumer of the same topics at the same paced rate -- follows.
-  std::printf("%-14s %13s %13s %6s %7s %11s %8s %8s %8s %7s %10s %10s %8s\n", "guarantee",
+  std::printf("%-14s %13s %13s %6s %7s %11s %8s %8s %8s %7s %10s %10s %8s %11s\n", "guarantee",
               "kcat ev/s", "kizashi ev/s", "ratio", "MB/s", "paced ev/s", "p50 ms", "p99 ms",
-              "max ms", "samples", "floor p50", "floor p99", "floor n");
+              "max ms", "samples", "floor p50", "floor p99", "floor n", "live ev/s");
   for (const auto& r : results) {
-    std::printf("%-14s %13.0f %13.0f %6.2f %7.1f %11.0f %8.1f %8.1f %8.1f %7zu %10.1f %10.1f %8zu\n",
+    std::printf("%-14s %13.0f %13.0f %6.2f %7.1f %11.0f %8.1f %8.1f %8.1f %7zu %10.1f %10.1f %8zu %11.0f\n",
                 r.guarantee.c_str(), r.kcat_rate, r.max_rate,
                 r.kcat_rate > 0 ? r.max_rate / r.kcat_rate : 0.0, r.max_mb, r.paced_rate,
                 r.lat.p50, r.lat.p99, r.lat.pmax, r.lat.samples, r.floor.p50, r.floor.p99,
-                r.floor.samples);
+                r.floor.samples, r.live_rate);
   }
-  std::printf("(latency: event produced -> notification readable; floor: the same paced traffic "
-              "read by a bare consumer, Kafka's own produce -> readable on this machine)\n");
+  std::printf("(kizashi ev/s: catch-up maximum on pre-produced topics; live ev/s: with a producer "
+              "writing beside it; paced = 50 %% of the %s maximum; latency: event produced -> "
+              "notification readable; floor: the same paced traffic read by a bare consumer, "
+              "Kafka's own produce -> readable on this machine)\n",
+              o.load_of == "catchup" ? "catch-up" : "live");
   fs::remove_all(o.work);
   return 0;
 }
