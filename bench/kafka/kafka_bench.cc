@@ -408,27 +408,25 @@ Paced PacedRun(const Options& o, const std::string& prefix, double rate, const T
                                     static_cast<size_t>(rate * static_cast<double>(o.seconds + 1)));
   plog.Resize(total);
   int64_t ts_ms = SystemClock::Get()->NowNs() / 1'000'000 - static_cast<int64_t>(total);
-  // Warm-up: the first second's records are produced and processed before the measurement
-  // starts (group joined, partitions restored, caches and JIT of the broker warm).
-  size_t warmup = unpaced ? total / 5 : std::min(total / 2, static_cast<size_t>(rate));
+  // Warm-up: the first records (a second's worth when paced) are produced and processed
+  // before the measurement starts (group joined, partitions restored, caches and JIT of the
+  // broker warm).
+  size_t warmup = unpaced ? std::min<size_t>(total / 10, 20'000)
+                          : std::min(total / 2, static_cast<size_t>(rate));
   int64_t start = NowNs();
   int64_t measure_from_ns = 0;
   uint64_t live_from_n = 0;
   for (size_t i = 0; i < total; ++i) {
-    if (unpaced) {
-      if (i == warmup) {
-        measure_from_ns = NowNs();
-        live_from_n = runner ? runner->runner->processed() : 0;
-      }
-    } else if (i == warmup) {
+    if (i == warmup) {
       rd_kafka_flush(prod, 30000);
       int64_t until = NowNs() + 60LL * 1'000'000'000;
       while (runner && runner->runner->processed() < warmup && NowNs() < until) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      start = NowNs() - static_cast<int64_t>(static_cast<double>(i) * 1e9 / rate);
+      if (!unpaced) start = NowNs() - static_cast<int64_t>(static_cast<double>(i) * 1e9 / rate);
       measure_from_ns = NowNs();
+      live_from_n = runner ? runner->runner->processed() : 0;
     }
     // Pace: record i is due at start + i / rate.
     int64_t due = unpaced ? 0 : start + static_cast<int64_t>(static_cast<double>(i) * 1e9 / rate);
