@@ -188,7 +188,8 @@ if kafka:
         row("kcat raw consume (%s run)" % g, "kcat -C of the corpus's input topics (one per file, keyed by operator)", C, r["kcat_records"], kcat, 0, "Kafka limit")
         l = r["latency_ms"]
         same = ("notifications = in process (%d documents)" % r["documents"]) if r["same_documents_as_in_process"] else \
-            ("NOTIFICATIONS DIFFER from in process: %d only in process, %d only via Kafka" % (len(r["only_in_process"]), len(r["only_via_kafka"])))
+            ("NOTIFICATIONS DIFFER from in process: %d only in process, %d only via Kafka (late events: %d in process, %d via Kafka)" %
+             (len(r["only_in_process"]), len(r["only_via_kafka"]), kafka.get("in_process_late", 0), r.get("late", 0)))
         row("kizashi through Kafka (%s)" % g, "KafkaRunner on those topics, same broker, 2 cores shared with it", C, r["records"], r["records_per_s"], r["mb_per_s"],
             "%.2f x kcat; p50 %.1f / p99 %.1f / p99.9 %.1f ms at %s rec/s (50 %%, open loop, %d samples); %s" %
             (r["ratio_to_kcat"], l["p50"], l["p99"], l["p99_9"], format(int(l["offered_records_per_s"]), ","), l["samples"], same))

@@ -221,6 +221,7 @@ std::vector<std::string> DocumentTopics(const runtime::EngineConfig& c) {
 struct Documents {
   std::vector<std::string> keys;
   uint64_t notifications = 0, observations = 0;
+  uint64_t late = 0, dead_letters = 0;  // documents on the late / dead-letter destinations
   bool complete = false;  // every partition read to its end
 };
 Documents ReadDocuments(const std::string& bootstrap, const runtime::EngineConfig& c) {
@@ -255,6 +256,9 @@ Documents ReadDocuments(const std::string& bootstrap, const runtime::EngineConfi
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       at_end.insert({topic, m->partition});
     } else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const std::string& dest = destination_of[topic];
+      docs.late += dest == c.late_destination;
+      docs.dead_letters += dest == c.dead_letter_destination;
       simdjson::dom::element e;
       std::string_view id, kind;
       int64_t rev = 0;
@@ -538,10 +542,13 @@ void Measure(const Options& o, const std::string& guarantee, const Source& sourc
   if (!source.file_config.empty()) {
     // What the whole input raised, as a reader of the output topics sees it once committed.
     res->documents = ReadDocuments(o.bootstrap, cfg);
-    std::fprintf(stderr, "[%s] outputs: %zu documents (%llu notifications, %llu observations)%s\n",
+    std::fprintf(stderr, "[%s] outputs: %zu documents (%llu notifications, %llu observations), "
+                 "%llu late, %llu dead letters%s\n",
                  tag.c_str(), res->documents.keys.size(),
                  static_cast<unsigned long long>(res->documents.notifications),
                  static_cast<unsigned long long>(res->documents.observations),
+                 static_cast<unsigned long long>(res->documents.late),
+                 static_cast<unsigned long long>(res->documents.dead_letters),
                  res->documents.complete ? "" : ", NOT read to the end");
   }
 
@@ -786,6 +793,8 @@ int Main(int argc, char** argv) {
       if (!o.config.empty()) {
         w.KV("notifications", r.documents.notifications)
             .KV("observations", r.documents.observations)
+            .KV("late", r.documents.late)
+            .KV("dead_letters", r.documents.dead_letters)
             .KV("outputs_read_to_end", r.documents.complete);
         w.Key("documents").BeginArray();
         for (const auto& k : r.documents.keys) w.String(k);

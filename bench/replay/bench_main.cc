@@ -336,6 +336,7 @@ struct KafkaRun {
   std::string guarantee;
   double kcat_rate = 0, rate = 0, mb = 0, offered = 0, p50 = 0, p99 = 0, p999 = 0, pmax = 0;
   uint64_t records = 0, kcat_records = 0, samples = 0, notifications = 0, observations = 0;
+  uint64_t late = 0, dead_letters = 0;
   bool read_to_end = false;
   std::vector<std::string> documents;  // "destination|notification id|revision", sorted
   std::vector<std::string> only_in_process, only_kafka;
@@ -377,6 +378,8 @@ bool LoadKafkaResult(const std::string& path, std::vector<KafkaRun>* runs) {
     }
     k.notifications = static_cast<uint64_t>(num(r, "notifications"));
     k.observations = static_cast<uint64_t>(num(r, "observations"));
+    k.late = static_cast<uint64_t>(num(r, "late"));
+    k.dead_letters = static_cast<uint64_t>(num(r, "dead_letters"));
     bool b = false;
     k.read_to_end = r["outputs_read_to_end"].get(b) == simdjson::SUCCESS && b;
     simdjson::dom::array docs;
@@ -623,6 +626,15 @@ int Main(int argc, char** argv) {
                   k.kcat_rate > 0 ? k.rate / k.kcat_rate : 0.0, k.mb, Si(k.offered).c_str(), k.p50,
                   k.p99, k.p999, k.pmax, static_cast<unsigned long long>(k.samples),
                   static_cast<unsigned long long>(k.notifications), verdict.c_str());
+      if (!k.same()) {
+        // Late events are the usual cause: a partition group in Kafka merges several inputs
+        // (keyed by operator) that the file replay keeps in partitions of their own.
+        std::printf("    late events: %llu in process, %llu via Kafka; dead letters: %llu in process, "
+                    "%llu via Kafka\n", static_cast<unsigned long long>(max->late),
+                    static_cast<unsigned long long>(k.late),
+                    static_cast<unsigned long long>(max->dead_letter_documents),
+                    static_cast<unsigned long long>(k.dead_letters));
+      }
       if (!k.only_in_process.empty()) {
         std::printf("    only in process:%s\n", Lines(k.only_in_process, 10).c_str());
       }
@@ -681,6 +693,8 @@ int Main(int argc, char** argv) {
                                 : std::string("the in-process corpus: the configuration's files"))
         .KV("records", static_cast<uint64_t>(c.records.size()))
         .KV("in_process_documents", static_cast<uint64_t>(max->documents.size()))
+        .KV("in_process_late", max->late)
+        .KV("in_process_dead_letters", max->dead_letter_documents)
         .KV("same_documents_as_in_process", kafka_same);
     w.Key("runs").BeginArray();
     for (const auto& k : kafka_runs) {
@@ -702,6 +716,8 @@ int Main(int argc, char** argv) {
           .EndObject();
       w.KV("notifications", k.notifications)
           .KV("observations", k.observations)
+          .KV("late", k.late)
+          .KV("dead_letters", k.dead_letters)
           .KV("documents", static_cast<uint64_t>(k.documents.size()))
           .KV("outputs_read_to_end", k.read_to_end)
           .KV("same_documents_as_in_process", k.same());

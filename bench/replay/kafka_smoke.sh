@@ -36,15 +36,19 @@ for g, x in runs.items():
     assert x["same_documents_as_in_process"] and x["outputs_read_to_end"], (g, x)
     assert x["documents"] == k["in_process_documents"], (g, x["documents"])
     assert x["records"] == k["records"] and x["kcat_records"] == k["records"], (g, x)
+    assert x["late"] == k["in_process_late"] and x["dead_letters"] == k["in_process_dead_letters"], (g, x)
 print("kafka_smoke: %s: %d documents, the same in process and through Kafka (both guarantees)"
       % (sys.argv[1], k["in_process_documents"]))
 PY
 }
 
 # 1. The demo configuration (deploy/demo): 11 documents — FSA 3, MLIT 2, Cabinet Secretariat 4,
-#    observations 2 (tests/integration/kafka_e2e_test.cc derives the ministry counts by hand).
+#    observations 2 (tests/integration/kafka_e2e_test.cc derives the ministry counts by hand) —
+#    and 3 dead letters (truncated, unknown operator, bad timestamp).
 "$bench" replay --smoke --no-progress --no-plot --brokers "$bootstrap" --out "$work/demo"
 check "$work/demo/result.json" =11
+python3 -c 'import json,sys; k=json.load(open(sys.argv[1]))["kafka"]; assert k["in_process_dead_letters"] == 3, k' \
+  "$work/demo/result.json"
 
 # 2. A generated corpus (EVE + 8 operators' syslog, labelled attacks), its first 3,000 records
 #    (--smoke): the replayed prefix of each file is what goes through Kafka.

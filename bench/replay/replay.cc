@@ -185,6 +185,8 @@ absl::StatusOr<RunResult> Replay(const runtime::EngineConfig& base, const Corpus
       KZ_RETURN_IF_ERROR((*sinks)->Write(o));
       if (o.kind != route::DocKind::kObservation) ++res.notifications;
       else if (!o.document_id.empty()) ++res.observations;
+      if (o.destination == config.late_destination) ++res.late;
+      else if (o.destination == config.dead_letter_destination) ++res.dead_letter_documents;
       // The key kafka_bench reads back from the output topics (notification_id, revision).
       if (opt.collect_documents && o.json.find("\"notification_id\":") != std::string::npos) {
         res.documents.push_back(StrCat(o.destination, "|", o.document_id, "|", o.revision));

@@ -84,6 +84,7 @@ struct RunResult {
   // "destination|notification id|revision", sorted — what a reader of the destinations sees
   // (the closing revisions of the quality pass are not part of it).
   std::vector<std::string> documents;
+  uint64_t late = 0, dead_letter_documents = 0;  // documents sent to those destinations
 };
 
 struct ReplayOptions {
