@@ -204,7 +204,7 @@ lines.append("Corpus: kizashi-traffic --profile annex4, %s records (%s in %.1f M
              (rep["corpus"]["records"], ", ".join("%s %d" % (i["name"], i["records"]) for i in rep["corpus"]["inputs"][:2]) + (", ..." if len(rep["corpus"]["inputs"]) > 2 else ""),
               rep["corpus"]["bytes"] / 1e6, rep["packs"][0]["id"] if rep["packs"] else "-", rep["packs"][0]["entries"] if rep["packs"] else 0, rep["rules"]["count"]))
 lines.append("")
-lines.append("Corpus of each row: **C** = the whole corpus above (%s); **S** = its syslog files only. Every row, the Kafka rows included, reads these same files." % corpus_dir)
+lines.append("Corpus of each row: **C** = the whole corpus above (%s); **S** = its syslog files only. Every row%s reads these same files." % (corpus_dir, ", the Kafka rows included," if kafka else ""))
 lines.append("")
 lines.append("| measurement | what | corpus | records | records/s | MB/s | kizashi / this | note |")
 lines.append("|---|---|---|---:|---:|---:|---:|---|")
