@@ -38,7 +38,7 @@ run correlate "$BUILD_DIR/bench/correlate/correlate_bench" \
   --benchmark_filter='BM_BaselineHashCount|BM_CorrelateInMemory/0|BM_PipelineMatchOnly/5|BM_PipelineWithCorrelation/5' \
   --benchmark_min_time=1
 bench/side_by_side.sh --events "$events" $kafka 2> "$out/side_by_side.log"
-cp var/bench/side-by-side.md "$out/"
+cp var/bench/side-by-side.md var/bench/side-by-side.json "$out/"
 # Throughput and latency versus offered load, in process, on the same corpus (sweep.png).
 run replay_sweep "$BUILD_DIR/bench/replay/kizashi-bench" replay --traffic var/bench/side-by-side/corpus \
   --sweep 10,25,50,75,90 --seconds 3 --no-progress --out "$out/replay"

@@ -4,7 +4,8 @@
     bench/performance_table.py [var/bench/perf]
 
 Reads decode.txt, match_log.txt, match_ids.txt, correlate.txt (Google Benchmark console
-output) and side_by_side.log (kafka_bench's table) and side-by-side/replay/result.json.
+output), side-by-side.json (the Kafka rows; else side_by_side.log, kafka_bench's table) and
+side-by-side/replay/result.json.
 """
 import json
 import os
@@ -33,9 +34,17 @@ def read(name):
 dec, ml, mi, co = read("decode.txt"), read("match_log.txt"), read("match_ids.txt"), read("correlate.txt")
 sbs = read("side_by_side.log")
 kafka = {}
-for line in sbs.splitlines():
+# The Kafka rows of side_by_side.sh (kizashi-bench replay --brokers: the same corpus through
+# Kafka), from side-by-side.json; else kafka_bench's console table in its log.
+sbs_json = read("side-by-side.json")
+if sbs_json and json.loads(sbs_json).get("kafka"):
+    for r in json.loads(sbs_json)["kafka"]["runs"]:
+        kafka[r["guarantee"]] = dict(kcat=r["kcat_records_per_s"], kz=r["records_per_s"], ratio=r["ratio_to_kcat"],
+                                     paced=r["latency_ms"]["offered_records_per_s"], p50=r["latency_ms"]["p50"],
+                                     p99=r["latency_ms"]["p99"])
+for line in sbs.splitlines() if not kafka else []:
     f = line.split()
-    if len(f) == 10 and f[0] in ("at_least_once", "exactly_once"):
+    if len(f) in (10, 11) and f[0] in ("at_least_once", "exactly_once"):
         kafka[f[0]] = dict(kcat=float(f[1]), kz=float(f[2]), ratio=float(f[3]), paced=float(f[5]),
                            p50=float(f[6]), p99=float(f[7]))
 
@@ -69,15 +78,15 @@ row("match + correlate ≥ 80 % of match-only", 100 * wc / mo if mo and wc else 
     "correlate_bench (BM_PipelineWithCorrelation/5 ÷ BM_PipelineMatchOnly/5)")
 a, e = kafka.get("at_least_once"), kafka.get("exactly_once")
 row("through Kafka ≥ 250 k events/s on 2 cores (at_least_once)", a["kz"] / 1e3 if a else None, 250, True, " k/s", "%.0f",
-    "side_by_side.sh --kafka (kafka_bench)")
+    "side_by_side.sh --kafka (kizashi-bench replay --brokers)")
 row("through Kafka ≥ 0.5 × kcat raw consume (at_least_once)", a["ratio"] if a else None, 0.5, True, " ×", "%.2f",
-    "side_by_side.sh --kafka (kafka_bench)")
+    "side_by_side.sh --kafka (kizashi-bench replay --brokers)")
 row("through Kafka ≥ 250 k events/s on 2 cores (exactly_once)", e["kz"] / 1e3 if e else None, 250, True, " k/s", "%.0f",
-    "side_by_side.sh --kafka (kafka_bench)")
+    "side_by_side.sh --kafka (kizashi-bench replay --brokers)")
 row("p99 at 50 % load ≤ 10 ms, at_least_once", a["p99"] if a else None, 10, False, " ms", "%.1f",
-    "side_by_side.sh --kafka (kafka_bench)")
+    "side_by_side.sh --kafka (kizashi-bench replay --brokers)")
 row("p99 at 50 % load ≤ 200 ms, exactly_once", e["p99"] if e else None, 200, False, " ms", "%.1f",
-    "side_by_side.sh --kafka (kafka_bench)")
+    "side_by_side.sh --kafka (kizashi-bench replay --brokers)")
 
 print("| target | measured | vs target | measured by |")
 print("|---|---:|---|---|")

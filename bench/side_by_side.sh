@@ -2,9 +2,12 @@
 # Side by side, in one run, on the same corpus and machine (issue 9): the physical limit
 # (single-core memory scan), the matching limit (raw hs_scan with the same pack), a peer (SEC
 # with the equivalent threshold rule on the same syslog), kizashi in process, and — when a
-# broker is available — kcat's raw consume rate and kizashi through Kafka (bench/kafka/
-# kafka_bench, same topics in the same run). Prints a table of ratios and writes it, with the
-# machine description and the commands, to var/bench/side-by-side.md.
+# broker is available — kcat's raw consume rate and kizashi through Kafka: `kizashi-bench
+# replay --brokers` produces the same corpus files into Kafka (keyed by operator, as `kizashi
+# produce`), kcat reads those topics, the production KafkaRunner processes them with both
+# guarantees, and its notifications are checked against the in-process run's. Every row names
+# its corpus and record count. Prints a table of ratios and writes it, with the machine
+# description and the commands, to var/bench/side-by-side.md (and side-by-side.json).
 #
 #   bench/side_by_side.sh [--events N] [--seconds S] [--short] [--kafka | --no-kafka]
 #                         [--brokers HOST:PORT] [--out FILE]
@@ -43,7 +46,7 @@ mkdir -p "$work" "$(dirname "$out")"
 
 bin=$BUILD_DIR/bench
 need=(kizashi-bench kizashi-traffic kizashi-baseline)
-[ -n "$brokers" ] || [ "$kafka" = 1 ] && need+=(kafka_bench)
+if [ -n "$brokers" ] || [ "$kafka" = 1 ]; then need+=(kafka_bench); fi
 missing=0
 for t in "${need[@]}"; do
   f=$(find "$BUILD_DIR/bench" -maxdepth 2 -type f -name "$t" | head -1)
@@ -53,7 +56,6 @@ if [ "$missing" = 1 ]; then ninja -C "$BUILD_DIR" -j2 "${need[@]}" >&2; fi
 TRAFFIC=$BUILD_DIR/bench/traffic/kizashi-traffic
 BENCH=$BUILD_DIR/bench/replay/kizashi-bench
 BASELINE=$BUILD_DIR/bench/replay/kizashi-baseline
-KAFKA_BENCH=$BUILD_DIR/bench/kafka/kafka_bench
 
 log() { echo "side_by_side: $*" >&2; }
 
@@ -116,8 +118,11 @@ PY
 log "kizashi on the syslog only (rule brute)"
 "$BENCH" replay --config "$corpus/kizashi-syslog.yaml" --sweep "" --out "$work/replay-syslog" --no-progress --no-plot >&2
 
-# 5. Kafka: kcat raw consume rate and kizashi through the broker (kafka_bench, same run).
-kafka_out=""
+# 5. Kafka, on the same corpus: kizashi-bench replay --brokers produces the corpus files into
+#    the broker, measures kcat's raw consume rate of those topics and kizashi through Kafka
+#    (both guarantees; latency at 50 % of the Kafka maximum), and compares the notifications
+#    with its own in-process run of the same files (exit 4 if they differ).
+kafka_rc=""
 started=""
 if [ -z "$brokers" ] && [ "$kafka" = 1 ]; then
   if command -v java >/dev/null; then
@@ -131,16 +136,17 @@ if [ -z "$brokers" ] && [ "$kafka" = 1 ]; then
   fi
 fi
 if [ -n "$brokers" ]; then
-  log "kafka_bench against $brokers"
-  kafka_events=$events
-  [ "$kafka_events" -gt 1000000 ] && kafka_events=1000000
-  kafka_out=$("$KAFKA_BENCH" --bootstrap "$brokers" --events "$kafka_events" 2>&1 | tee /dev/stderr | tail -4 || true)
+  log "kizashi-bench replay --brokers $brokers (the same corpus through Kafka)"
+  rm -f "$work/replay-kafka/result.json"
+  kafka_rc=0
+  "$BENCH" replay --traffic "$corpus" --sweep "" --seconds "$seconds" --brokers "$brokers" \
+    --out "$work/replay-kafka" --no-progress --no-plot >&2 || kafka_rc=$?
 fi
 
 # 6. The table.
-python3 - "$work" "$out" "$events" "$seconds" "$short" "$sec_s" "$sec_lines" "$sec_bytes" "$brokers" "$orig_args" <<PY
+python3 - "$work" "$out" "$events" "$seconds" "$short" "$sec_s" "$sec_lines" "$sec_bytes" "$brokers" "$orig_args" "$kafka_rc" "$corpus" <<PY
 import json, os, subprocess, sys
-work, out, events, seconds, short, sec_s, sec_lines, sec_bytes, brokers, args = sys.argv[1:11]
+work, out, events, seconds, short, sec_s, sec_lines, sec_bytes, brokers, args, kafka_rc, corpus_dir = sys.argv[1:13]
 def parse(line):
     f = line.split()
     return dict(records=int(f[1]), rps=float(f[2]), mbps=float(f[3]), extra=" ".join(f[4:]))
@@ -148,34 +154,45 @@ mem = parse("""$mem""".strip())
 hs = parse("""$hs""".strip())
 rep = json.load(open(os.path.join(work, "replay", "result.json")))
 syl = json.load(open(os.path.join(work, "replay-syslog", "result.json")))
-kafka = """$kafka_out"""
+kres_path = os.path.join(work, "replay-kafka", "result.json")
+kres = json.load(open(kres_path)) if brokers and os.path.exists(kres_path) else None
+kafka = kres.get("kafka") if kres else None
 m = rep["machine"]
 mx = rep["max"]
 paced = rep["paced"][0] if rep["paced"] else None
 rows = []
 kz = mx["records_per_s"]
-def row(name, what, rps, mbps, note="", ref=None, ref_name="kizashi in process"):
-    rows.append((name, what, rps, mbps, note, ref if ref is not None else kz, ref_name))
-row("memory scan (1 core)", "memchr over the corpus in memory", mem["rps"], mem["mbps"], "physical limit")
-row("raw hs_scan (1 core)", "Hyperscan block scan of whole records, same pack", hs["rps"], hs["mbps"], hs["extra"])
+# The corpus of each row: C = the whole corpus (every file), S = its syslog files only.
+C = "C: all %s records" % format(rep["corpus"]["records"], ",")
+S = "S: syslog, %s lines" % format(int(sec_lines), ",")
+def row(name, what, corpus, records, rps, mbps, note="", ref=None, ref_name="kizashi in process"):
+    rows.append(dict(name=name, what=what, corpus=corpus, records=records, records_per_s=rps, mb_per_s=mbps,
+                     note=note, ref=ref if ref is not None else kz, ref_name=ref_name))
+row("memory scan (1 core)", "memchr over the corpus in memory", C, mem["records"], mem["rps"], mem["mbps"], "physical limit")
+row("raw hs_scan (1 core)", "Hyperscan block scan of whole records, same pack", C, hs["records"], hs["rps"], hs["mbps"], hs["extra"])
 q = mx.get("quality", {})
 note = "p99 at 50 %%: %.1f ms (open loop)" % paced["latency_ms"]["p99"] if paced else ""
-row("kizashi in process (1 worker)", "decode+enrich+match+correlate+classify+route+sink+commit", mx["records_per_s"], mx["mb_per_s"], note)
+row("kizashi in process (1 worker)", "decode+enrich+match+correlate+classify+route+sink+commit", C, mx["records"], mx["records_per_s"], mx["mb_per_s"], note)
 sm = syl["max"]
 if sec_s:
     s = float(sec_s)
-    row("SEC 2.9 (syslog only)", "sec --notail --fromstart, SingleWithThreshold = rule brute", int(sec_lines) / s, int(sec_bytes) / 1e6 / s,
+    row("SEC 2.9 (syslog only)", "sec --notail --fromstart, SingleWithThreshold = rule brute", S, int(sec_lines), int(sec_lines) / s, int(sec_bytes) / 1e6 / s,
         "process incl. start-up; ratio vs kizashi syslog-only", ref=sm["records_per_s"], ref_name="kizashi syslog-only")
-row("kizashi in process (syslog only)", "same syslog, rule brute only", sm["records_per_s"], sm["mb_per_s"], "")
+row("kizashi in process (syslog only)", "same syslog, rule brute only", S, sm["records"], sm["records_per_s"], sm["mb_per_s"], "")
 kafka_rows = 0
-for line in kafka.splitlines():
-    f = line.split()
-    if f and f[0] in ("at_least_once", "exactly_once"):
+if kafka:
+    for r in kafka["runs"]:
+        g = r["guarantee"]
         kafka_rows += 1
-        kcat = float(f[1])
-        row("kcat raw consume (%s run)" % f[0], "kcat -C of the input topics (kafka_bench sensors corpus)", kcat, 0, "Kafka limit")
-        row("kizashi through Kafka (%s)" % f[0], "KafkaRunner on the same topics, same broker, 2 cores shared with it", float(f[2]), float(f[4]),
-            "%.2f x kcat; p50 %s ms, p99 %s ms at %s ev/s (50 %%)" % (float(f[2]) / kcat if kcat else 0, f[6], f[7], f[5]))
+        kcat = r["kcat_records_per_s"]
+        row("kcat raw consume (%s run)" % g, "kcat -C of the corpus's input topics (one per file, keyed by operator)", C, r["kcat_records"], kcat, 0, "Kafka limit")
+        l = r["latency_ms"]
+        same = ("notifications = in process (%d documents)" % r["documents"]) if r["same_documents_as_in_process"] else \
+            ("NOTIFICATIONS DIFFER from in process: %d only in process, %d only via Kafka (late events: %d in process, %d via Kafka)" %
+             (len(r["only_in_process"]), len(r["only_via_kafka"]), kafka.get("in_process_late", 0), r.get("late", 0)))
+        row("kizashi through Kafka (%s)" % g, "KafkaRunner on those topics, same broker, 2 cores shared with it", C, r["records"], r["records_per_s"], r["mb_per_s"],
+            "%.2f x kcat; p50 %.1f / p99 %.1f / p99.9 %.1f ms at %s rec/s (50 %%, open loop, %d samples); %s" %
+            (r["ratio_to_kcat"], l["p50"], l["p99"], l["p99_9"], format(int(l["offered_records_per_s"]), ","), l["samples"], same))
 lines = []
 lines.append("# kizashi side by side")
 lines.append("")
@@ -187,11 +204,15 @@ lines.append("Corpus: kizashi-traffic --profile annex4, %s records (%s in %.1f M
              (rep["corpus"]["records"], ", ".join("%s %d" % (i["name"], i["records"]) for i in rep["corpus"]["inputs"][:2]) + (", ..." if len(rep["corpus"]["inputs"]) > 2 else ""),
               rep["corpus"]["bytes"] / 1e6, rep["packs"][0]["id"] if rep["packs"] else "-", rep["packs"][0]["entries"] if rep["packs"] else 0, rep["rules"]["count"]))
 lines.append("")
-lines.append("| measurement | what | records/s | MB/s | kizashi / this | note |")
-lines.append("|---|---|---:|---:|---:|---|")
-for name, what, rps, mbps, note, ref, ref_name in rows:
-    ratio = ref / rps if rps > 0 else 0
-    lines.append("| %s | %s | %s | %s | %.3f | %s |" % (name, what, format(int(rps), ","), ("%.1f" % mbps) if mbps else "-", ratio, note))
+lines.append("Corpus of each row: **C** = the whole corpus above (%s); **S** = its syslog files only. Every row%s reads these same files." % (corpus_dir, ", the Kafka rows included," if kafka else ""))
+lines.append("")
+lines.append("| measurement | what | corpus | records | records/s | MB/s | kizashi / this | note |")
+lines.append("|---|---|---|---:|---:|---:|---:|---|")
+for r in rows:
+    rps = r["records_per_s"]
+    ratio = r["ref"] / rps if rps > 0 else 0
+    lines.append("| %s | %s | %s | %s | %s | %s | %.3f | %s |" % (r["name"], r["what"], r["corpus"], format(int(r["records"]), ","), format(int(rps), ","),
+                 ("%.1f" % r["mb_per_s"]) if r["mb_per_s"] else "-", ratio, r["note"]))
 lines.append("")
 lines.append("*kizashi / this*: kizashi in process (whole corpus) over the row's rate; for SEC, kizashi on the same syslog with the same rule.")
 lines.append("")
@@ -202,17 +223,23 @@ if q:
 lines.append("Per stage (kizashi in process, ns/record): " + ", ".join("%s %.0f" % (k, v) for k, v in mx["stage_ns_per_record"].items()) +
              "; candidates/event %.3f, matches/event %.3f, peak RSS %.0f MiB." % (mx["candidates_per_event"], mx["matches_per_event"], mx["peak_rss_bytes"] / 1048576))
 lines.append("")
-if not kafka.strip():
+if not brokers:
     lines.append("Kafka rows: not measured in this run (no broker: pass --kafka or --brokers HOST:PORT).")
     lines.append("")
 elif kafka_rows == 0:
-    lines.append("Kafka rows: kafka_bench produced no result; its output ends with:")
+    lines.append("Kafka rows: kizashi-bench replay --brokers produced no result (exit status %s; its log is in side_by_side's stderr)." % kafka_rc)
     lines.append("")
-    lines.append("    " + "\n    ".join(kafka.strip().splitlines()[-4:]))
+else:
+    lines.append("Kafka rows: \`%s\` (%s); notifications through Kafka %s those of its in-process run of the same files (%d documents)." %
+                 (kafka["command"], kafka["corpus"], "equal" if kafka["same_documents_as_in_process"] else "DIFFER FROM", kafka["in_process_documents"]))
     lines.append("")
 lines.append("Reproduce: \`bench/side_by_side.sh %s\` (RelWithDebInfo build in build/; corpus and per-tool results in %s)." % (args, work))
 text = "\n".join(lines) + "\n"
 open(out, "w").write(text)
+json.dump(dict(machine=m, corpus=dict(dir=corpus_dir, records=rep["corpus"]["records"], bytes=rep["corpus"]["bytes"], inputs=rep["corpus"]["inputs"],
+                                      C="the whole corpus", S="its syslog files only (%s lines)" % sec_lines),
+               rows=rows, quality=q, kafka=kafka, command="bench/side_by_side.sh " + args),
+          open(os.path.splitext(out)[0] + ".json", "w"), indent=1)
 print(text)
 PY
 echo "side_by_side: wrote $out" >&2

@@ -3,6 +3,8 @@
 # started with deploy/kafka (in var/kafka-bench), then stops it.
 #
 #   bench/kafka/run.sh [--events N] [--seconds S]      (default 1 M events, 10 s latency run)
+#   bench/kafka/run.sh --config FILE [--json OUT]       the file inputs of a kizashi configuration
+#                                                       instead (kizashi-bench replay --brokers)
 #   KIZASHI_BENCH_BOOTSTRAP=host:port bench/kafka/run.sh    use an existing broker instead
 set -euo pipefail
 cd "$(dirname "$0")/../.."

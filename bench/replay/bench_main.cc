@@ -2,7 +2,8 @@
 //
 //   kizashi-bench replay  [--config FILE | --traffic DIR] [--labels FILE] [--rate R]
 //                         [--sweep 10,25,50,75,90] [--seconds S] [--limit N] [--out DIR]
-//                         [--brokers HOST:PORT] [--no-plot] [--no-progress] [--smoke]
+//                         [--brokers HOST:PORT [--kafka-rate R]] [--no-plot] [--no-progress]
+//                         [--smoke]
 //   kizashi-bench quality [--traffic DIR | --config FILE --labels FILE]
 //
 // Hypothesis (issue 9): the in-process pipeline replays generated EVE + syslog traffic at
@@ -15,9 +16,16 @@
 // offered load, corrected for coordinated omission (replay.h). Prints events/s, MB/s, the
 // time per stage, latency percentiles, peak RSS, notifications and candidates/matches per
 // event; writes OUT/result.json (corpus, packs, rules, machine and every run), OUT/sweep.dat
-// and OUT/sweep.png (gnuplot) of throughput and latency versus offered load. With --brokers,
-// also runs bench/kafka/kafka_bench against that broker (the same pipeline in Kafka mode)
-// and includes its table.
+// and OUT/sweep.png (gnuplot) of throughput and latency versus offered load.
+// With --brokers, the same files also go through Kafka: bench/kafka/kafka_bench --config
+// produces them into co-partitioned input topics keyed by operator (as `kizashi produce`),
+// measures kcat's raw consume rate of those topics, runs the production KafkaRunner over them
+// (at_least_once and exactly_once: events/s, MB/s), reads every output topic back
+// (read_committed) and measures the latency event produced -> notification readable at an
+// open-loop rate (--kafka-rate, default half its maximum). The notifications it raised —
+// (destination, notification id, revision) — must be exactly those of the in-process unpaced
+// run: otherwise the exit status is 4. With --limit, the replayed prefix of each file is
+// written to OUT/kafka-corpus and those files are produced.
 // quality: one unpaced run, then incident precision/recall against the labels (quality.h).
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -27,10 +35,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <simdjson.h>
 
 #include "bench/replay/replay.h"
 #include "engine/app/args.h"
@@ -304,18 +316,116 @@ bool WritePlot(const std::string& out, const std::vector<RunResult>& paced, doub
   return rc == 0;
 }
 
-std::string RunKafkaBench(const std::string& self, const std::string& brokers, bool smoke) {
-  fs::path bin = fs::path(self).parent_path().parent_path() / "kafka" / "kafka_bench";
-  std::string cmd = StrCat("'", bin.string(), "' --bootstrap '", brokers, "'", smoke ? " --smoke" : "", " 2>&1");
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return "kafka_bench could not be started";
+// Runs `cmd`, echoing its output (stdout and stderr) as it comes; returns its exit status and
+// the output in `out`.
+int RunEchoed(const std::string& cmd, std::string* out) {
+  FILE* p = popen(StrCat(cmd, " 2>&1").c_str(), "r");
+  if (p == nullptr) return -1;
   char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = pclose(p);
-  if (rc != 0) StrAppend(&out, "\n(kafka_bench exited with status ", rc, ")");
-  return out;
+  while (std::fgets(buf, sizeof buf, p) != nullptr) {
+    out->append(buf);
+    std::fputs(buf, stdout);
+    std::fflush(stdout);
+  }
+  return pclose(p);
+}
+
+// One guarantee's Kafka run of the same files (kafka_bench --json), compared with the
+// in-process run.
+struct KafkaRun {
+  std::string guarantee;
+  double kcat_rate = 0, rate = 0, mb = 0, offered = 0, p50 = 0, p99 = 0, p999 = 0, pmax = 0;
+  double live_rate = 0;                 // with a producer writing beside it
+  double floor_p50 = 0, floor_p99 = 0;  // Kafka alone at the offered rate
+  uint64_t records = 0, kcat_records = 0, samples = 0, notifications = 0, observations = 0;
+  uint64_t late = 0, dead_letters = 0;
+  bool read_to_end = false;
+  std::vector<std::string> documents;  // "destination|notification id|revision", sorted
+  std::vector<std::string> only_in_process, only_kafka;
+  bool same() const { return read_to_end && only_in_process.empty() && only_kafka.empty(); }
+};
+
+bool LoadKafkaResult(const std::string& path, std::vector<KafkaRun>* runs) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.load(path).get(root) != simdjson::SUCCESS) return false;
+  simdjson::dom::array arr;
+  if (root["runs"].get(arr) != simdjson::SUCCESS) return false;
+  auto num = [](simdjson::dom::element e, const char* k) {
+    double d = 0;
+    if (e[k].get(d) == simdjson::SUCCESS) return d;
+    int64_t i = 0;
+    if (e[k].get(i) == simdjson::SUCCESS) return static_cast<double>(i);
+    uint64_t u = 0;
+    if (e[k].get(u) == simdjson::SUCCESS) return static_cast<double>(u);
+    return 0.0;
+  };
+  for (simdjson::dom::element r : arr) {
+    KafkaRun k;
+    std::string_view g;
+    if (r["guarantee"].get(g) == simdjson::SUCCESS) k.guarantee = std::string(g);
+    k.records = static_cast<uint64_t>(num(r, "records"));
+    k.kcat_records = static_cast<uint64_t>(num(r, "kcat_records"));
+    k.kcat_rate = num(r, "kcat_records_per_s");
+    k.rate = num(r, "records_per_s");
+    k.mb = num(r, "mb_per_s");
+    simdjson::dom::element l;
+    if (r["latency"].get(l) == simdjson::SUCCESS) {
+      k.offered = num(l, "offered_records_per_s");
+      k.samples = static_cast<uint64_t>(num(l, "samples"));
+      k.p50 = num(l, "p50_ms");
+      k.p99 = num(l, "p99_ms");
+      k.p999 = num(l, "p99_9_ms");
+      k.pmax = num(l, "max_ms");
+    }
+    k.live_rate = num(r, "live_records_per_s");
+    if (r["kafka_floor"].get(l) == simdjson::SUCCESS) {
+      k.floor_p50 = num(l, "p50_ms");
+      k.floor_p99 = num(l, "p99_ms");
+    }
+    k.notifications = static_cast<uint64_t>(num(r, "notifications"));
+    k.observations = static_cast<uint64_t>(num(r, "observations"));
+    k.late = static_cast<uint64_t>(num(r, "late"));
+    k.dead_letters = static_cast<uint64_t>(num(r, "dead_letters"));
+    bool b = false;
+    k.read_to_end = r["outputs_read_to_end"].get(b) == simdjson::SUCCESS && b;
+    simdjson::dom::array docs;
+    if (r["documents"].get(docs) == simdjson::SUCCESS) {
+      for (simdjson::dom::element d : docs) {
+        std::string_view v;
+        if (d.get(v) == simdjson::SUCCESS) k.documents.emplace_back(v);
+      }
+    }
+    std::sort(k.documents.begin(), k.documents.end());
+    runs->push_back(std::move(k));
+  }
+  return true;
+}
+
+// Writes the records of `c` back out, one file per input (DIR/<input>.<ext>), each holding the
+// prefix of its file the in-process runs replayed. Returns kafka_bench's --input arguments.
+std::string WritePrefixFiles(const Corpus& c, const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  std::vector<std::unique_ptr<std::ofstream>> files;
+  std::string args;
+  for (const auto& f : c.files) {
+    std::string p = (fs::path(dir) / (f.input + fs::path(f.path).extension().string())).string();
+    files.push_back(std::make_unique<std::ofstream>(p, std::ios::binary | std::ios::trunc));
+    StrAppend(&args, " --input '", f.input, "=", p, "'");
+  }
+  for (const auto& r : c.records) {
+    files[r.input]->write(c.bytes.data() + r.offset, r.size);
+    files[r.input]->put('\n');
+  }
+  return args;
+}
+
+std::string Lines(const std::vector<std::string>& v, size_t max) {
+  std::string s;
+  for (size_t i = 0; i < v.size() && i < max; ++i) StrAppend(&s, "\n      ", v[i]);
+  if (v.size() > max) StrAppend(&s, "\n      ... (", v.size() - max, " more)");
+  return s;
 }
 
 int Main(int argc, char** argv) {
@@ -341,7 +451,11 @@ int Main(int argc, char** argv) {
       .Option("limit", "N", "Replay only the first N records of the corpus (0 = all).", "0")
       .Option("out", "DIR", "Result directory (result.json, sweep.dat, sweep.png).",
               StrCat(KIZASHI_SOURCE_DIR, "/var/bench/replay"))
-      .Option("brokers", "HOST:PORT", "Also run bench/kafka/kafka_bench against this broker.")
+      .Option("brokers", "HOST:PORT",
+              "Also replay the same files through Kafka (bench/kafka/kafka_bench --config) on "
+              "this broker: kcat rate, both guarantees, latency, notifications compared.")
+      .Option("kafka-rate", "R", "Open-loop rate of the Kafka latency run (default: half the "
+              "Kafka maximum).")
       .Flag("no-plot", "Do not run gnuplot.")
       .Flag("no-progress", "No progress bar.")
       .Flag("smoke", "Tiny run for the test suite (limit 3000 records, 0.2 s per paced run).");
@@ -445,6 +559,7 @@ int Main(int argc, char** argv) {
   ro.work_dir = out + "/work";
   ro.labels = labels ? &*labels : nullptr;
   ro.progress = progress.Fn("unpaced (max)");
+  ro.collect_documents = a.Has("brokers");
   auto max = Replay(config, c, ro);
   if (!max.ok()) {
     std::fprintf(stderr, "kizashi-bench: %s\n", std::string(max.status().message()).c_str());
@@ -478,12 +593,68 @@ int Main(int argc, char** argv) {
     PrintQuality(max->quality);
     quality_ok = max->quality.recall == 1.0 && max->quality.precision == 1.0 && max->quality.violations == 0;
   }
-  std::string kafka;
+  // Through Kafka: the same files, the production KafkaRunner, both guarantees.
+  std::string kafka_table, kafka_command;
+  std::vector<KafkaRun> kafka_runs;
+  bool kafka_same = true;
   if (a.Has("brokers")) {
-    std::printf("\nThrough Kafka (bench/kafka/kafka_bench, its own generated corpus):\n");
+    std::printf("\nThrough Kafka, the same files (bench/kafka/kafka_bench --config):\n");
     std::fflush(stdout);
-    kafka = RunKafkaBench(argv[0], a.Get("brokers"), smoke);
-    std::printf("%s\n", kafka.c_str());
+    fs::path bin = fs::path(argv[0]).parent_path().parent_path() / "kafka" / "kafka_bench";
+    std::string json_path = out + "/kafka.json";
+    fs::remove(json_path, ec);
+    int secs = std::max(1, static_cast<int>(seconds + 0.999));
+    kafka_command = StrCat("'", bin.string(), "' --bootstrap '", a.Get("brokers"), "' --config '",
+                           config_path, "'", limit > 0 ? WritePrefixFiles(c, out + "/kafka-corpus") : "",
+                           " --seconds ", secs, " --json '", json_path, "' --work '", out,
+                           "/kafka-work'", smoke ? " --smoke" : "");
+    if (a.Has("kafka-rate")) StrAppend(&kafka_command, " --rate ", a.Get("kafka-rate"));
+    int rc = RunEchoed(kafka_command, &kafka_table);
+    if (rc != 0 || !LoadKafkaResult(json_path, &kafka_runs) || kafka_runs.empty()) {
+      std::fprintf(stderr, "kizashi-bench: kafka_bench failed (status %d): %s\n", rc, kafka_command.c_str());
+      return 1;
+    }
+    std::printf("\n%-14s %11s %11s %6s %7s %11s %8s %8s %9s %8s %7s %6s %s\n", "guarantee",
+                "kcat rec/s", "kizashi r/s", "x kcat", "MB/s", "offered r/s", "p50 ms", "p99 ms",
+                "p99.9 ms", "max ms", "samples", "notif", "documents vs in-process");
+    for (auto& k : kafka_runs) {
+      std::set_difference(max->documents.begin(), max->documents.end(), k.documents.begin(),
+                          k.documents.end(), std::back_inserter(k.only_in_process));
+      std::set_difference(k.documents.begin(), k.documents.end(), max->documents.begin(),
+                          max->documents.end(), std::back_inserter(k.only_kafka));
+      kafka_same = kafka_same && k.same();
+      std::string verdict =
+          k.same() ? StrCat("same ", k.documents.size())
+                   : StrCat("DIFFER: ", k.only_in_process.size(), " only in process, ",
+                            k.only_kafka.size(), " only via Kafka",
+                            k.read_to_end ? "" : ", outputs not read to the end");
+      std::printf("%-14s %11s %11s %6.2f %7.1f %11s %8.3g %8.3g %9.3g %8.3g %7llu %6llu %s\n",
+                  k.guarantee.c_str(), Si(k.kcat_rate).c_str(), Si(k.rate).c_str(),
+                  k.kcat_rate > 0 ? k.rate / k.kcat_rate : 0.0, k.mb, Si(k.offered).c_str(), k.p50,
+                  k.p99, k.p999, k.pmax, static_cast<unsigned long long>(k.samples),
+                  static_cast<unsigned long long>(k.notifications), verdict.c_str());
+      std::printf("    live maximum (a producer writing beside it) %s rec/s; Kafka alone at the "
+                  "offered rate: p50 %.3g ms, p99 %.3g ms\n",
+                  Si(k.live_rate).c_str(), k.floor_p50, k.floor_p99);
+      if (!k.same()) {
+        // Late events are the usual cause: a partition group in Kafka merges several inputs
+        // (keyed by operator) that the file replay keeps in partitions of their own.
+        std::printf("    late events: %llu in process, %llu via Kafka; dead letters: %llu in process, "
+                    "%llu via Kafka\n", static_cast<unsigned long long>(max->late),
+                    static_cast<unsigned long long>(k.late),
+                    static_cast<unsigned long long>(max->dead_letter_documents),
+                    static_cast<unsigned long long>(k.dead_letters));
+      }
+      if (!k.only_in_process.empty()) {
+        std::printf("    only in process:%s\n", Lines(k.only_in_process, 10).c_str());
+      }
+      if (!k.only_kafka.empty()) std::printf("    only via Kafka:%s\n", Lines(k.only_kafka, 10).c_str());
+    }
+    std::printf("  corpus: the %zu records replayed in process above (%s); in-process documents: %zu\n",
+                c.records.size(),
+                limit > 0 ? StrCat("prefix files in ", out, "/kafka-corpus").c_str()
+                          : "the configuration's files",
+                max->documents.size());
   }
 
   std::string json;
@@ -524,8 +695,58 @@ int Main(int argc, char** argv) {
   w.Key("paced").BeginArray();
   for (const auto& r : paced) WriteRun(w, r);
   w.EndArray();
-  if (!kafka.empty()) w.KV("kafka_bench_output", kafka);
+  if (!kafka_runs.empty()) {
+    w.Key("kafka").BeginObject()
+        .KV("command", kafka_command)
+        .KV("broker", a.Get("brokers"))
+        .KV("corpus", limit > 0 ? StrCat("the in-process corpus: prefix files in ", out, "/kafka-corpus")
+                                : std::string("the in-process corpus: the configuration's files"))
+        .KV("records", static_cast<uint64_t>(c.records.size()))
+        .KV("in_process_documents", static_cast<uint64_t>(max->documents.size()))
+        .KV("in_process_late", max->late)
+        .KV("in_process_dead_letters", max->dead_letter_documents)
+        .KV("same_documents_as_in_process", kafka_same);
+    w.Key("runs").BeginArray();
+    for (const auto& k : kafka_runs) {
+      w.BeginObject()
+          .KV("guarantee", k.guarantee)
+          .KV("records", k.records)
+          .KV("kcat_records", k.kcat_records)
+          .KV("kcat_records_per_s", k.kcat_rate)
+          .KV("records_per_s", k.rate)
+          .KV("mb_per_s", k.mb)
+          .KV("ratio_to_kcat", k.kcat_rate > 0 ? k.rate / k.kcat_rate : 0.0);
+      w.Key("latency_ms").BeginObject()
+          .KV("offered_records_per_s", k.offered)
+          .KV("samples", k.samples)
+          .KV("p50", k.p50)
+          .KV("p99", k.p99)
+          .KV("p99_9", k.p999)
+          .KV("max", k.pmax)
+          .EndObject();
+      w.KV("live_records_per_s", k.live_rate);
+      w.Key("kafka_floor_ms").BeginObject().KV("p50", k.floor_p50).KV("p99", k.floor_p99).EndObject();
+      w.KV("notifications", k.notifications)
+          .KV("observations", k.observations)
+          .KV("late", k.late)
+          .KV("dead_letters", k.dead_letters)
+          .KV("documents", static_cast<uint64_t>(k.documents.size()))
+          .KV("outputs_read_to_end", k.read_to_end)
+          .KV("same_documents_as_in_process", k.same());
+      w.Key("only_in_process").BeginArray();
+      for (const auto& d : k.only_in_process) w.String(d);
+      w.EndArray();
+      w.Key("only_via_kafka").BeginArray();
+      for (const auto& d : k.only_kafka) w.String(d);
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.KV("kafka_bench_output", kafka_table);
+    w.EndObject();
+  }
   w.EndObject();
+
   std::ofstream(out + "/result.json") << json << "\n";
   std::printf("\nresult: %s/result.json\n", out.c_str());
   if (!paced.empty() && !a.Has("no-plot")) {
@@ -537,6 +758,11 @@ int Main(int argc, char** argv) {
     }
   }
   if (sub == "quality" && !quality_ok) return 3;
+  if (!kafka_same) {
+    std::fprintf(stderr, "kizashi-bench: the notifications through Kafka differ from the in-process "
+                         "run's (see above and %s/result.json)\n", out.c_str());
+    return 4;
+  }
   return 0;
 }
 

@@ -185,6 +185,12 @@ absl::StatusOr<RunResult> Replay(const runtime::EngineConfig& base, const Corpus
       KZ_RETURN_IF_ERROR((*sinks)->Write(o));
       if (o.kind != route::DocKind::kObservation) ++res.notifications;
       else if (!o.document_id.empty()) ++res.observations;
+      if (o.destination == config.late_destination) ++res.late;
+      else if (o.destination == config.dead_letter_destination) ++res.dead_letter_documents;
+      // The key kafka_bench reads back from the output topics (notification_id, revision).
+      if (opt.collect_documents && o.json.find("\"notification_id\":") != std::string::npos) {
+        res.documents.push_back(StrCat(o.destination, "|", o.document_id, "|", o.revision));
+      }
     }
     KZ_RETURN_IF_ERROR((*sinks)->Flush());
     int64_t t_sink = MonotonicNowNs();
@@ -261,6 +267,7 @@ absl::StatusOr<RunResult> Replay(const runtime::EngineConfig& base, const Corpus
   }
   const int64_t t_end = MonotonicNowNs();
   if (opt.progress) opt.progress(n, n);
+  std::sort(res.documents.begin(), res.documents.end());
   res.records = n;
   res.seconds = static_cast<double>(t_end - t0) / 1e9;
   res.records_per_s = res.seconds > 0 ? static_cast<double>(n) / res.seconds : 0;

@@ -80,6 +80,11 @@ struct RunResult {
   uint64_t candidates = 0, confirmed = 0, matches = 0, events_matched = 0;
   Quality quality;            // filled when labels were given
   bool has_quality = false;
+  // With ReplayOptions::collect_documents: every notification-bearing output document as
+  // "destination|notification id|revision", sorted — what a reader of the destinations sees
+  // (the closing revisions of the quality pass are not part of it).
+  std::vector<std::string> documents;
+  uint64_t late = 0, dead_letter_documents = 0;  // documents sent to those destinations
 };
 
 struct ReplayOptions {
@@ -87,6 +92,7 @@ struct ReplayOptions {
   uint64_t max_records = 0;   // replay only the first N records of the corpus (0 = all)
   std::string work_dir;       // state and outputs go here (wiped per run)
   const Labels* labels = nullptr;
+  bool collect_documents = false;
   // Called about every 100 ms with (records done, records total).
   std::function<void(uint64_t, uint64_t)> progress;
 };

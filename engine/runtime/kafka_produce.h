@@ -12,7 +12,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,5 +36,16 @@ struct ProduceSummary {
 absl::Status ProduceRecordedTraffic(const EngineConfig& config,
                                     const std::vector<std::pair<std::string, std::string>>& files,
                                     ProduceSummary* summary, double records_per_second = 0);
+
+// The records ProduceRecordedTraffic would send, in the same order and with the same keys,
+// without producing them: `fn(input, key, value)` per record, `input` the index of its input
+// in config.inputs, `key` its operator ("" when the decoder finds none: a random partition).
+// Benchmarks that produce the same traffic themselves (paced, timing each record) use it.
+// The views are valid during the call only; a non-OK status from `fn` stops and is returned.
+using RecordedRecordFn =
+    std::function<absl::Status(uint16_t input, std::string_view key, std::string_view value)>;
+absl::Status ForEachRecordedRecord(const EngineConfig& config,
+                                   const std::vector<std::pair<std::string, std::string>>& files,
+                                   const RecordedRecordFn& fn);
 
 }  // namespace kizashi::runtime
