@@ -18,7 +18,8 @@ constexpr std::string_view kPrefix = "campaign|";
 
 void CampaignOptions::Declare(config::Schema& s, CampaignOptions* o) {
   s.Bool("enabled", &o->enabled,
-         "Run the cross-operator campaign stage (file mode): counts operators hit by the same "
+         "Run the cross-operator campaign stage (file mode; Kafka mode through the internal "
+         "campaign-repartition and campaign-findings topics): counts operators hit by the same "
          "pattern or actor, campaign views for the ministries and the Cabinet Secretariat.");
   s.String("pseudonym_key", &o->pseudonym_key,
            "File holding the secret HMAC-SHA-256 key for operator pseudonyms (at least 16 "

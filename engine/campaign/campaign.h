@@ -48,7 +48,8 @@
 namespace kizashi::campaign {
 
 struct CampaignOptions {
-  // Run the cross-operator stage (file mode). Needs pseudonym_key. Default: false.
+  // Run the cross-operator stage (file mode, or Kafka mode through the internal campaign
+  // topics). Needs pseudonym_key. Default: false.
   bool enabled = false;
   // File holding the secret HMAC key for operator pseudonyms (any bytes; at least 16).
   std::string pseudonym_key;
