@@ -374,6 +374,43 @@ class KafkaCampaign : public ::testing::Test {
     EXPECT_EQ(got, want);
   }
 
+  // Partition -> "key|value" of every committed record of an internal topic.
+  std::multimap<int, std::string> ReadInternal(const std::string& topic) {
+    std::string out, err;
+    int rc = RunCommand({"kcat", "-C", "-b", cluster_.bootstrap, "-t", prefix_ + topic, "-o",
+                         "beginning", "-e", "-q", "-f", "%p|%k|%s\n", "-X",
+                         "isolation.level=read_committed"},
+                        &out, &err);
+    EXPECT_EQ(rc, 0) << err;
+    std::multimap<int, std::string> recs;
+    for (std::string_view line : Split(out, '\n', true)) {
+      size_t bar = line.find('|');
+      int p = -1;
+      if (bar == std::string_view::npos || !ParseInt(line.substr(0, bar), &p)) continue;
+      recs.emplace(p, std::string(line.substr(bar + 1)));
+    }
+    return recs;
+  }
+
+  // The campaign really went through the internal topics: sightings on the partition of
+  // their key (SHA-256 based), findings keyed by operator on that operator's input partition.
+  void CheckInternalTopics() {
+    auto sightings = ReadInternal("campaign-repartition");
+    EXPECT_FALSE(sightings.empty());
+    for (const auto& [p, rec] : sightings) {
+      std::string key = rec.substr(0, rec.find('|'));
+      EXPECT_EQ(p, campaign::CampaignPartition(key, kPartitions)) << rec;
+      auto s = campaign::DecodeSighting(rec.substr(rec.find('|') + 1));
+      ASSERT_TRUE(s.ok()) << s.status();
+      EXPECT_EQ(s->partition, s->operator_id == "bank-a" ? kPartitionA : kPartitionB);
+    }
+    auto findings = ReadInternal("campaign-findings");
+    std::set<std::pair<int, std::string>> where;
+    for (const auto& [p, rec] : findings) where.insert({p, rec.substr(0, rec.find('|'))});
+    EXPECT_EQ(where, (std::set<std::pair<int, std::string>>{{kPartitionA, "bank-a"},
+                                                            {kPartitionB, "bank-b"}}));
+  }
+
   Cluster cluster_;
   std::string dir_;
   std::string prefix_;
@@ -393,6 +430,7 @@ TEST_F(KafkaCampaign, TwoOperatorsOnDifferentPartitionsMakeOneCampaign) {
   RunUntilComplete(cfg, "run.log", &rc);
   EXPECT_EQ(rc, 0) << "log: " << dir_ << "/run.log";
   CheckOutcome(ReadAll());
+  CheckInternalTopics();
 }
 
 TEST_F(KafkaCampaign, KillInsideACommitThenRestart) {
@@ -409,6 +447,7 @@ TEST_F(KafkaCampaign, KillInsideACommitThenRestart) {
   RunUntilComplete(cfg, "run-restarted.log", &rc);
   EXPECT_EQ(rc, 0) << "log: " << dir_ << "/run-restarted.log";
   CheckOutcome(ReadAll());
+  CheckInternalTopics();
 }
 
 }  // namespace
