@@ -27,6 +27,7 @@
 
 #include "engine/campaign/campaign.h"
 #include "engine/common/strings.h"
+#include "engine/ledger/ledger.h"
 #include "engine/runtime/engine_config.h"
 #include "engine/runtime/file_runner.h"
 #include "tests/integration/kafka_harness.h"
@@ -352,7 +353,44 @@ class KafkaCampaign : public ::testing::Test {
         EXPECT_EQ(d.json.find("Alpha Shinkin"), std::string::npos) << d.json;
       }
     }
-    // 5. The campaign views equal the file-mode run's (ids, revisions, contents).
+    // 5. The disclosure ledger has exactly one record per document read back — campaign
+    // views (about both operators) and the campaign revisions included.
+    {
+      auto ledger = ledger::Ledger::OpenReadOnly(dir_ + "/state.ledger");
+      ASSERT_TRUE(ledger.ok()) << ledger.status();
+      auto field = [](const std::string& body, const std::string& name) {
+        std::string k = "\"" + name + "\":";
+        size_t at = body.find(k);
+        if (at == std::string::npos) return std::string();
+        at += k.size();
+        if (body[at] == '"') return body.substr(at + 1, body.find('"', at + 1) - at - 1);
+        return body.substr(at, body.find_first_of(",}", at) - at);
+      };
+      std::multiset<std::tuple<std::string, std::string, int64_t>> recorded;
+      int campaign_records = 0;
+      ASSERT_TRUE((*ledger)->Query("", [&](const ledger::LedgerRecord& r) {
+                     std::string id = field(r.body, "document_id");
+                     std::string kind = field(r.body, "kind");
+                     if (kind == "campaign") {
+                       ++campaign_records;
+                       EXPECT_EQ(field(r.body, "subject_operator"), "bank-a,bank-b") << r.body;
+                     }
+                     std::string dest = field(r.body, "destination");
+                     if (dest == "dead-letter" || dest == "late") return absl::OkStatus();
+                     int64_t rev = 0;
+                     ParseInt(field(r.body, "revision"), &rev);
+                     recorded.insert({field(r.body, "destination"), id, rev});
+                     return absl::OkStatus();
+                   }).ok());
+      using Key = std::tuple<std::string, std::string, int64_t>;
+      std::set<Key> read;
+      for (const auto& [k, n] : seen) read.insert(k);
+      EXPECT_EQ(std::set<Key>(recorded.begin(), recorded.end()), read);
+      EXPECT_EQ(recorded.size(), read.size());  // no record twice
+      EXPECT_EQ(campaign_records, 2);           // the view, to the Cabinet Secretariat and the FSA
+      EXPECT_TRUE((*ledger)->Verify().ok);
+    }
+    // 6. The campaign views equal the file-mode run's (ids, revisions, contents).
     runtime::RunSummary s;
     {
       Diagnostics diags;
