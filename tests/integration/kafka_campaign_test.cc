@@ -183,6 +183,9 @@ class KafkaCampaign : public ::testing::Test {
   std::string KafkaConfig(const std::string& state) const {
     std::string y = StrCat("inputs:\n  - {name: sensors, type: kafka, topic: sensors, format: eve, "
                            "operator_from: field, operator_field: operator}\n",
+                           exercise_ ? "route: {exercise: true}\noutputs: {dead_letter: "
+                                       "dead-letter.exercise, late: late.exercise}\n"
+                                     : "",
                            Common(), "state: {dir: ", dir_, "/", state, "}\n",
                            "ledger: {dir: ", dir_, "/", state, ".ledger, sync: false}\n",
                            "kafka:\n  brokers: ", cluster_.bootstrap,
@@ -192,8 +195,9 @@ class KafkaCampaign : public ::testing::Test {
                            "  consumer_properties: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"500\"}\n",
                            "  topics: {input_partitions: ", kPartitions,
                            ", output_partitions: 1, replication_factor: 1}\n", "destinations:\n");
+    const char* sfx = exercise_ ? ".exercise" : "";
     for (const auto& [name, topic] : Destinations()) {
-      StrAppend(&y, "  - {name: ", name, ", type: kafka, topic: ", topic, "}\n");
+      StrAppend(&y, "  - {name: ", name, sfx, ", type: kafka, topic: ", topic, sfx, "}\n");
     }
     std::string path = StrCat(dir_, "/kafka-", state, ".yaml");
     std::ofstream(path) << y;
@@ -245,10 +249,12 @@ class KafkaCampaign : public ::testing::Test {
     rd_kafka_destroy(rk);
   }
 
+  // Exercise runs: the `.exercise` topics, labelled with the base destination name.
   std::vector<Out> ReadAll() {
     std::vector<Out> all;
     for (const auto& [name, topic] : Destinations()) {
-      auto docs = ReadTopic(cluster_.bootstrap, prefix_ + topic, name, true);
+      auto docs = ReadTopic(cluster_.bootstrap, StrCat(prefix_, topic, exercise_ ? ".exercise" : ""),
+                            name, true);
       EXPECT_TRUE(docs.ok()) << docs.status();
       if (!docs.ok()) continue;
       for (const auto& d : *docs) all.push_back(ParseOut(name, d.json));
@@ -452,6 +458,7 @@ class KafkaCampaign : public ::testing::Test {
   Cluster cluster_;
   std::string dir_;
   std::string prefix_;
+  bool exercise_ = false;
 };
 
 TEST_F(KafkaCampaign, TwoOperatorsOnDifferentPartitionsMakeOneCampaign) {
@@ -486,6 +493,35 @@ TEST_F(KafkaCampaign, KillInsideACommitThenRestart) {
   EXPECT_EQ(rc, 0) << "log: " << dir_ << "/run-restarted.log";
   CheckOutcome(ReadAll());
   CheckInternalTopics();
+}
+
+// An exercise through the Kafka deployment (route.exercise, every destination `.exercise`):
+// the campaign runs through `campaign-repartition.exercise` / `campaign-findings.exercise`
+// (never the live internal topics), and its views are tagged and go to exercise topics only.
+TEST_F(KafkaCampaign, ExerciseRunUsesExerciseTopics) {
+  exercise_ = true;
+  std::string cfg = KafkaConfig("state");
+  std::string out;
+  ASSERT_EQ(Kizashi({"topics", "create", "--config", cfg}, &out), 0) << out;
+  EXPECT_NE(out.find(prefix_ + "campaign-repartition.exercise (internal"), std::string::npos) << out;
+  EXPECT_EQ(out.find(prefix_ + "campaign-repartition (internal"), std::string::npos) << out;
+  ASSERT_EQ(Kizashi({"check", "--config", cfg}, &out), 0) << out;
+  Produce();
+  int rc = -1;
+  RunUntilComplete(cfg, "run.log", &rc);
+  EXPECT_EQ(rc, 0) << "log: " << dir_ << "/run.log";
+  int views = 0;
+  for (const auto& d : ReadAll()) {
+    if (!IsCampaign(d)) continue;
+    ++views;
+    EXPECT_NE(d.json.find("\"exercise\":true"), std::string::npos) << d.json;
+    EXPECT_NE(d.json.find(StrCat("\"destination\":\"", d.destination, ".exercise\"")),
+              std::string::npos)
+        << d.json;
+  }
+  EXPECT_EQ(views, 2);
+  EXPECT_FALSE(ReadInternal("campaign-repartition.exercise").empty());
+  EXPECT_FALSE(ReadInternal("campaign-findings.exercise").empty());
 }
 
 }  // namespace
