@@ -306,7 +306,7 @@ class KafkaCampaign : public ::testing::Test {
     *exit_code = p.Stop();
   }
 
-  void CheckOutcome(const std::vector<Out>& kafka) {
+  void CheckOutcome(const std::vector<Out>& kafka, const std::string& state = "state") {
     campaign::Pseudonymizer ps(kPseudonymKey);
     const std::set<std::string> members = {ps.Of("bank-a"), ps.Of("bank-b")};
     // 1. Exactly-once: no (destination, id, revision) twice.
@@ -362,7 +362,7 @@ class KafkaCampaign : public ::testing::Test {
     // 5. The disclosure ledger has exactly one record per document read back — campaign
     // views (about both operators) and the campaign revisions included.
     {
-      auto ledger = ledger::Ledger::OpenReadOnly(dir_ + "/state.ledger");
+      auto ledger = ledger::Ledger::OpenReadOnly(StrCat(dir_, "/", state, ".ledger"));
       ASSERT_TRUE(ledger.ok()) << ledger.status();
       auto field = [](const std::string& body, const std::string& name) {
         std::string k = "\"" + name + "\":";
@@ -398,6 +398,7 @@ class KafkaCampaign : public ::testing::Test {
     }
     // 6. The campaign views equal the file-mode run's (ids, revisions, contents).
     runtime::RunSummary s;
+    testing::RemoveTree(dir_ + "/file-out");
     {
       Diagnostics diags;
       auto cfg = runtime::EngineConfig::Load(FileConfig(), {}, &diags);
@@ -479,20 +480,30 @@ TEST_F(KafkaCampaign, TwoOperatorsOnDifferentPartitionsMakeOneCampaign) {
 }
 
 TEST_F(KafkaCampaign, KillInsideACommitThenRestart) {
-  std::string cfg = KafkaConfig("state");
-  std::string out;
-  ASSERT_EQ(Kizashi({"topics", "create", "--config", cfg}, &out), 0) << out;
-  Produce();
-  // The 2nd commit is killed after its outputs and changelog are in the open transaction
-  // (commit.before_end): with the campaign topics in the same transaction, the sightings or
-  // findings it produced are aborted with it and redone by the restarted instance.
-  int rc = -1;
-  RunUntilComplete(cfg, "run-killed.log", &rc, {"KIZASHI_FAULT=commit.before_end:2"});
-  EXPECT_EQ(rc, 128 + SIGKILL) << "log: " << dir_ << "/run-killed.log";
-  RunUntilComplete(cfg, "run-restarted.log", &rc);
-  EXPECT_EQ(rc, 0) << "log: " << dir_ << "/run-restarted.log";
-  CheckOutcome(ReadAll());
-  CheckInternalTopics();
+  // Each case kills the instance the n-th time it reaches a commit fault point, then restarts
+  // it on the same state: before the offsets join the open transaction, after they did but
+  // before it commits, and after it committed (local store not yet updated). With the campaign
+  // topics in the same transactions, sightings, views and findings of an aborted transaction
+  // vanish with it and are redone by the restarted instance; committed ones are not redone.
+  const std::string base = prefix_;
+  int n = 0;
+  for (const char* fault : {"commit.before_offsets:2", "commit.before_end:2",
+                            "commit.after_end:2", "commit.before_end:3"}) {
+    SCOPED_TRACE(fault);
+    prefix_ = StrCat(base, "k", n, ".");
+    std::string state = StrCat("state-", n++);
+    std::string cfg = KafkaConfig(state);
+    std::string out;
+    ASSERT_EQ(Kizashi({"topics", "create", "--config", cfg}, &out), 0) << out;
+    Produce();
+    int rc = -1;
+    RunUntilComplete(cfg, state + "-killed.log", &rc, {StrCat("KIZASHI_FAULT=", fault)});
+    EXPECT_EQ(rc, 128 + SIGKILL) << "log: " << dir_ << "/" << state << "-killed.log";
+    RunUntilComplete(cfg, state + "-restarted.log", &rc);
+    EXPECT_EQ(rc, 0) << "log: " << dir_ << "/" << state << "-restarted.log";
+    CheckOutcome(ReadAll(), state);
+    CheckInternalTopics();
+  }
 }
 
 // An exercise through the Kafka deployment (route.exercise, every destination `.exercise`):
