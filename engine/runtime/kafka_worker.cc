@@ -7,6 +7,7 @@
 
 #include "connectors/kafka/changelog.h"
 #include "engine/campaign/campaign.h"
+#include "engine/common/log.h"
 #include "engine/common/status.h"
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
@@ -293,11 +294,20 @@ absl::Status WorkerThread::EmitInternal() {
       r.topic = routes_->campaign_findings;
       r.partition = rec.partition;
     }
-    if (r.topic == nullptr || r.partition < 0 ||
-        (routes_->campaign_partitions > 0 && r.partition >= routes_->campaign_partitions)) {
+    if (r.topic == nullptr) {
       processing_failure_.store(true);
-      return absl::InternalError(StrCat("campaign record for partition ", r.partition,
-                                        " has no internal topic to go to"));
+      return absl::InternalError("campaign record without a campaign topic (campaign.enabled "
+                                 "changed without a restart?)");
+    }
+    if (r.partition < 0 || r.partition >= routes_->campaign_partitions) {
+      // A sighting named a partition the inputs do not have (a corrupt record, or the inputs
+      // were repartitioned): its finding has nowhere to go. Dropped and counted, never fatal —
+      // stopping would only replay the same record.
+      campaign_dropped_.fetch_add(1, std::memory_order_relaxed);
+      KZ_LOG_EVERY(kWarn, "campaign.finding_dropped", 5)
+          .Kv("partition", r.partition)
+          .Kv("partitions", routes_->campaign_partitions);
+      continue;
     }
     r.key = rec.key;
     r.value = rec.value;

@@ -196,6 +196,7 @@ class WorkerThread {
   WorkerStats stats_copy_;
   OutputCounters counters_;
   std::atomic<uint64_t> records_{0};
+  std::atomic<uint64_t> campaign_dropped_{0};  // findings for a partition that does not exist
 };
 
 }  // namespace kizashi::runtime::kafka_internal
