@@ -19,7 +19,7 @@ namespace kizashi::connectors::kafka {
 
 struct TopicSpec {
   std::string name;
-  std::string role;  // input | output | changelog | packs (for messages)
+  std::string role;  // input | output | changelog | packs | internal (for messages)
   int32_t partitions = 1;
   int32_t replication = 1;
   Properties configs;  // topic configs (cleanup.policy, min.insync.replicas, ...)

@@ -25,6 +25,10 @@ void TopicOptions::Declare(config::Schema& s, TopicOptions* o) {
              "delete.retention.ms of the changelog; a local store whose checkpoint is older "
              "than half of it is rebuilt from the whole changelog instead of caught up.",
              60LL * 1'000'000'000, 365LL * 24 * 3600 * 1'000'000'000);
+  s.Duration("campaign_retention", &o->campaign_retention_ns,
+             "retention.ms of the campaign topics (campaign-repartition, campaign-findings; "
+             "campaign.enabled) `kizashi topics create` makes: it only has to outlast an outage.",
+             3600LL * 1'000'000'000, 365LL * 24 * 3600 * 1'000'000'000);
 }
 
 void KafkaOptions::Declare(config::Schema& s, KafkaOptions* o) {

@@ -37,6 +37,9 @@ struct TopicOptions {
   // Tombstones in the changelog are kept this long (delete.retention.ms); a local store whose
   // checkpoint is older than half of it is rebuilt from scratch instead of caught up.
   int64_t changelog_delete_retention_ns = 24LL * 3600 * 1'000'000'000;
+  // retention.ms of the campaign topics (campaign.enabled): sightings and findings are read
+  // within a commit interval or two; this only has to outlast an outage. Default: 7 days.
+  int64_t campaign_retention_ns = 7LL * 24 * 3600 * 1'000'000'000;
   static void Declare(config::Schema& s, TopicOptions* o);
 };
 

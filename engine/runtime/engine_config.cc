@@ -170,11 +170,6 @@ void EngineConfig::Validate(Diagnostics* d) const {
     d->Error("config", 0, "campaign.pseudonym_key",
              "the campaign stage needs a pseudonym key file (secret, at least 16 bytes)");
   }
-  if (campaign.enabled && kafka) {
-    d->Error("config", 0, "campaign.enabled",
-             "the cross-operator campaign stage runs in file mode only: in Kafka mode each "
-             "worker sees only its partitions (the repartition stage is not implemented)");
-  }
   if (route.exercise) {
     for (const auto& [what, name] : {std::pair{"outputs.dead_letter", dead_letter_destination},
                                      std::pair{"outputs.late", late_destination}}) {

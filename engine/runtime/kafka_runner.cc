@@ -217,8 +217,9 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   std::atomic<uint64_t>* processed_;
   bool eos_ = true;
   std::string transactional_id_;
-  std::vector<std::string> input_topics_;
+  std::vector<std::string> input_topics_;  // the data inputs, then the campaign topics
   std::vector<std::string> input_names_;
+  size_t data_inputs_ = 0;  // configured inputs; input_topics_[data_inputs_..] are internal
   std::string changelog_topic_;
   int32_t partitions_ = 0;
 
@@ -291,6 +292,16 @@ absl::Status KafkaRunner::Impl::Setup(bool reset_state) {
   }
   if (input_topics_.empty()) return absl::InvalidArgumentError("no inputs configured");
   changelog_topic_ = opts_.ChangelogTopic();
+  data_inputs_ = input_topics_.size();
+  if (config_.campaign.enabled) {
+    // The campaign topics join every partition group as two more inputs (DESIGN.md §4): the
+    // sightings re-keyed by pattern or actor, and the findings returning to the operators'
+    // partitions. Their offsets commit with the group's, in the same transaction.
+    input_topics_.push_back(CampaignRepartitionTopic(config_));
+    input_names_.push_back("campaign-repartition");
+    input_topics_.push_back(CampaignFindingsTopic(config_));
+    input_names_.push_back("campaign-findings");
+  }
 
   // 1. The broker must be able to run our consumer group (Kafka 4 vs librdkafka < 2.11).
   auto apis = kk::ProbeBrokerApiVersions(opts_, kMetadataTimeoutMs);
@@ -422,6 +433,15 @@ absl::Status KafkaRunner::Impl::MakeProducer() {
   auto cl = producer_->Topic(changelog_topic_);
   if (!cl.ok()) return cl.status();
   routes_.changelog = *cl;
+  if (config_.campaign.enabled) {
+    auto rt = producer_->Topic(CampaignRepartitionTopic(config_));
+    if (!rt.ok()) return rt.status();
+    auto ft = producer_->Topic(CampaignFindingsTopic(config_));
+    if (!ft.ok()) return ft.status();
+    routes_.campaign_repartition = *rt;
+    routes_.campaign_findings = *ft;
+    routes_.campaign_partitions = partitions_;
+  }
   routes_.local = local_sinks_.get();
   routes_.local_mu = &local_mu_;
   routes_.open = &open_;
@@ -516,6 +536,25 @@ void KafkaRunner::Impl::Dispatch(Group& g, bool* blocked) {
       *blocked = true;
       return;
     }
+    if (input >= data_inputs_) {
+      // The campaign topics (sightings, findings): a run of consecutive records of one of
+      // them, in merge order, is one task; they are not events.
+      Task t;
+      t.kind = input == data_inputs_ ? Task::kCampaignSightings : Task::kCampaignFindings;
+      t.partition = g.partition;
+      size_t next = input;
+      while (t.records.size() < static_cast<size_t>(config_.batch_max_records) &&
+             g.merger.Next(&next) && next == input) {
+        kk::MergeItem item = g.merger.Pop(input);
+        auto* m = static_cast<rd_kafka_message_t*>(item.handle);
+        t.records.emplace_back(static_cast<const char*>(m->payload), m->len);
+        g.next[input] = m->offset + 1;
+        rd_kafka_message_destroy(m);
+      }
+      t.next_offsets = g.next;
+      g.worker->Push(std::move(t));
+      continue;
+    }
     size_t max_records = static_cast<size_t>(config_.batch_max_records);
     if (opts_.max_records_per_second > 0) {
       if (tokens_ < 1) {
@@ -530,7 +569,8 @@ void KafkaRunner::Impl::Dispatch(Group& g, bool* blocked) {
     b->input = 0;
     b->sources = input_names_;
     size_t bytes = 0;
-    while (b->records.size() < max_records && bytes < kBatchMaxBytes && g.merger.Next(&input)) {
+    while (b->records.size() < max_records && bytes < kBatchMaxBytes && g.merger.Next(&input) &&
+           input < data_inputs_) {
       kk::MergeItem item = g.merger.Pop(input);
       auto* m = static_cast<rd_kafka_message_t*>(item.handle);
       AppendRecord(b, m, input);
@@ -993,7 +1033,11 @@ absl::Status KafkaRunner::Impl::RestoreGroups(const std::vector<int32_t>& partit
     auto v = store_->Get(state::Cf::kPositions, PositionKey(p));
     if (absl::IsNotFound(v.status())) return absl::OkStatus();
     if (!v.ok()) return v.status();
-    if (!DecodeKafkaResume(*v, &in.pos) || in.pos.size() != input_topics_.size()) {
+    bool decoded = DecodeKafkaResume(*v, &in.pos);
+    // State written before campaign.enabled was turned on: the campaign topics start from
+    // the group's committed offsets (none yet: their beginning).
+    if (decoded && in.pos.size() == data_inputs_) in.pos.resize(input_topics_.size(), RD_KAFKA_OFFSET_INVALID);
+    if (!decoded || in.pos.size() != input_topics_.size()) {
       return absl::FailedPreconditionError(
           StrCat("partition ", p, ": stored position '", *v, "' does not match the configured ",
                  input_topics_.size(), " Kafka inputs; use a new group id or reset the state"));

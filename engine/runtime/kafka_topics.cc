@@ -21,6 +21,14 @@ bool UsesKafka(const EngineConfig& config) {
   return false;
 }
 
+std::string CampaignRepartitionTopic(const EngineConfig& config) {
+  return StrCat(config.kafka.Topic("campaign-repartition"), config.route.exercise ? ".exercise" : "");
+}
+
+std::string CampaignFindingsTopic(const EngineConfig& config) {
+  return StrCat(config.kafka.Topic("campaign-findings"), config.route.exercise ? ".exercise" : "");
+}
+
 std::vector<kk::TopicSpec> PlanTopics(const EngineConfig& config, int brokers,
                                       int32_t input_partitions) {
   const kk::KafkaOptions& o = config.kafka;
@@ -50,6 +58,15 @@ std::vector<kk::TopicSpec> PlanTopics(const EngineConfig& config, int brokers,
   // Smaller segments than the 1 GiB default so the cleaner compacts a busy changelog soon.
   changelog.emplace_back("segment.bytes", StrCat(64 << 20));
   add(o.ChangelogTopic(), "changelog", in_parts, changelog);
+  if (config.campaign.enabled) {
+    // Every record is an event to apply, never "the latest value of a key": delete, not
+    // compact. Read within seconds; the retention only has to outlast an outage.
+    kk::Properties internal = durable;
+    internal.emplace_back("cleanup.policy", "delete");
+    internal.emplace_back("retention.ms", StrCat(o.topics.campaign_retention_ns / 1'000'000));
+    add(CampaignRepartitionTopic(config), "internal", in_parts, internal);
+    add(CampaignFindingsTopic(config), "internal", in_parts, internal);
+  }
   for (const auto& d : config.destinations) {
     if (d.type == "kafka") {
       add(o.Topic(d.topic), "output", static_cast<int32_t>(o.topics.output_partitions), durable);
@@ -71,6 +88,9 @@ absl::StatusOr<int32_t> VerifyTopics(const EngineConfig& config, kk::Admin& admi
   std::map<std::string, kk::TopicInfo> changelog;
   std::string changelog_name = config.kafka.ChangelogTopic();
   changelog[changelog_name] = (*info)[changelog_name];
+  for (const auto& s : plan) {
+    if (s.role == "internal" && (*info)[s.name].exists) changelog[s.name] = (*info)[s.name];
+  }
   absl::Status cst = admin.DescribeConfigs(&changelog, {"cleanup.policy"});
   if (!cst.ok()) return cst;
 
@@ -100,6 +120,22 @@ absl::StatusOr<int32_t> VerifyTopics(const EngineConfig& config, kk::Admin& admi
                     "operator's records of every input land in the same partition number"));
   } else if (input_counts.size() == 1) {
     parts = input_counts.begin()->first;
+  }
+  for (const auto& s : plan) {
+    if (s.role != "internal" || !changelog.count(s.name)) continue;
+    const kk::TopicInfo& t = changelog[s.name];
+    if (parts > 0 && t.partitions != parts) {
+      d->Error("kafka", 0, StrCat("topic ", s.name),
+               StrCat("the campaign topic has ", t.partitions, " partitions but the input topics "
+                      "have ", parts, "; it needs exactly one per input partition (findings "
+                      "return to the partition number of the operator's input)"));
+    }
+    auto it = t.configs.find("cleanup.policy");
+    if (it != t.configs.end() && it->second.find("compact") != std::string::npos) {
+      d->Error("kafka", 0, StrCat("topic ", s.name),
+               "the campaign topic must not be compacted (cleanup.policy=delete): compaction "
+               "would drop sightings and findings that share a key");
+    }
   }
   const kk::TopicInfo& cl = changelog[changelog_name];
   if (cl.exists) {

@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "connectors/kafka/changelog.h"
+#include "engine/campaign/campaign.h"
+#include "engine/common/log.h"
 #include "engine/common/status.h"
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
@@ -282,6 +284,39 @@ absl::Status WorkerThread::Emit(int32_t partition) {
   return absl::OkStatus();
 }
 
+absl::Status WorkerThread::EmitInternal() {
+  for (const auto& rec : worker_.internal()) {
+    DeferredRecord r;
+    if (rec.topic == InternalRecord::kCampaignSighting) {
+      r.topic = routes_->campaign_repartition;
+      r.partition = campaign::CampaignPartition(rec.key, routes_->campaign_partitions);
+    } else {
+      r.topic = routes_->campaign_findings;
+      r.partition = rec.partition;
+    }
+    if (r.topic == nullptr) {
+      processing_failure_.store(true);
+      return absl::InternalError("campaign record without a campaign topic (campaign.enabled "
+                                 "changed without a restart?)");
+    }
+    if (r.partition < 0 || r.partition >= routes_->campaign_partitions) {
+      // A sighting named a partition the inputs do not have (a corrupt record, or the inputs
+      // were repartitioned): its finding has nowhere to go. Dropped and counted, never fatal —
+      // stopping would only replay the same record.
+      campaign_dropped_.fetch_add(1, std::memory_order_relaxed);
+      KZ_LOG_EVERY(kWarn, "campaign.finding_dropped", 5)
+          .Kv("partition", r.partition)
+          .Kv("partitions", routes_->campaign_partitions);
+      continue;
+    }
+    r.key = rec.key;
+    r.value = rec.value;
+    r.exercise = config_.route.exercise;
+    KZ_RETURN_IF_ERROR(Send(std::move(r)));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WorkerThread::RunTask(Task& t) {
   outputs_.clear();
   delta_.Clear();
@@ -292,6 +327,16 @@ absl::Status WorkerThread::RunTask(Task& t) {
   absl::Status st;
   if (t.kind == Task::kBatch) {
     st = worker_.Process(*t.batch, *snap, &outputs_, &delta_);
+  } else if (t.kind == Task::kCampaignSightings || t.kind == Task::kCampaignFindings) {
+    st = t.kind == Task::kCampaignSightings
+             ? worker_.ObserveSightings(t.partition, t.records, *snap, &outputs_, &delta_)
+             : worker_.ApplyFindings(t.partition, t.records, *snap, &outputs_, &delta_);
+    // The unit ends with the partition's position record (the changelog restore boundary):
+    // the internal topics' offsets are part of it.
+    if (st.ok()) {
+      delta_.Put(state::Cf::kPositions, PositionKey(t.partition),
+                 EncodeKafkaResume(t.next_offsets));
+    }
   } else {
     auto wm = worker_.Watermark(t.partition);
     if (!wm.ok()) {
@@ -319,6 +364,7 @@ absl::Status WorkerThread::RunTask(Task& t) {
     }
   }
   KZ_RETURN_IF_ERROR(Emit(t.partition));
+  KZ_RETURN_IF_ERROR(EmitInternal());
   if (probe_ != nullptr && t.kind == Task::kBatch) {
     // Outputs are handed to the producer here; they commit with the next commit interval, so
     // "written" and "committed" are this moment (kafka.commit_interval bounds the rest).

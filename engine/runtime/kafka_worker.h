@@ -39,11 +39,14 @@
 namespace kizashi::runtime::kafka_internal {
 
 struct Task {
-  enum Kind { kBatch, kAdvance };
+  // kCampaignSightings / kCampaignFindings: records of the internal campaign topics
+  // (partition `partition` of each, part of the partition group; docs/information-handling.md).
+  enum Kind { kBatch, kAdvance, kCampaignSightings, kCampaignFindings };
   Kind kind = kBatch;
   int32_t partition = 0;
   Batch* batch = nullptr;
   int64_t advance_by_ns = 0;
+  std::vector<std::string> records;  // the internal records' values, in offset order
   std::vector<int64_t> next_offsets;  // the group's input positions after this task
 };
 
@@ -52,6 +55,11 @@ struct OutputRoutes {
   connectors::kafka::OutputProducer* producer = nullptr;
   std::map<std::string, rd_kafka_topic_t*> topics;  // kafka destinations by name
   rd_kafka_topic_t* changelog = nullptr;
+  // campaign.enabled: the internal topics (null otherwise) and their partition count (the
+  // input partition count: sightings go to campaign::CampaignPartition(key, n)).
+  rd_kafka_topic_t* campaign_repartition = nullptr;
+  rd_kafka_topic_t* campaign_findings = nullptr;
+  int32_t campaign_partitions = 0;
   SinkSet* local = nullptr;  // stdout/file/discard destinations (at-least-once)
   std::mutex* local_mu = nullptr;
   // False while the poll thread commits (between the hand-over of the pending work and the
@@ -86,7 +94,11 @@ class WorkerThread {
   WorkerThread(int index, const EngineConfig& config, state::StateStore* store,
                std::set<std::string> destinations, size_t capacity,
                std::function<void(Batch*)> recycle);
-  absl::Status Init() { return worker_.Init(); }
+  // Kafka-mode campaigns (campaign.enabled): see Worker::UseCampaignRepartition.
+  absl::Status Init() {
+    if (config_.campaign.enabled) worker_.UseCampaignRepartition();
+    return worker_.Init();
+  }
   // Each task pins holder->Get() (a reload takes effect at the next task). `probe` (may be
   // null) is this worker's metrics cell set, used only on the worker's thread.
   void Start(SnapshotHolder* holder, const OutputRoutes* routes, PipelineProbe::Worker* probe);
@@ -141,6 +153,9 @@ class WorkerThread {
   absl::Status Send(DeferredRecord&& r);
 
   absl::Status Emit(int32_t partition);
+  // Produces the worker's internal records (campaign sightings and findings) into the open
+  // transaction, with the task's outputs.
+  absl::Status EmitInternal();
 
   absl::Status RunTask(Task& t);
 
@@ -181,6 +196,7 @@ class WorkerThread {
   WorkerStats stats_copy_;
   OutputCounters counters_;
   std::atomic<uint64_t> records_{0};
+  std::atomic<uint64_t> campaign_dropped_{0};  // findings for a partition that does not exist
 };
 
 }  // namespace kizashi::runtime::kafka_internal

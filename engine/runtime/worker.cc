@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "engine/common/file_util.h"
+#include "engine/common/log.h"
 #include "engine/common/status.h"
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
@@ -39,9 +40,119 @@ absl::Status Worker::Init() {
     if (key->size() < 16) {
       return absl::InvalidArgumentError("campaign.pseudonym_key: the key must be at least 16 bytes");
     }
-    campaign_ = std::make_unique<campaign::CampaignStage>(config_.campaign, std::move(*key));
-    KZ_RETURN_IF_ERROR(campaign_->Load(*store_));
+    if (campaign_repartition_) {
+      campaign_key_ = std::move(*key);  // stages per partition, on first use
+    } else {
+      campaign_ = std::make_unique<campaign::CampaignStage>(config_.campaign, std::move(*key));
+      KZ_RETURN_IF_ERROR(campaign_->Load(*store_));
+    }
   }
+  return absl::OkStatus();
+}
+
+namespace {
+constexpr std::string_view kCountPrefix = "campaign-count|";
+std::string CountKey(int32_t partition, std::string_view operator_and_key) {
+  return StrCat(state::PartitionPrefix(partition), kCountPrefix, operator_and_key);
+}
+}  // namespace
+
+absl::StatusOr<campaign::CampaignStage*> Worker::CampaignTask(int32_t partition) {
+  auto it = campaign_tasks_.find(partition);
+  if (it != campaign_tasks_.end()) return it->second.get();
+  auto stage = std::make_unique<campaign::CampaignStage>(config_.campaign, campaign_key_,
+                                                         state::PartitionPrefix(partition));
+  KZ_RETURN_IF_ERROR(stage->Load(*store_));
+  auto* raw = stage.get();
+  campaign_tasks_.emplace(partition, std::move(stage));
+  return raw;
+}
+
+absl::StatusOr<std::map<std::string, uint32_t>*> Worker::CampaignCounts(int32_t partition) {
+  auto it = campaign_counts_.find(partition);
+  if (it != campaign_counts_.end()) return &it->second;
+  std::map<std::string, uint32_t> counts;
+  std::string prefix = CountKey(partition, "");
+  KZ_RETURN_IF_ERROR(store_->Scan(state::Cf::kMeta, prefix,
+                                  [&](std::string_view k, std::string_view v) {
+                                    uint32_t n = 0;
+                                    if (!ParseInt(v, &n)) {
+                                      return absl::DataLossError(StrCat(
+                                          "campaign count record '", k.substr(4), "' is corrupt"));
+                                    }
+                                    counts.emplace(std::string(k.substr(prefix.size())), n);
+                                    return absl::OkStatus();
+                                  }));
+  return &campaign_counts_.emplace(partition, std::move(counts)).first->second;
+}
+
+absl::Status Worker::ObserveSightings(int32_t partition, const std::vector<std::string>& records,
+                                      const Snapshot& snap, std::vector<route::Output>* outputs,
+                                      state::StateDelta* delta) {
+  internal_.clear();
+  if (!campaign_repartition_ || campaign_key_.empty()) return absl::OkStatus();
+  KZ_ASSIGN_OR_RETURN(campaign::CampaignStage * stage, CampaignTask(partition));
+  std::vector<campaign::Finding> findings;
+  for (const auto& rec : records) {
+    auto s = campaign::DecodeSighting(rec);
+    if (!s.ok()) {
+      ++campaign_bad_records_;
+      KZ_LOG_EVERY(kWarn, "campaign.bad_sighting", 5)
+          .Kv("partition", partition)
+          .Kv("error", std::string(s.status().message()));
+      continue;
+    }
+    size_t first = outputs->size();
+    findings.clear();
+    KZ_RETURN_IF_ERROR(stage->ObserveSighting(*s, *snap.registry, destinations_,
+                                              config_.route.exercise, outputs, &findings, delta));
+    if (signer_ != nullptr) {
+      for (size_t i = first; i < outputs->size(); ++i) {
+        route::Output& o = (*outputs)[i];
+        if (signer_->Signs(route::DocKindName(o.kind))) KZ_RETURN_IF_ERROR(signer_->Sign(&o.json));
+      }
+    }
+    for (const auto& f : findings) {
+      internal_.push_back(InternalRecord{InternalRecord::kCampaignFinding, f.partition,
+                                         f.operator_id, campaign::EncodeFinding(f)});
+    }
+  }
+  stats_.outputs += outputs->size();
+  return absl::OkStatus();
+}
+
+absl::Status Worker::ApplyFindings(int32_t partition, const std::vector<std::string>& records,
+                                   const Snapshot& snap, std::vector<route::Output>* outputs,
+                                   state::StateDelta* delta) {
+  internal_.clear();
+  facts_.revisions.clear();
+  if (!campaign_repartition_) return absl::OkStatus();
+  KZ_ASSIGN_OR_RETURN(auto* counts, CampaignCounts(partition));
+  auto pc = Partition(partition);
+  if (!pc.ok()) return pc.status();
+  // Counts first, then the revisions (each incident once, in id order), so that every
+  // revision carries the counts of the whole task.
+  std::set<std::string> revise;
+  for (const auto& rec : records) {
+    auto f = campaign::DecodeFinding(rec);
+    if (!f.ok() || f->partition != partition) {
+      ++campaign_bad_records_;
+      KZ_LOG_EVERY(kWarn, "campaign.bad_finding", 5)
+          .Kv("partition", partition)
+          .Kv("error", f.ok() ? std::string("finding for another partition")
+                              : std::string(f.status().message()));
+      continue;
+    }
+    std::string k = StrCat(f->operator_id, "|", f->key);
+    (*counts)[k] = f->others;
+    delta->Put(state::Cf::kMeta, CountKey(partition, k), StrCat(f->others));
+    for (auto& id : f->incident_ids) revise.insert(std::move(id));
+  }
+  co_.Clear();
+  for (const auto& id : revise) (*pc)->Revise(id, "campaign", &co_);
+  KZ_RETURN_IF_ERROR(Emit(**pc, co_, nullptr, snap, outputs, delta));
+  (*pc)->Flush(delta);
+  stats_.outputs += outputs->size();
   return absl::OkStatus();
 }
 
@@ -161,6 +272,27 @@ absl::Status Worker::Disclose(const correlate::Incident& inc, const classify::Ve
                               std::vector<campaign::ReviseRequest>* revise,
                               state::StateDelta* delta) {
   bool exercise = config_.route.exercise;
+  if (campaign_repartition_ && !campaign_key_.empty()) {
+    // Kafka mode: the count is what this partition last learnt from the campaign task; the
+    // revision goes to that task as one sighting per key (its finding corrects the count
+    // with a later "campaign" revision if it was stale).
+    KZ_ASSIGN_OR_RETURN(auto* counts, CampaignCounts(inc.partition));
+    uint32_t others = 0;
+    std::vector<campaign::Sighting> sightings = campaign::CampaignStage::Sightings(inc);
+    for (const auto& key : campaign::CampaignStage::KeysOf(inc)) {
+      auto it = counts->find(StrCat(inc.operator_id, "|", key));
+      if (it != counts->end()) others = std::max(others, it->second);
+    }
+    for (auto& s : sightings) {
+      auto it = counts->find(StrCat(inc.operator_id, "|", s.key));
+      s.known_count = it == counts->end() ? 0 : it->second;
+      internal_.push_back(InternalRecord{InternalRecord::kCampaignSighting, -1, s.key,
+                                         campaign::EncodeSighting(s)});
+    }
+    for (size_t i = first; i < outputs->size(); ++i) {
+      campaign::FillOtherOperators(&(*outputs)[i].json, others);
+    }
+  }
   if (campaign_ != nullptr) {
     campaign_out_.clear();
     KZ_RETURN_IF_ERROR(campaign_->Observe(inc, *snap.registry, destinations_, exercise,
@@ -187,6 +319,7 @@ absl::Status Worker::Disclose(const correlate::Incident& inc, const classify::Ve
 absl::Status Worker::Process(Batch& batch, const Snapshot& snap,
                              std::vector<route::Output>* outputs, state::StateDelta* delta) {
   facts_.revisions.clear();
+  internal_.clear();
   int64_t t_start = MonotonicNowNs();
   ++stats_.batches;
   stats_.records += batch.records.size();
@@ -239,6 +372,7 @@ absl::Status Worker::AdvanceWatermark(int32_t partition, int64_t watermark_ns,
                                       state::StateDelta* delta) {
   facts_ = BatchFacts{std::move(facts_.revisions)};
   facts_.revisions.clear();
+  internal_.clear();
   auto pc = Partition(partition);
   if (!pc.ok()) return pc.status();
   co_.Clear();

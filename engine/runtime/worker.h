@@ -84,10 +84,28 @@ struct BatchFacts {
   int64_t classify_route_ns = 0;
 };
 
+// A record for one of the engine's internal Kafka topics (campaigns in Kafka mode), produced
+// in the same transaction as the task's outputs. Not a disclosure: it never leaves the
+// engine's own topics, like the changelog.
+struct InternalRecord {
+  enum Topic { kCampaignSighting, kCampaignFinding };
+  Topic topic = kCampaignSighting;
+  // kCampaignFinding: the partition owning the operator's input; kCampaignSighting: -1, the
+  // producer derives it from the key (campaign::CampaignPartition).
+  int32_t partition = -1;
+  std::string key;
+  std::string value;
+};
+
 class Worker {
  public:
   Worker(const EngineConfig& config, state::StateStore* store,
          std::set<std::string> destinations);
+
+  // Kafka mode, before Init: with campaign.enabled, incidents are not fed to a local
+  // campaign stage but become sightings (internal()) for the repartition topic; the campaign
+  // tasks (ObserveSightings) and the return path (ApplyFindings) run per partition.
+  void UseCampaignRepartition() { campaign_repartition_ = true; }
 
   // Creates one decoder per configured input, the document signer (signing.key) and the
   // campaign stage (campaign.enabled; its state is loaded from the store).
@@ -134,8 +152,29 @@ class Worker {
   // "state restored" truthfully.
   absl::Status Restore(int32_t partition) { return Partition(partition).status(); }
 
+  // Kafka-mode campaigns. ObserveSightings: the campaign task of repartition partition
+  // `partition` consumes sightings (campaign views to `outputs`, findings to internal(),
+  // its state to `delta`). ApplyFindings: input partition `partition` consumes findings for
+  // its operators (their counts of other operators, kept in its state, and "campaign"
+  // revisions of the incidents named). Undecodable records are skipped and counted
+  // (campaign_bad_records), never fatal.
+  absl::Status ObserveSightings(int32_t partition, const std::vector<std::string>& records,
+                                const Snapshot& snap, std::vector<route::Output>* outputs,
+                                state::StateDelta* delta);
+  absl::Status ApplyFindings(int32_t partition, const std::vector<std::string>& records,
+                             const Snapshot& snap, std::vector<route::Output>* outputs,
+                             state::StateDelta* delta);
+  // Internal-topic records of the last Process/AdvanceWatermark/ObserveSightings/
+  // ApplyFindings call (cleared at the start of each).
+  const std::vector<InternalRecord>& internal() const { return internal_; }
+  uint64_t campaign_bad_records() const { return campaign_bad_records_; }
+
   // Drops a partition's in-memory state (partition revoked).
-  void Release(int32_t partition) { partitions_.erase(partition); }
+  void Release(int32_t partition) {
+    partitions_.erase(partition);
+    campaign_tasks_.erase(partition);
+    campaign_counts_.erase(partition);
+  }
 
   // The event-time watermark of `partition` (loading its state if needed); INT64_MIN before
   // its first event. The Kafka runner advances idle partitions from it.
@@ -189,7 +228,18 @@ class Worker {
   route::Router router_;
   evidence::EvidenceRecorder evidence_;
   advisory::Advisor advisor_;
-  std::unique_ptr<campaign::CampaignStage> campaign_;   // null unless campaign.enabled
+  std::unique_ptr<campaign::CampaignStage> campaign_;   // file mode, campaign.enabled
+  // Kafka-mode campaigns (UseCampaignRepartition): the pseudonym key; per owned partition
+  // the campaign task of the repartition topic, and the counts of other operators learnt
+  // from findings ("operator|key" -> count), both loaded from the store on first use.
+  bool campaign_repartition_ = false;
+  std::string campaign_key_;
+  std::map<int32_t, std::unique_ptr<campaign::CampaignStage>> campaign_tasks_;
+  std::map<int32_t, std::map<std::string, uint32_t>> campaign_counts_;
+  std::vector<InternalRecord> internal_;
+  uint64_t campaign_bad_records_ = 0;
+  absl::StatusOr<campaign::CampaignStage*> CampaignTask(int32_t partition);
+  absl::StatusOr<std::map<std::string, uint32_t>*> CampaignCounts(int32_t partition);
   std::unique_ptr<docsign::DocumentSigner> signer_;     // null unless signing.key
   std::vector<route::Output> campaign_out_;             // reused per revision
   std::deque<correlate::Incident> campaign_revisions_;  // stable addresses for BatchFacts

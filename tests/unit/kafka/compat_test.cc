@@ -4,6 +4,8 @@
 // configuration by hand.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <string>
 #include <vector>
 
@@ -168,6 +170,35 @@ TEST(TopicPlan, CoversInputsOutputsChangelogAndPacksWithThePrefix) {
   EXPECT_EQ(plan4[1].partitions, 4);
   EXPECT_EQ(plan4[2].partitions, 4);
   EXPECT_EQ(plan4[0].replication, 1);
+}
+
+TEST(TopicPlan, CampaignTopicsAreCoPartitionedNotCompactedAndSuffixedInExercises) {
+  EngineConfig c;
+  c.kafka.topic_prefix = "t1.";
+  InputConfig a;
+  a.name = "ids";
+  a.type = "kafka";
+  a.topic = "ids";
+  c.inputs = {a};
+  c.campaign.enabled = true;
+  std::map<std::string, kizashi::connectors::kafka::TopicSpec> by_name;
+  for (auto& s : PlanTopics(c, 1, 5)) by_name[s.name] = s;
+  for (const char* t : {"t1.campaign-repartition", "t1.campaign-findings"}) {
+    ASSERT_TRUE(by_name.count(t)) << t;
+    const auto& s = by_name[t];
+    EXPECT_EQ(s.role, "internal");
+    EXPECT_EQ(s.partitions, 5) << t;  // = the input partitions
+    std::map<std::string, std::string> cfg(s.configs.begin(), s.configs.end());
+    EXPECT_EQ(cfg["cleanup.policy"], "delete") << t;
+    EXPECT_EQ(cfg["retention.ms"], "604800000") << t;  // 7 days
+  }
+  // Exercise runs never mix their sightings with live ones.
+  c.route.exercise = true;
+  EXPECT_EQ(CampaignRepartitionTopic(c), "t1.campaign-repartition.exercise");
+  EXPECT_EQ(CampaignFindingsTopic(c), "t1.campaign-findings.exercise");
+  // Without campaigns: no internal topics.
+  c.campaign.enabled = false;
+  for (const auto& s : PlanTopics(c, 1, 5)) EXPECT_NE(s.role, "internal") << s.name;
 }
 
 }  // namespace
