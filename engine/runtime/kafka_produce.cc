@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <queue>
 #include <thread>
 
 #include "connectors/file/file_source.h"
@@ -65,23 +66,69 @@ absl::Status OpenRecorded(const EngineConfig& config,
   return absl::OkStatus();
 }
 
-// Reads the files merged (FileSource: by fraction read) and calls `fn(batch, keys)` per
-// batch, keys[i] the operator of batch.records[i] ("" if none).
-absl::Status ForEachKeyedBatch(
-    const Recorded& r,
-    const std::function<absl::Status(const Batch&, const std::vector<std::string_view>&)>& fn) {
-  auto src = connectors::FileSource::Open(r.inputs, 0, r.max_record, SystemClock::Get());
-  if (!src.ok()) return src.status();
+// One recorded file read on its own, a batch at a time, each record decoded for its operator
+// (the key) and its event time (the merge key).
+struct Cursor {
+  std::unique_ptr<connectors::FileSource> src;
   Batch batch;
   std::vector<std::string_view> keys;
-  while (!(*src)->exhausted()) {
-    KZ_RETURN_IF_ERROR((*src)->Poll(&batch, 4096));
-    if (batch.records.empty()) break;
-    // Decode each record to learn its operator (the partition key).
-    KZ_RETURN_IF_ERROR(decode::DecodeByInput(batch, r.decoders));
-    keys.assign(batch.records.size(), std::string_view());
-    for (const Event& ev : batch.events) keys[ev.record] = ev.operator_id;
-    KZ_RETURN_IF_ERROR(fn(batch, keys));
+  std::vector<int64_t> times;  // event time per record (see EventTimeMerge)
+  size_t next = 0;             // the head: batch.records[next]
+  int64_t last_time = INT64_MIN;
+
+  bool has_head() const { return next < batch.records.size(); }
+  // Reads the next batch once the current one is consumed (the views of the previous one die).
+  absl::Status Fill(const std::vector<std::unique_ptr<decode::Decoder>>& decoders) {
+    if (has_head()) return absl::OkStatus();
+    next = 0;
+    batch.Clear();
+    if (src->exhausted()) return absl::OkStatus();
+    KZ_RETURN_IF_ERROR(src->Poll(&batch, 256));
+    if (batch.records.empty()) return absl::OkStatus();
+    KZ_RETURN_IF_ERROR(decode::DecodeByInput(batch, decoders));
+    const size_t n = batch.records.size();
+    keys.assign(n, std::string_view());
+    times.assign(n, INT64_MAX);
+    for (const Event& ev : batch.events) {
+      keys[ev.record] = ev.operator_id;
+      times[ev.record] = std::min(times[ev.record], ev.event_time_ns);
+    }
+    // A record without an event time (it will be dead-lettered) keeps its place right after
+    // the record before it in its file.
+    for (size_t i = 0; i < n; ++i) {
+      if (times[i] == INT64_MAX) times[i] = last_time;
+      last_time = times[i];
+    }
+    return absl::OkStatus();
+  }
+};
+
+// Calls `fn(record, key)` for every record of the files in event-time order across files:
+// a streaming k-way merge that always takes the file whose next record has the smallest event
+// time (ties: the file named first). Each file's own order is kept, so a record that is late
+// in its file is still sent where its file has it — and no record is ever further behind the
+// records sent before it than it is behind its own file's: a consumer that merges the
+// co-partitioned topics in this order judges lateness exactly as a replay of each file alone.
+absl::Status EventTimeMerge(const Recorded& r,
+                            const std::function<absl::Status(const RawRecord&, std::string_view)>& fn) {
+  std::vector<Cursor> cursors(r.inputs.size());
+  using Head = std::pair<int64_t, size_t>;  // (event time, file index): min-heap
+  std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
+  for (size_t i = 0; i < r.inputs.size(); ++i) {
+    auto src = connectors::FileSource::Open({r.inputs[i]}, 0, r.max_record, SystemClock::Get());
+    if (!src.ok()) return src.status();
+    cursors[i].src = std::move(*src);
+    KZ_RETURN_IF_ERROR(cursors[i].Fill(r.decoders));
+    if (cursors[i].has_head()) heads.emplace(cursors[i].times[0], i);
+  }
+  while (!heads.empty()) {
+    const size_t i = heads.top().second;
+    heads.pop();
+    Cursor& c = cursors[i];
+    KZ_RETURN_IF_ERROR(fn(c.batch.records[c.next], c.keys[c.next]));
+    ++c.next;
+    KZ_RETURN_IF_ERROR(c.Fill(r.decoders));
+    if (c.has_head()) heads.emplace(c.times[c.next], i);
   }
   return absl::OkStatus();
 }
@@ -93,11 +140,8 @@ absl::Status ForEachRecordedRecord(const EngineConfig& config,
                                    const RecordedRecordFn& fn) {
   Recorded r;
   KZ_RETURN_IF_ERROR(OpenRecorded(config, files, false, &r));
-  return ForEachKeyedBatch(r, [&](const Batch& batch, const std::vector<std::string_view>& keys) {
-    for (size_t i = 0; i < batch.records.size(); ++i) {
-      KZ_RETURN_IF_ERROR(fn(batch.records[i].input, keys[i], batch.records[i].value));
-    }
-    return absl::OkStatus();
+  return EventTimeMerge(r, [&](const RawRecord& rec, std::string_view key) {
+    return fn(rec.input, key, rec.value);
   });
 }
 
@@ -122,27 +166,22 @@ absl::Status ProduceRecordedTraffic(const EngineConfig& config,
   }
   int64_t ts = SystemClock::Get()->NowNs() / 1'000'000 - static_cast<int64_t>(lines) - 1;
   const int64_t t_pace = MonotonicNowNs();
-  KZ_RETURN_IF_ERROR(ForEachKeyedBatch(rec, [&](const Batch& batch,
-                                                const std::vector<std::string_view>& keys) {
-    uint32_t n = static_cast<uint32_t>(batch.records.size());
-    for (uint32_t i = 0; i < n; ++i) {
-      const RawRecord& r = batch.records[i];
-      if (records_per_second > 0) {
-        int64_t due = t_pace + static_cast<int64_t>(static_cast<double>(summary->records) * 1e9 /
-                                                    records_per_second);
-        int64_t now = MonotonicNowNs();
-        if (due > now + 200'000) {
-          (*producer)->Poll(0);
-          std::this_thread::sleep_for(std::chrono::nanoseconds(due - now));
-        }
+  KZ_RETURN_IF_ERROR(EventTimeMerge(rec, [&](const RawRecord& r, std::string_view key) {
+    if (records_per_second > 0) {
+      int64_t due = t_pace + static_cast<int64_t>(static_cast<double>(summary->records) * 1e9 /
+                                                  records_per_second);
+      int64_t now = MonotonicNowNs();
+      if (due > now + 200'000) {
+        (*producer)->Poll(0);
+        std::this_thread::sleep_for(std::chrono::nanoseconds(due - now));
       }
-      if (keys[i].empty()) ++summary->unkeyed;
-      KZ_RETURN_IF_ERROR((*producer)->Produce(topics[r.input], RD_KAFKA_PARTITION_UA, keys[i],
-                                              &r.value, nullptr, 0, false, ++ts));
-      ++summary->records;
-      summary->bytes += r.value.size();
     }
-    (*producer)->Poll(0);
+    if (key.empty()) ++summary->unkeyed;
+    KZ_RETURN_IF_ERROR((*producer)->Produce(topics[r.input], RD_KAFKA_PARTITION_UA, key, &r.value,
+                                            nullptr, 0, false, ++ts));
+    ++summary->records;
+    summary->bytes += r.value.size();
+    if (summary->records % 4096 == 0) (*producer)->Poll(0);
     return absl::OkStatus();
   }));
   KZ_RETURN_IF_ERROR((*producer)->Flush(nullptr));
