@@ -120,9 +120,11 @@ int CmdTopics(int argc, char** argv) {
 int CmdProduce(int argc, char** argv) {
   Args a("produce", "Load recorded traffic (one record per line) into the configured Kafka "
                     "input topics, keyed by operator (decoded with the input's decoder) and "
-                    "partitioned like the Java clients (murmur2). Several files are merged as "
-                    "the file replay merges them, with increasing record timestamps, so that "
-                    "kizashi in Kafka mode sees the same order as the file replay.");
+                    "partitioned like the Java clients (murmur2). Several files are merged in "
+                    "event time (each file keeps its own order) with increasing record "
+                    "timestamps in that order, as live shippers deliver them: kizashi in Kafka "
+                    "mode, which merges the inputs of a partition by record timestamp, then "
+                    "judges lateness as a replay with a partition per file (docs/kafka.md).");
   a.Option("config", "FILE", "Configuration file (YAML).")
       .Option("set", "KEY=VALUE", "Override one configuration key (repeatable).")
       .Option("input", "NAME=FILE", "Input name and the file to load into its topic "
