@@ -39,12 +39,25 @@ struct ProduceSummary {
   double seconds = 0;
 };
 
+// The order in which several files are sent.
+enum class ProduceOrder {
+  // Event time across files (above): the default, and the faithful way to load recorded
+  // traffic.
+  kEventTime,
+  // The file replay's merge of one partition (FileSource: by fraction read). Only to reproduce
+  // exactly a file replay whose configuration puts all these files into one partition: its
+  // order is not event time, and the records of one file can fall behind the others'
+  // watermark (docs/kafka.md, "Record timestamps and order").
+  kFileReplay,
+};
+
 // `files`: (input name, path) pairs; each input must be of type kafka. `records_per_second`
 // > 0 paces the production open loop (record k is sent at start + k / rate; a producer that
 // falls behind catches up without skipping); 0 sends as fast as the broker takes them.
 absl::Status ProduceRecordedTraffic(const EngineConfig& config,
                                     const std::vector<std::pair<std::string, std::string>>& files,
-                                    ProduceSummary* summary, double records_per_second = 0);
+                                    ProduceSummary* summary, double records_per_second = 0,
+                                    ProduceOrder order = ProduceOrder::kEventTime);
 
 // The records ProduceRecordedTraffic would send, in the same order (event time across files)
 // and with the same keys, without producing them: `fn(input, key, value)` per record, `input`
@@ -56,6 +69,7 @@ using RecordedRecordFn =
     std::function<absl::Status(uint16_t input, std::string_view key, std::string_view value)>;
 absl::Status ForEachRecordedRecord(const EngineConfig& config,
                                    const std::vector<std::pair<std::string, std::string>>& files,
-                                   const RecordedRecordFn& fn);
+                                   const RecordedRecordFn& fn,
+                                   ProduceOrder order = ProduceOrder::kEventTime);
 
 }  // namespace kizashi::runtime

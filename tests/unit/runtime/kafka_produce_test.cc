@@ -91,7 +91,8 @@ std::string EveLine(const std::string& time, const std::string& tag) {
 
 // The tags of the records in the order ForEachRecordedRecord gives them: S<n> syslog line n,
 // E<n> EVE line n (each line carries its tag).
-std::vector<std::string> Order(const std::vector<std::pair<std::string, std::string>>& files) {
+std::vector<std::string> Order(const std::vector<std::pair<std::string, std::string>>& files,
+                               ProduceOrder order = ProduceOrder::kEventTime) {
   EngineConfig c = DemoKafkaConfig();
   std::vector<std::string> tags;
   absl::Status st = ForEachRecordedRecord(c, files, [&](uint16_t input, std::string_view, std::string_view v) {
@@ -101,7 +102,7 @@ std::vector<std::string> Order(const std::vector<std::pair<std::string, std::str
     at += 4;
     tags.emplace_back(v.substr(at, v.find_first_of(" \"", at) - at));
     return absl::OkStatus();
-  });
+  }, order);
   EXPECT_TRUE(st.ok()) << st;
   return tags;
 }
@@ -129,6 +130,27 @@ TEST(ForEachRecordedRecord, MergesFilesInEventTimeKeepingEachFilesOwnOrder) {
   // The order of the files given changes nothing without ties.
   EXPECT_EQ(Order({{"sensors-eve", eve}, {"bank-a-syslog", syslog}}),
             (std::vector<std::string>{"S1", "E1", "E2", "E3", "S2", "S3", "E4", "S4", "E5"}));
+}
+
+// --order file-replay: the file replay's merge of one partition, by fraction read. Syslog:
+// lines of 36, 36, 31, 36 bytes (139); EVE: 5 lines of 155 bytes (775). Fractions read before
+// each pick (syslog, EVE): (0, 0) -> S1 (tie: the file named first); (36/139 = .26, 0) -> E1;
+// (.26, .2) -> E2; (.26, .4) -> S2; (.52, .4) -> E3; (.52, .6) -> S3; (.74, .6) -> E4;
+// (.74, .8) -> S4; E5. The event-time order of the same files (test above) differs in S2 and
+// E3: there E3 follows E2, as in its file, before S2.
+TEST(ForEachRecordedRecord, FileReplayOrderMergesByFractionRead) {
+  std::string dir = testing::MakeTempDir("produce-file-order");
+  std::string syslog = Write(dir, "syslog.log",
+                             "Mar  1 10:00:00 h sshd[1]: tag-S1 x\n"
+                             "Mar  1 10:00:40 h sshd[2]: tag-S2 x\n"
+                             "tag-S3 this line is not syslog\n"
+                             "Mar  1 10:01:30 h sshd[3]: tag-S4 x\n");
+  std::string eve = Write(dir, "eve.jsonl",
+                          EveLine("10:00:10.000000", "tag-E1") + EveLine("10:00:20.000000", "tag-E2") +
+                              EveLine("09:58:00.000000", "tag-E3") + EveLine("10:01:00.000000", "tag-E4") +
+                              EveLine("10:02:00.000000", "tag-E5"));
+  EXPECT_EQ(Order({{"bank-a-syslog", syslog}, {"sensors-eve", eve}}, ProduceOrder::kFileReplay),
+            (std::vector<std::string>{"S1", "E1", "E2", "S2", "E3", "S3", "E4", "S4", "E5"}));
 }
 
 TEST(ForEachRecordedRecord, BreaksEventTimeTiesByTheFileNamedFirst) {
