@@ -68,6 +68,9 @@ absl::Status OpenRecorded(const EngineConfig& config,
   return absl::OkStatus();
 }
 
+// A record of the merged files and its key (operator; "" if none).
+using MergedRecordFn = std::function<absl::Status(const RawRecord&, std::string_view)>;
+
 // One recorded file read on its own, a batch at a time, each record decoded for its operator
 // (the key) and its event time (the merge key). Batches of 256 records: the merge holds one
 // per file. Ownership: EventTimeMerge's, one per file. Thread contract: single thread.
@@ -112,8 +115,7 @@ struct Cursor {
 // in its file is still sent where its file has it — and no record is ever further behind the
 // records sent before it than it is behind its own file's: a consumer that merges the
 // co-partitioned topics in this order judges lateness exactly as a replay of each file alone.
-absl::Status EventTimeMerge(const Recorded& r,
-                            const std::function<absl::Status(const RawRecord&, std::string_view)>& fn) {
+absl::Status EventTimeMerge(const Recorded& r, const MergedRecordFn& fn) {
   std::vector<Cursor> cursors(r.inputs.size());
   using Head = std::pair<int64_t, size_t>;  // (event time, file index): min-heap
   std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
@@ -139,8 +141,7 @@ absl::Status EventTimeMerge(const Recorded& r,
 // Calls `fn(record, key)` for every record of the files merged as the file replay merges the
 // files of one partition (FileSource: the file that has read the smallest fraction of its
 // size next; ties: the file named first).
-absl::Status FileReplayMerge(const Recorded& r,
-                             const std::function<absl::Status(const RawRecord&, std::string_view)>& fn) {
+absl::Status FileReplayMerge(const Recorded& r, const MergedRecordFn& fn) {
   auto src = connectors::FileSource::Open(r.inputs, 0, r.max_record, SystemClock::Get());
   if (!src.ok()) return src.status();
   Batch batch;
@@ -151,13 +152,14 @@ absl::Status FileReplayMerge(const Recorded& r,
     KZ_RETURN_IF_ERROR(decode::DecodeByInput(batch, r.decoders));
     keys.assign(batch.records.size(), std::string_view());
     for (const Event& ev : batch.events) keys[ev.record] = ev.operator_id;
-    for (size_t i = 0; i < batch.records.size(); ++i) KZ_RETURN_IF_ERROR(fn(batch.records[i], keys[i]));
+    for (size_t i = 0; i < batch.records.size(); ++i) {
+      KZ_RETURN_IF_ERROR(fn(batch.records[i], keys[i]));
+    }
   }
   return absl::OkStatus();
 }
 
-absl::Status Merge(const Recorded& r, ProduceOrder order,
-                   const std::function<absl::Status(const RawRecord&, std::string_view)>& fn) {
+absl::Status Merge(const Recorded& r, ProduceOrder order, const MergedRecordFn& fn) {
   return order == ProduceOrder::kFileReplay ? FileReplayMerge(r, fn) : EventTimeMerge(r, fn);
 }
 
