@@ -114,17 +114,18 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
   const double p_attack = o_.attack_fraction / (5.0 * std::max(1e-9, 1.0 - o_.attack_fraction));
   int pid = 1000;
   bool in_attack = false;
+  bool closing = false;  // the recordings' common last instant: no sensor jitter
   const RealLines real = o_.annex4 ? RealLines::Load(o_.data_dir) : RealLines{};
 
   auto eve = [&](int64_t when, int op, std::string body) {
     Record r;
     r.stream = Record::Stream::kEve;
     r.op = op;
-    int64_t jitter = o_.max_jitter_ns > 0 ? static_cast<int64_t>(rng.Below(static_cast<uint64_t>(o_.max_jitter_ns))) : 0;
+    int64_t jitter = o_.max_jitter_ns > 0 && !closing ? static_cast<int64_t>(rng.Below(static_cast<uint64_t>(o_.max_jitter_ns))) : 0;
     // One record in a thousand comes from a sensor that fell behind by 1-2 minutes: late.
     // (Annex 4 catalogue: attack records are never late, so that every labelled instance is
     // detectable and quality is measured on detection, not on lateness.)
-    if (o_.max_jitter_ns > 0 && !(o_.annex4 && in_attack) && rng.Below(1000) == 0) {
+    if (o_.max_jitter_ns > 0 && !closing && !(o_.annex4 && in_attack) && rng.Below(1000) == 0) {
       jitter = rng.Range(60, 120) * kS;
     }
     r.time_ns = when - jitter;
@@ -540,6 +541,26 @@ void Generator::Run(const std::function<void(const Record&)>& sink) {
       heap.pop();
     }
     sink(background(t));
+  }
+  // Annex 4 catalogue: every recording ends at the same instant T (the next whole second), with
+  // one ordinary record per operator and file — a flow in eve.jsonl, a cron line in each
+  // syslog file. A replay's watermark ends at (last event time - allowed lateness) of its
+  // scope — a file in the file configuration, a partition group (the files of the operators
+  // it holds) in Kafka — so recordings that stop at different instants close the incidents
+  // whose quiet period ends in between in one replay and not in the other. Like a capture
+  // window common to all sensors, T makes the end the same for every scope.
+  if (o_.annex4 && emitted > 0) {
+    const int64_t end = t - (t - o_.start_ns) % kS + kS;
+    closing = true;
+    for (int op = 0; op < o_.operators; ++op) {
+      Net n{op};
+      sink(eve(end, op,
+               StrCat("\"event_type\":\"flow\",\"src_ip\":\"", n.Client(0), "\",\"src_port\":40000,"
+                      "\"dest_ip\":\"", n.Svc(0), "\",\"dest_port\":443,\"proto\":\"TCP\",\"app_proto\":\"tls\","
+                      "\"flow\":{\"pkts_toserver\":1,\"pkts_toclient\":1,\"bytes_toserver\":100,"
+                      "\"bytes_toclient\":100,\"state\":\"closed\",\"reason\":\"timeout\",\"alerted\":false}")));
+      sink(syslog(end, op, n.SvcHost(), "CRON", "(root) CMD (/usr/local/bin/healthcheck)"));
+    }
   }
 }
 

@@ -120,14 +120,21 @@ int CmdTopics(int argc, char** argv) {
 int CmdProduce(int argc, char** argv) {
   Args a("produce", "Load recorded traffic (one record per line) into the configured Kafka "
                     "input topics, keyed by operator (decoded with the input's decoder) and "
-                    "partitioned like the Java clients (murmur2). Several files are merged as "
-                    "the file replay merges them, with increasing record timestamps, so that "
-                    "kizashi in Kafka mode sees the same order as the file replay.");
+                    "partitioned like the Java clients (murmur2). Several files are merged in "
+                    "event time (each file keeps its own order) with increasing record "
+                    "timestamps in that order, as live shippers deliver them: kizashi in Kafka "
+                    "mode, which merges the inputs of a partition by record timestamp, then "
+                    "judges lateness as a replay with a partition per file (docs/kafka.md).");
   a.Option("config", "FILE", "Configuration file (YAML).")
       .Option("set", "KEY=VALUE", "Override one configuration key (repeatable).")
       .Option("input", "NAME=FILE", "Input name and the file to load into its topic "
                                     "(repeatable; default: every Kafka input with a path).")
-      .Option("rate", "R", "Records per second, paced open loop (0 = as fast as possible).", "0");
+      .Option("rate", "R", "Records per second, paced open loop (0 = as fast as possible).", "0")
+      .Option("order", "event|file-replay",
+              "How several files are merged: event (event time, each file in its own order) or "
+              "file-replay (the file replay's merge of one partition, by fraction read: only to "
+              "reproduce exactly a file replay that puts all these files in one partition).",
+              "event");
   std::string err;
   if (!a.Parse(argc, argv, 2, &err) || a.help()) return Usage(a, err);
   runtime::EngineConfig cfg;
@@ -146,8 +153,14 @@ int CmdProduce(int argc, char** argv) {
   if (files.empty()) return Usage(a, "nothing to produce: give --input NAME=FILE");
   double rate = 0;
   if (!ParseDouble(a.Get("rate"), &rate) || rate < 0) return Usage(a, "--rate: expected a number >= 0");
+  runtime::ProduceOrder order = runtime::ProduceOrder::kEventTime;
+  if (a.Get("order") == "file-replay") {
+    order = runtime::ProduceOrder::kFileReplay;
+  } else if (a.Get("order") != "event") {
+    return Usage(a, "--order: expected event or file-replay");
+  }
   runtime::ProduceSummary s;
-  absl::Status st = runtime::ProduceRecordedTraffic(cfg, files, &s, rate);
+  absl::Status st = runtime::ProduceRecordedTraffic(cfg, files, &s, rate, order);
   if (!st.ok()) {
     std::fprintf(stderr, "kizashi: %s\n", std::string(st.message()).c_str());
     return kExitFailure;

@@ -11,7 +11,8 @@
 //
 // In every case the set of (destination, notification id, revision) read back with kcat in
 // read_committed mode must equal the uninterrupted single-instance run of the same data (which
-// must itself equal the file replay), with 0 lost and 0 duplicates (at_least_once: 0 lost).
+// must itself equal the file replay; the data is produced in the file replay's order, `kizashi
+// produce --order file-replay`), with 0 lost and 0 duplicates (at_least_once: 0 lost).
 //
 // The default run is short (200 k events, 3 kills); KIZASHI_LONG=1 (deploy/test.sh --long)
 // runs 1 M events, 12 kills and a 30 s cluster stop. Kill moments are seeded (reproducible).
@@ -91,7 +92,11 @@ class Scenario {
     if (RunCommand({KizashiBin(), "topics", "create", "--config", cfg}, nullptr, &err) != 0) {
       return ::testing::AssertionFailure() << "topics create: " << err;
     }
-    if (RunCommand({KizashiBin(), "produce", "--config", cfg}, nullptr, &err) != 0) {
+    // The file replay this is compared with merges both feeds in one partition by fraction
+    // read, an order that is not event time: the same order, to reproduce it exactly (in
+    // event time, 8 of the 700 notification keys of the 200 k run differ: docs/kafka.md).
+    if (RunCommand({KizashiBin(), "produce", "--config", cfg, "--order", "file-replay"}, nullptr,
+                   &err) != 0) {
       return ::testing::AssertionFailure() << "produce: " << err;
     }
     // The high watermarks follow the acknowledgements within moments.

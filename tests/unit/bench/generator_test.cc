@@ -121,6 +121,45 @@ TEST(Annex4Generator, BothConfigurationsItWritesAreValid) {
   EXPECT_EQ(f.inputs[8].partition, 8);
 }
 
+// Every recording of a directory ends at the same instant: the last line of eve.jsonl and of
+// each syslog file carries the latest event time of its file, and it is the same second in
+// all of them (JST wall clock: 2024-03-01T01:02:03.000000+0900 is "Mar  1 01:02:03").
+TEST(Annex4Generator, EveryRecordingEndsAtTheSameInstant) {
+  std::string dir = testing::MakeTempDir("annex4-end");
+  uint64_t e = 0, s = 0;
+  ASSERT_TRUE(Generator::WriteDirectory(Annex4(5'000), dir, false, &e, &s).ok());
+  // EVE: "timestamp":"2024-03-01THH:MM:SS.ffffff+0900"; the same day throughout (5,000
+  // records are a few minutes of traffic), so the strings compare as the times do.
+  std::string eve_max, eve_last;
+  {
+    std::ifstream f(fs::path(dir) / "eve.jsonl");
+    std::string l;
+    while (std::getline(f, l)) {
+      eve_last = Field(l, "timestamp");
+      eve_max = std::max(eve_max, eve_last);
+    }
+  }
+  ASSERT_EQ(eve_last.size(), 31u) << eve_last;
+  EXPECT_EQ(eve_last, eve_max);
+  EXPECT_EQ(eve_last.substr(19), ".000000+0900") << "a whole second, like syslog's";
+  const std::string end = eve_last.substr(11, 8);  // HH:MM:SS
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("syslog-", 0) != 0) continue;
+    ++files;
+    std::ifstream f(entry.path());
+    std::string l, last, max;
+    while (std::getline(f, l)) {
+      last = l.substr(7, 8);  // "Mar  1 HH:MM:SS host ..."
+      max = std::max(max, last);
+    }
+    EXPECT_EQ(last, end) << name;
+    EXPECT_EQ(max, end) << name;
+  }
+  EXPECT_EQ(files, 8);
+}
+
 TEST(Annex4Generator, SameOptionsSameBytes) {
   std::string a = testing::MakeTempDir("annex4-a"), b = testing::MakeTempDir("annex4-b");
   uint64_t e = 0, s = 0;
