@@ -38,13 +38,6 @@ Pcre2Code CompilePcre2(const std::string& pattern, const PcreFlags& f, std::stri
   return Pcre2Code(code);
 }
 
-namespace {
-bool JitCompiled(const pcre2_code* code) {
-  size_t size = 0;
-  return pcre2_pattern_info(code, PCRE2_INFO_JITSIZE, &size) == 0 && size > 0;
-}
-}  // namespace
-
 std::unique_ptr<Pcre2Regex> Pcre2Regex::Compile(const std::string& pattern,
                                                 const PcreFlags& flags, std::string* error) {
   std::unique_ptr<Pcre2Regex> r(new Pcre2Regex(pattern, flags));
@@ -52,7 +45,6 @@ std::unique_ptr<Pcre2Regex> Pcre2Regex::Compile(const std::string& pattern,
   std::call_once(r->once_, [&] {
     r->code_ = CompilePcre2(r->pattern_, r->flags_, error);
     ok = r->code_ != nullptr;
-    r->jit_ = ok && JitCompiled(r->code_.get());
   });
   if (!ok) return nullptr;
   return r;
@@ -66,22 +58,15 @@ const pcre2_real_code_8* Pcre2Regex::get() const {
   std::call_once(once_, [this] {
     std::string error;
     code_ = CompilePcre2(pattern_, flags_, &error);
-    jit_ = code_ != nullptr && JitCompiled(code_.get());
   });
   return code_.get();
 }
 
-int Pcre2Regex::Match(std::string_view subject, size_t start, pcre2_match_data* md,
-                      pcre2_match_context* mc) const {
-  const pcre2_code* code = get();
-  if (code == nullptr) return PCRE2_ERROR_NOMATCH;
-  auto* p = reinterpret_cast<PCRE2_SPTR>(subject.data());
-  return jit_ ? pcre2_jit_match(code, p, subject.size(), start, 0, md, mc)
-              : pcre2_match(code, p, subject.size(), start, 0, md, mc);
-}
-
 bool ConfirmRegex(const Pcre2Regex& regex, std::string_view text, ConfirmContext& ctx) {
-  int rc = regex.Match(text, 0, ctx.match_data(), ctx.match_context());
+  const pcre2_code* code = regex.get();
+  if (code == nullptr) return false;
+  int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0,
+                       ctx.match_data(), ctx.match_context());
   if (rc >= 0) return true;
   if (rc != PCRE2_ERROR_NOMATCH) ++ctx.limit_hits;
   return false;
@@ -301,9 +286,10 @@ RuleProgram::Result RuleProgram::Inspect(const Step* steps, size_t i, size_t n,
                                        : Result::kNoMatch;
       size_t start = 0;  // relative to base
       while (true) {
-        if (s.code->get() == nullptr) return Result::kAbort;
-        int rc = s.code->Match(buf.substr(base, len - base), start, ctx.match_data(),
-                               ctx.match_context());
+        const pcre2_code* code = s.code->get();
+        if (code == nullptr) return Result::kAbort;
+        int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(buf.data() + base),
+                             len - base, start, 0, ctx.match_data(), ctx.match_context());
         if (rc == PCRE2_ERROR_NOMATCH) {
           if (s.negated) return Inspect(steps, i + 1, n, buf, cursor, ctx);
           return Result::kNoMatch;

@@ -58,11 +58,6 @@ class Pcre2Regex {
                                              std::string* error);
   static std::unique_ptr<Pcre2Regex> Lazy(std::string pattern, const PcreFlags& flags);
   const pcre2_real_code_8* get() const;
-  // pcre2_match, or pcre2_jit_match when the code was JIT-compiled (same answers and limits,
-  // without pcre2_match's per-call option checks). PCRE2 return code; PCRE2_ERROR_NOMATCH
-  // when the regex did not compile.
-  int Match(std::string_view subject, size_t start, pcre2_real_match_data_8* md,
-            pcre2_real_match_context_8* mc) const;
 
  private:
   Pcre2Regex(std::string pattern, const PcreFlags& flags)
@@ -71,7 +66,6 @@ class Pcre2Regex {
   PcreFlags flags_;
   mutable std::once_flag once_;
   mutable Pcre2Code code_;
-  mutable bool jit_ = false;  // written under once_
 };
 
 class ConfirmContext;
