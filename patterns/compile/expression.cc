@@ -318,6 +318,27 @@ bool MayBeExtended(std::string_view re) {
   return false;
 }
 
+// True if an inline option group ("(?i)", "(?mi:", "(?^i)") may switch `option` on somewhere
+// (letters after '-' switch options off and do not count).
+bool MaySetOption(std::string_view re, char option) {
+  for (size_t p = re.find("(?"); p != std::string_view::npos; p = re.find("(?", p + 2)) {
+    bool on = true;
+    for (size_t q = p + 2; q < re.size(); ++q) {
+      char c = re[q];
+      if (c == '-') {
+        on = false;
+      } else if (c == '^') {
+        on = true;
+      } else if (!std::isalpha(static_cast<unsigned char>(c))) {
+        break;
+      } else if (c == option && on) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 // One atom at top level, outside groups, classes and \Q..\E: an escape (a punctuation escape
 // stands for its character), a quantifier, a metacharacter or a literal character. Returns
 // where the next atom starts. `*lit` gets the atom's text (empty when it has none); `*breaks`
@@ -350,7 +371,9 @@ size_t ReadAtom(std::string_view re, size_t i, std::string* lit, bool* breaks) {
 }  // namespace
 
 std::string RequiredLiteral(std::string_view re, bool* caseless) {
-  *caseless = re.find("(?i") != std::string_view::npos;
+  // Any inline option group that switches 'i' on ("(?i)", "(?mi)", "(?s-x:i)"...), not only
+  // "(?i": a literal matched with case while PCRE2 ignores it would miss matches.
+  *caseless = MaySetOption(re, 'i');
   // Extended mode gives whitespace and '#' other meanings, and inline option groups can
   // switch it on anywhere: find no literal rather than a wrong one.
   if (MayBeExtended(re)) return "";

@@ -323,6 +323,28 @@ TEST(RequiredLiteral, IsConservative) {
   EXPECT_FALSE(ci);
   EXPECT_EQ(RequiredLiteral("(?i)admin", &ci), "admin");
   EXPECT_TRUE(ci);
+  // Any option group that switches 'i' on counts, not only one that starts with it.
+  EXPECT_EQ(RequiredLiteral("(?mi)admin", &ci), "admin");
+  EXPECT_TRUE(ci);
+  EXPECT_EQ(RequiredLiteral("x(?s:i)admin", &ci), "admin");  // "(?s:" does not switch i on
+  EXPECT_FALSE(ci);
+  EXPECT_EQ(RequiredLiteral("(?s-i)admin", &ci), "admin");    // "-i" switches it off
+  EXPECT_FALSE(ci);
+  EXPECT_EQ(RequiredLiteral("(?-s:x)(?si:admin)", &ci), "");  // groups hold no top-level run
+  EXPECT_TRUE(ci);
+}
+
+TEST(ConfirmedRegex, InlineCaselessInACombinedOptionGroupReachesThePrefilter) {
+  // "(?mi)" makes the whole regex caseless: the literal prefilter must be caseless too, or a
+  // line PCRE2 would match is never nominated.
+  Diagnostics d;
+  auto set = CompileYaml(Yaml(R"y(  - id: login
+    regex: '(?mi)authentication failure for \S+'
+)y"), &d);
+  ASSERT_NE(set, nullptr) << d.ToText();
+  EXPECT_EQ(set->mode(0), PatternSet::Mode::kConfirmed);
+  EXPECT_EQ(Matches(*set, MakeEvent({{FieldId::kMessage, "AUTHENTICATION FAILURE FOR bob"}})),
+            V({"login@message"}));
 }
 
 TEST(RequiredLiterals, ExtendsRunsAcrossLiteralAlternatives) {
