@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <set>
 
 #include "connectors/kafka/admin.h"
@@ -16,7 +17,7 @@ namespace kk = connectors::kafka;
 
 absl::Status ReadLedgerTopic(const kk::KafkaOptions& options, const std::string& topic,
                              int timeout_ms, const LedgerRecordFn& fn) {
-  KZ_ASSIGN_OR_RETURN(auto admin, kk::Admin::Connect(options, timeout_ms));
+  KZ_ASSIGN_OR_RETURN(auto admin, kk::Admin::Connect(options, std::min(timeout_ms, 10000)));
   KZ_ASSIGN_OR_RETURN(auto info, admin->Describe({topic}));
   const kk::TopicInfo& t = info[topic];
   if (!t.exists) return absl::NotFoundError(StrCat("the ledger topic ", topic, " does not exist"));
