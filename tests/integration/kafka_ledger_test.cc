@@ -6,7 +6,8 @@
 // ledger verify --brokers` passes and `ledger query --operator` answers per operator; a copy of
 // the topic with one record altered fails verification. Then a second instance (another
 // instance id and state directory: the partitions' chain heads come from the changelog) takes
-// over the group and processes more traffic: its records continue the same chains.
+// over the group and processes more traffic: its records continue the same chains. The first
+// part is repeated under at_least_once (the ledger produced before the changelog and offsets).
 //
 // Expected documents are derived by hand from the demo traffic (tests/e2e/demo_replay_test.cc):
 // FSA 3, MLIT 2, Cabinet Secretariat 4, 3 dead letters.
@@ -54,6 +55,9 @@ class KafkaLedger : public ::testing::Test {
     if (!dir_.empty() && !HasFailure()) testing::RemoveTree(dir_);
     else if (!dir_.empty()) std::fprintf(stderr, "kept %s for inspection\n", dir_.c_str());
   }
+
+  // The whole scenario under `guarantee`; `scale_out`: then a second instance takes over.
+  void Check(const std::string& guarantee, bool scale_out);
 
   std::vector<std::string> Sets(const std::string& state, const std::string& instance) {
     return {"kafka.brokers=" + cluster_.bootstrap, "kafka.topic_prefix=" + prefix_,
@@ -179,8 +183,9 @@ class KafkaLedger : public ::testing::Test {
   std::string prefix_;
 };
 
-TEST_F(KafkaLedger, OneRecordPerOutputChainedPerPartitionAndTamperingIsDetected) {
+void KafkaLedger::Check(const std::string& guarantee, bool scale_out) {
   auto sets = Sets("state-1", "one");
+  sets.push_back("kafka.processing_guarantee=" + guarantee);
   ASSERT_EQ(Kizashi({"topics", "create"}, sets), 0);
   ProduceDemo("1");
   RunUntilCaughtUp(sets, "run-1.log");
@@ -231,6 +236,7 @@ TEST_F(KafkaLedger, OneRecordPerOutputChainedPerPartitionAndTamperingIsDetected)
   // 3. The CLI verifies every partition's chain (strict: exactly_once never rewinds) and
   // answers per operator.
   std::string out;
+  // (at_least_once without a crash does not rewind either.)
   EXPECT_EQ(Kizashi({"ledger", "verify", "--brokers", cluster_.bootstrap, "--strict"}, sets, &out), 0)
       << out;
   EXPECT_NE(out.find(StrCat("ok: ", topic, ": ", recs.size(), " record(s)")), std::string::npos) << out;
@@ -274,6 +280,7 @@ TEST_F(KafkaLedger, OneRecordPerOutputChainedPerPartitionAndTamperingIsDetected)
   });
   EXPECT_EQ(Kizashi({"ledger", "verify", "--topic", prefix_ + "ledger-gap"}, sets, &out), 1);
 
+  if (!scale_out) return;
   // 5. Scale-out: another instance (own state directory: its heads come from the changelog)
   // takes the partitions over and processes the demo traffic again — new sightings, so new
   // revisions; its records continue the same per-partition chains.
@@ -283,6 +290,7 @@ TEST_F(KafkaLedger, OneRecordPerOutputChainedPerPartitionAndTamperingIsDetected)
     head_before[r.partition] = std::max(head_before[r.partition], t->seq);
   }
   auto sets2 = Sets("state-2", "two");
+  sets2.push_back("kafka.processing_guarantee=" + guarantee);
   ProduceDemo("2");
   RunUntilCaughtUp(sets2, "run-2.log");
   std::vector<Raw> recs2 = ReadLedger(topic);
@@ -305,6 +313,14 @@ TEST_F(KafkaLedger, OneRecordPerOutputChainedPerPartitionAndTamperingIsDetected)
   }
   EXPECT_GT(continued, 0) << "no chain written by both instances";
   EXPECT_EQ(Kizashi({"ledger", "verify", "--kafka", "--strict"}, sets2, &out), 0) << out;
+}
+
+TEST_F(KafkaLedger, ExactlyOnceOneRecordPerOutputChainedPerPartitionAcrossInstances) {
+  Check("exactly_once", /*scale_out=*/true);
+}
+
+TEST_F(KafkaLedger, AtLeastOnceOneRecordPerOutputAndVerifies) {
+  Check("at_least_once", /*scale_out=*/false);
 }
 
 }  // namespace
