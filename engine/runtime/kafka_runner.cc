@@ -73,7 +73,9 @@ constexpr int kMetadataTimeoutMs = 10000;
 // KIZASHI_FAULT=<point>:<n> makes the process SIGKILL itself the n-th time it reaches <point>,
 // so a kill lands exactly inside a commit. Points: commit.before_offsets (outputs and
 // changelog produced, transaction open), commit.before_end (offsets added, not committed),
-// commit.after_end (committed in Kafka, local store not yet updated). Unset: no effect.
+// commit.after_end (committed in Kafka, local store not yet updated), commit.after_ledger
+// (at_least_once: the ledger-topic records acknowledged, the changelog not produced yet).
+// Unset: no effect.
 void FaultPoint(const char* point) {
   static const std::pair<std::string, int64_t> fault = [] {
     const char* env = std::getenv("KIZASHI_FAULT");
@@ -809,6 +811,7 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
     if (st.ok() && !job.ledger_records.empty()) {
       st = ProduceLedger(job);
       if (st.ok()) st = producer_->AwaitDelivered(job.epoch, give_up);
+      if (st.ok()) FaultPoint("commit.after_ledger");
     }
     if (st.ok()) st = RecordLedger(job);
     if (st.ok()) st = ProduceChangelog(job);
