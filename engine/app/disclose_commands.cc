@@ -1,7 +1,10 @@
 #include "engine/app/disclose_commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <tuple>
 
 #include "engine/app/args.h"
 #include "engine/common/file_util.h"
@@ -9,8 +12,11 @@
 #include "engine/common/strings.h"
 #include "engine/docsign/docsign.h"
 #include "engine/exercise/exercise.h"
+#include "engine/ledger/chain.h"
 #include "engine/ledger/ledger.h"
 #include "engine/runtime/engine_config.h"
+#include "engine/runtime/kafka_topics.h"
+#include "engine/runtime/ledger_reader.h"
 
 namespace kizashi::app {
 
@@ -34,19 +40,123 @@ bool Load(const Args& a, runtime::EngineConfig* out) {
 
 }  // namespace
 
+namespace {
+
+// `kizashi ledger query|verify` against the ledger topic (engine/ledger/chain.h).
+int LedgerFromKafka(const Args& a) {
+  std::vector<std::string> sets = a.GetAll("set");
+  if (!a.Get("brokers").empty()) sets.push_back(StrCat("kafka.brokers=", a.Get("brokers")));
+  Diagnostics d;
+  runtime::EngineConfig cfg = runtime::EngineConfig::Load(a.Get("config"), sets, &d);
+  if (d.size() > 0) std::fputs(d.ToText().c_str(), stderr);
+  if (d.has_errors()) return kInvalid;
+  if (cfg.kafka.brokers.empty()) {
+    std::fprintf(stderr, "kizashi: no brokers (--brokers HOST:PORT or kafka.brokers)\n");
+    return kUsage;
+  }
+  std::string topic = a.Get("topic");
+  if (topic.empty()) {
+    topic = runtime::LedgerTopic(cfg);
+    if (a.Has("exercise") && !cfg.route.exercise) topic += ".exercise";
+  }
+  constexpr int kTimeoutMs = 120000;
+  std::string action = a.Get("action");
+  if (action == "verify") {
+    ledger::TopicVerifier v(a.Has("strict"));
+    absl::Status st = runtime::ReadLedgerTopic(
+        cfg.kafka, topic, kTimeoutMs,
+        [&](int32_t p, int64_t off, std::string_view key, std::string_view value) {
+          v.Add(p, off, key, value);
+          return absl::OkStatus();
+        });
+    if (!st.ok()) {
+      std::fprintf(stderr, "kizashi: %s\n", std::string(st.message()).c_str());
+      return kFailure;
+    }
+    ledger::TopicVerifyResult r = v.Finish();
+    for (const auto& p : r.problems) std::printf("TAMPERED: %s\n", p.c_str());
+    for (const auto& n : r.notes) std::printf("NOTE: %s\n", n.c_str());
+    for (const auto& [p, h] : r.heads) {
+      std::printf("partition %d: head seq %llu hash %s\n", p,
+                  static_cast<unsigned long long>(h.seq), h.hash.c_str());
+    }
+    std::printf("%s: %s: %llu record(s) in %zu partition chain(s), %llu rewind(s)\n",
+                r.ok ? "ok" : "FAILED", topic.c_str(), static_cast<unsigned long long>(r.records),
+                r.heads.size(), static_cast<unsigned long long>(r.rewinds));
+    return r.ok ? kOk : kFailure;
+  }
+  // query: the last record of each key (what compaction keeps), in topic order.
+  struct Held {
+    int32_t partition;
+    int64_t offset;
+    std::string value;
+  };
+  std::map<std::string, Held> by_key;
+  uint64_t malformed = 0;
+  std::string op = a.Get("operator");
+  absl::Status st = runtime::ReadLedgerTopic(
+      cfg.kafka, topic, kTimeoutMs,
+      [&](int32_t p, int64_t off, std::string_view key, std::string_view value) {
+        auto r = ledger::DecodeTopicRecord(value);
+        if (!r.ok()) {
+          ++malformed;
+          return absl::OkStatus();
+        }
+        bool about = op.empty();
+        for (std::string_view s : Split(r->subject_operator, ',', true)) about |= s == op;
+        std::string k(key);
+        if (!about) {
+          by_key.erase(k);  // a later record of the key replaces an earlier one
+          return absl::OkStatus();
+        }
+        by_key[k] = Held{p, off, std::string(value)};
+        return absl::OkStatus();
+      });
+  if (!st.ok()) {
+    std::fprintf(stderr, "kizashi: %s\n", std::string(st.message()).c_str());
+    return kFailure;
+  }
+  std::vector<const Held*> out;
+  for (const auto& [k, h] : by_key) out.push_back(&h);
+  std::sort(out.begin(), out.end(), [](const Held* x, const Held* y) {
+    return std::tie(x->partition, x->offset) < std::tie(y->partition, y->offset);
+  });
+  for (const Held* h : out) std::printf("%s\n", h->value.c_str());
+  if (malformed > 0) {
+    std::fprintf(stderr, "kizashi: %llu malformed ledger record(s) skipped (run `kizashi ledger "
+                         "verify`)\n", static_cast<unsigned long long>(malformed));
+    return kFailure;
+  }
+  return kOk;
+}
+
+}  // namespace
+
 int CmdLedger(int argc, char** argv) {
   Args a("ledger query|verify",
          "The disclosure ledger: `query` prints who received which document about an operator "
          "(one JSON record per line, with its hash); `verify` recomputes the hash chain and "
-         "exits 1 if any record was modified, removed or inserted.");
+         "exits 1 if any record was modified, removed or inserted. Reads the local ledger "
+         "directory, or with --brokers/--kafka/--topic the cluster's ledger topic "
+         "(read_committed; one hash chain per partition).");
   a.Positional("action", "query or verify")
-      .Option("config", "FILE", "Configuration file (its ledger directory is read).")
+      .Option("config", "FILE", "Configuration file (its ledger directory, or its kafka section).")
       .Option("set", "KEY=VALUE", "Override one configuration key (repeatable).")
       .Option("dir", "DIR", "Ledger directory (instead of the configuration's ledger.dir).")
+      .Option("brokers", "HOST:PORT", "Read the ledger topic from these brokers (implies --kafka).")
+      .Option("topic", "NAME", "Ledger topic (default: kafka.topic_prefix + 'ledger'; implies --kafka).")
       .Option("operator", "ID", "query: only documents about this operator.")
-      .Flag("exercise", "Read the exercise ledger (<ledger dir>.exercise).");
+      .Flag("kafka", "Read the configuration's ledger topic instead of a local directory.")
+      .Flag("strict", "verify (topic): a rewound chain (at_least_once re-recording after a "
+                      "crash) is a failure; use with exactly_once.")
+      .Flag("exercise", "Read the exercise ledger (<ledger dir>.exercise, <ledger topic>.exercise).");
   std::string err;
   if (!a.Parse(argc, argv, 2, &err) || a.help()) return Usage(a, err);
+  std::string action = a.Get("action");
+  if (action != "query" && action != "verify") return Usage(a, "expected: query or verify");
+  if (a.Has("kafka") || !a.Get("brokers").empty() || !a.Get("topic").empty()) {
+    return LedgerFromKafka(a);
+  }
   std::string dir = a.Get("dir");
   if (dir.empty()) {
     runtime::EngineConfig cfg;
@@ -59,7 +169,6 @@ int CmdLedger(int argc, char** argv) {
     std::fprintf(stderr, "kizashi: %s\n", std::string(l.status().message()).c_str());
     return kFailure;
   }
-  std::string action = a.Get("action");
   if (action == "query") {
     absl::Status st = (*l)->Query(a.Get("operator"), [](const ledger::LedgerRecord& r) {
       std::string line = r.body;
@@ -73,14 +182,11 @@ int CmdLedger(int argc, char** argv) {
     }
     return kOk;
   }
-  if (action == "verify") {
-    ledger::VerifyResult v = (*l)->Verify();
-    for (const auto& p : v.problems) std::printf("TAMPERED: %s\n", p.c_str());
-    std::printf("%s: %llu record(s), head %s\n", v.ok ? "ok" : "FAILED",
-                static_cast<unsigned long long>(v.records), v.head_hash.c_str());
-    return v.ok ? kOk : kFailure;
-  }
-  return Usage(a, "expected: query or verify");
+  ledger::VerifyResult v = (*l)->Verify();
+  for (const auto& p : v.problems) std::printf("TAMPERED: %s\n", p.c_str());
+  std::printf("%s: %llu record(s), head %s\n", v.ok ? "ok" : "FAILED",
+              static_cast<unsigned long long>(v.records), v.head_hash.c_str());
+  return v.ok ? kOk : kFailure;
 }
 
 int CmdDocuments(int argc, char** argv) {

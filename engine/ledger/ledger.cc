@@ -113,11 +113,13 @@ absl::Status Ledger::LoadHead() {
   return absl::OkStatus();
 }
 
-std::string Ledger::Body(uint64_t seq, std::string_view prev_hash, const LedgerEntry& e) {
+std::string Ledger::Body(uint64_t seq, std::string_view prev_hash, const LedgerEntry& e,
+                         int32_t partition) {
   std::string out;
   JsonWriter w(&out);
   w.BeginObject();
   w.KV("schema", "kizashi.ledger_record/1");
+  if (partition >= 0) w.KV("partition", static_cast<int64_t>(partition));
   w.KV("seq", seq);
   w.KV("prev_hash", prev_hash);
   w.KV("document_id", e.document_id);

@@ -66,6 +66,9 @@ struct LedgerEntry {
   std::string basis;             // the framework rule or consent record it was sent under
   bool exercise = false;
   int64_t recorded_at_ns = 0;    // processing time (not part of any decision)
+  // Kafka mode: the input partition whose processing wrote the document (its ledger-topic
+  // partition and hash chain, engine/ledger/chain.h); -1 in file mode.
+  int32_t partition = -1;
 };
 
 struct LedgerRecord {
@@ -100,8 +103,10 @@ class Ledger {
   VerifyResult Verify() const;
   uint64_t size() const { return next_seq_ - 1; }
 
-  // The canonical record body (exposed for tests).
-  static std::string Body(uint64_t seq, std::string_view prev_hash, const LedgerEntry& e);
+  // The canonical record body (exposed for tests). `partition` >= 0 (the ledger topic's
+  // records) adds "partition" after "schema"; the local ledger's records have none.
+  static std::string Body(uint64_t seq, std::string_view prev_hash, const LedgerEntry& e,
+                          int32_t partition = -1);
   static std::string ChainHash(std::string_view prev_hash, std::string_view body);
 
   // Test hook: overwrites the stored value of record `seq` (tamper simulation).

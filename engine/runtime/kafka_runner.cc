@@ -14,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "connectors/kafka/admin.h"
@@ -26,6 +27,7 @@
 #include "engine/common/log.h"
 #include "engine/common/status.h"
 #include "engine/common/strings.h"
+#include "engine/ledger/chain.h"
 #include "engine/runtime/consumer_probe.h"
 #include "engine/runtime/kafka_topics.h"
 #include "engine/runtime/kafka_worker.h"
@@ -71,7 +73,9 @@ constexpr int kMetadataTimeoutMs = 10000;
 // KIZASHI_FAULT=<point>:<n> makes the process SIGKILL itself the n-th time it reaches <point>,
 // so a kill lands exactly inside a commit. Points: commit.before_offsets (outputs and
 // changelog produced, transaction open), commit.before_end (offsets added, not committed),
-// commit.after_end (committed in Kafka, local store not yet updated). Unset: no effect.
+// commit.after_end (committed in Kafka, local store not yet updated), commit.after_ledger
+// (at_least_once: the ledger-topic records acknowledged, the changelog not produced yet).
+// Unset: no effect.
 void FaultPoint(const char* point) {
   static const std::pair<std::string, int64_t> fault = [] {
     const char* env = std::getenv("KIZASHI_FAULT");
@@ -103,6 +107,10 @@ int32_t PartitionOfKey(std::string_view key) {
 }
 
 int64_t NowMs(const Clock* c) { return c->NowNs() / 1'000'000; }
+
+// The head of partition p's ledger hash chain (engine/ledger/chain.h): partition state, so it
+// goes through the changelog and moves with the partition.
+std::string LedgerChainKey(int32_t p) { return state::PartitionPrefix(p) + "ledger-chain"; }
 
 }  // namespace
 
@@ -168,6 +176,8 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
     // The epoch each worker handed over: marked durable when the commit succeeds.
     std::vector<std::pair<WorkerThread*, uint64_t>> handed;
     std::vector<ledger::LedgerEntry> ledger;  // disclosures of this commit's outputs
+    // Their ledger-topic records, chained per input partition: (partition, key, value).
+    std::vector<std::tuple<int32_t, std::string, std::string>> ledger_records;
     rd_kafka_consumer_group_metadata_t* group = nullptr;
     kk::TxnOutcome outcome = kk::TxnOutcome::kOk;
     absl::Status status;
@@ -182,6 +192,10 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   absl::Status TakeBarrier(std::unique_ptr<CommitJob>* job, bool* rolled_back);
   void RunCommitJob(CommitJob& job);
   absl::Status ProduceChangelog(const CommitJob& job);
+  // Chains the job's ledger entries onto their partitions' chains (heads read from the store,
+  // which holds the last committed ones) and adds the new heads to the job's state delta.
+  absl::Status ChainLedger(CommitJob& job);
+  absl::Status ProduceLedger(const CommitJob& job);
   absl::Status RecordLedger(const CommitJob& job) {
     if (ledger_ == nullptr || job.ledger.empty()) return absl::OkStatus();
     auto added = ledger_->Append(job.ledger);
@@ -233,6 +247,7 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   std::unique_ptr<SinkSet> local_sinks_;
   std::mutex local_mu_;
   std::unique_ptr<kk::OutputProducer> producer_;
+  rd_kafka_topic_t* ledger_topic_ = nullptr;  // of producer_; null when the ledger is off
   OutputRoutes routes_;
   std::atomic<bool> open_{true};  // see OutputRoutes::open
   // The committer thread and its one job (guarded by commit_mu_).
@@ -433,6 +448,12 @@ absl::Status KafkaRunner::Impl::MakeProducer() {
   auto cl = producer_->Topic(changelog_topic_);
   if (!cl.ok()) return cl.status();
   routes_.changelog = *cl;
+  ledger_topic_ = nullptr;
+  if (config_.ledger.enabled) {
+    auto lt = producer_->Topic(LedgerTopic(config_));
+    if (!lt.ok()) return lt.status();
+    ledger_topic_ = *lt;
+  }
   if (config_.campaign.enabled) {
     auto rt = producer_->Topic(CampaignRepartitionTopic(config_));
     if (!rt.ok()) return rt.status();
@@ -676,6 +697,65 @@ absl::Status KafkaRunner::Impl::ProduceChangelog(const CommitJob& job) {
   return absl::OkStatus();
 }
 
+// Each input partition's disclosures form one hash chain on its ledger-topic partition. The
+// head is read from the store (the last committed one: a failed commit never reaches it, so
+// a retry chains from the same head) and written into the commit's delta ahead of the
+// partition's other changes: a restore applies changelog records up to the partition's last
+// position record, which must follow the head.
+absl::Status KafkaRunner::Impl::ChainLedger(CommitJob& job) {
+  job.ledger_records.clear();
+  if (ledger_topic_ == nullptr || job.ledger.empty()) return absl::OkStatus();
+  std::map<int32_t, ledger::ChainHead> heads;
+  for (const auto& e : job.ledger) {
+    if (e.partition < 0) return absl::InternalError("ledger entry without its input partition");
+    auto it = heads.find(e.partition);
+    if (it == heads.end()) {
+      ledger::ChainHead h;
+      auto v = store_->Get(state::Cf::kPositions, LedgerChainKey(e.partition));
+      if (v.ok()) {
+        KZ_ASSIGN_OR_RETURN(h, ledger::DecodeChainHead(*v));
+      } else if (!absl::IsNotFound(v.status())) {
+        return v.status();
+      }
+      it = heads.emplace(e.partition, std::move(h)).first;
+    }
+    job.ledger_records.emplace_back(
+        e.partition, ledger::TopicKey(e.document_id, e.revision, e.destination),
+        ledger::ChainTopicRecord(e.partition, e, &it->second));
+  }
+  state::StateDelta delta;
+  for (const auto& [p, h] : heads) {
+    delta.Put(state::Cf::kPositions, LedgerChainKey(p), ledger::EncodeChainHead(h));
+  }
+  std::set<int32_t> positioned;
+  for (const auto& op : job.local.ops()) {
+    if (op.del) delta.Delete(op.cf, op.key);
+    else delta.Put(op.cf, op.key, op.value);
+    int32_t p = PartitionOfKey(op.key);
+    if (op.cf == state::Cf::kPositions && op.key == PositionKey(p)) positioned.insert(p);
+  }
+  // A partition with outputs but no position record in this commit (outputs of an idle
+  // advance that changed no state): its position closes the unit that carries the head.
+  for (const auto& [p, h] : heads) {
+    auto off = job.offsets.find(p);
+    if (positioned.count(p) == 0 && off != job.offsets.end()) {
+      delta.Put(state::Cf::kPositions, PositionKey(p), EncodeKafkaResume(off->second));
+    }
+  }
+  job.local = std::move(delta);
+  return absl::OkStatus();
+}
+
+absl::Status KafkaRunner::Impl::ProduceLedger(const CommitJob& job) {
+  for (const auto& [p, key, value] : job.ledger_records) {
+    std::string_view v(value);
+    KZ_RETURN_IF_ERROR(producer_->Produce(ledger_topic_, p, key, &v, nullptr, 0,
+                                          /*changelog=*/false, 0,
+                                          static_cast<int64_t>(job.epoch)));
+  }
+  return absl::OkStatus();
+}
+
 // The Kafka and local side of one commit: runs on the committer thread (or inline, workers
 // parked, for rebalances and shutdown). Touches only the producer, the consumer's thread-safe
 // calls and the store.
@@ -684,10 +764,17 @@ absl::Status KafkaRunner::Impl::ProduceChangelog(const CommitJob& job) {
 // with live traffic batches are small and the same keys change in many of them, and the
 // changelog (and the local store) only ever needs the state at commit boundaries.
 void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
+  if (absl::Status cs = ChainLedger(job); !cs.ok()) {
+    job.status = cs;
+    job.unrecoverable = true;
+    return;
+  }
   CoalesceDelta(&job.local);
   if (eos_) {
-    // Still inside this commit's transaction (the workers hold their new records back).
+    // Still inside this commit's transaction (the workers hold their new records back). The
+    // ledger records join it: the committed ledger topic is exactly the committed outputs.
     absl::Status st = ProduceChangelog(job);
+    if (st.ok()) st = ProduceLedger(job);
     if (!st.ok()) {
       job.outcome = producer_->fatal(nullptr) ? kk::TxnOutcome::kFatal : kk::TxnOutcome::kAbortable;
       job.status = st;
@@ -717,8 +804,15 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
   } else {
     auto give_up = [this] { return hard_stop_.load(); };
     absl::Status st = producer_->AwaitDelivered(job.epoch, give_up);
-    // The outputs of this commit are acknowledged: record them in the disclosure ledger, then
-    // its changelog (so that a restore never gets ahead of outputs that were not delivered).
+    // The outputs of this commit are acknowledged: record them in the disclosure ledger (the
+    // topic's records acknowledged before the changelog carries the new chain heads, so a
+    // restored head never names records that were not written), then its changelog (so that
+    // a restore never gets ahead of outputs that were not delivered).
+    if (st.ok() && !job.ledger_records.empty()) {
+      st = ProduceLedger(job);
+      if (st.ok()) st = producer_->AwaitDelivered(job.epoch, give_up);
+      if (st.ok()) FaultPoint("commit.after_ledger");
+    }
     if (st.ok()) st = RecordLedger(job);
     if (st.ok()) st = ProduceChangelog(job);
     if (st.ok()) st = producer_->AwaitDelivered(job.epoch, give_up);

@@ -29,6 +29,10 @@ std::string CampaignFindingsTopic(const EngineConfig& config) {
   return StrCat(config.kafka.Topic("campaign-findings"), config.route.exercise ? ".exercise" : "");
 }
 
+std::string LedgerTopic(const EngineConfig& config) {
+  return StrCat(config.kafka.Topic("ledger"), config.route.exercise ? ".exercise" : "");
+}
+
 std::vector<kk::TopicSpec> PlanTopics(const EngineConfig& config, int brokers,
                                       int32_t input_partitions) {
   const kk::KafkaOptions& o = config.kafka;
@@ -58,6 +62,11 @@ std::vector<kk::TopicSpec> PlanTopics(const EngineConfig& config, int brokers,
   // Smaller segments than the 1 GiB default so the cleaner compacts a busy changelog soon.
   changelog.emplace_back("segment.bytes", StrCat(64 << 20));
   add(o.ChangelogTopic(), "changelog", in_parts, changelog);
+  if (config.ledger.enabled) {
+    // One record per (document id, revision, destination): compaction keeps the last record
+    // of a key, which drops only re-recordings of the same disclosure (engine/ledger/chain.h).
+    add(LedgerTopic(config), "ledger", in_parts, compact);
+  }
   if (config.campaign.enabled) {
     // Every record is an event to apply, never "the latest value of a key": delete, not
     // compact. Read within seconds; the retention only has to outlast an outage.
@@ -89,7 +98,9 @@ absl::StatusOr<int32_t> VerifyTopics(const EngineConfig& config, kk::Admin& admi
   std::string changelog_name = config.kafka.ChangelogTopic();
   changelog[changelog_name] = (*info)[changelog_name];
   for (const auto& s : plan) {
-    if (s.role == "internal" && (*info)[s.name].exists) changelog[s.name] = (*info)[s.name];
+    if ((s.role == "internal" || s.role == "ledger") && (*info)[s.name].exists) {
+      changelog[s.name] = (*info)[s.name];
+    }
   }
   absl::Status cst = admin.DescribeConfigs(&changelog, {"cleanup.policy"});
   if (!cst.ok()) return cst;
@@ -135,6 +146,22 @@ absl::StatusOr<int32_t> VerifyTopics(const EngineConfig& config, kk::Admin& admi
       d->Error("kafka", 0, StrCat("topic ", s.name),
                "the campaign topic must not be compacted (cleanup.policy=delete): compaction "
                "would drop sightings and findings that share a key");
+    }
+  }
+  if (config.ledger.enabled && changelog.count(LedgerTopic(config))) {
+    std::string name = LedgerTopic(config);
+    const kk::TopicInfo& t = changelog[name];
+    if (parts > 0 && t.partitions != parts) {
+      d->Error("kafka", 0, StrCat("topic ", name),
+               StrCat("the ledger topic has ", t.partitions, " partitions but the input topics "
+                      "have ", parts, "; it needs exactly one per input partition (each input "
+                      "partition's disclosures form one hash chain on its partition)"));
+    }
+    auto it = t.configs.find("cleanup.policy");
+    if (it != t.configs.end() && it->second.find("compact") == std::string::npos) {
+      d->Error("kafka", 0, StrCat("topic ", name),
+               StrCat("the ledger topic must be compacted (cleanup.policy=compact), not ",
+                      it->second));
     }
   }
   const kk::TopicInfo& cl = changelog[changelog_name];

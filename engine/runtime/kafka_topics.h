@@ -10,6 +10,9 @@
 //               and `campaign-findings` (keyed by operator), as many partitions as the inputs,
 //               cleanup.policy=delete (every record counts: compaction would drop sightings);
 //               `.exercise` is appended to both with route.exercise
+//   ledger      ledger.enabled: `ledger`, the disclosure ledger (engine/ledger/chain.h), one
+//               partition per input partition, cleanup.policy=compact (records are keyed by
+//               (document id, revision, destination)); `.exercise` appended with route.exercise
 //
 // Names are `kafka.topic_prefix` + the configured name. `kizashi topics create` provisions
 // what is missing; `kizashi check` and `kizashi run` verify.
@@ -34,6 +37,8 @@ bool UsesKafka(const EngineConfig& config);
 // The campaign topics (full names): see the top of this file.
 std::string CampaignRepartitionTopic(const EngineConfig& config);
 std::string CampaignFindingsTopic(const EngineConfig& config);
+// The disclosure-ledger topic (full name): see the top of this file.
+std::string LedgerTopic(const EngineConfig& config);
 
 // Every topic the configuration needs. `brokers` sizes the replication factor when it is not
 // configured; `input_partitions` (> 0) overrides kafka.topics.input_partitions (existing
@@ -43,7 +48,8 @@ std::vector<connectors::kafka::TopicSpec> PlanTopics(const EngineConfig& config,
 
 // Checks that every planned topic exists, that the input topics are co-partitioned, that the
 // changelog has as many partitions and is compacted, and that the campaign topics have as
-// many partitions and are not compacted. Every problem goes to `diags`; returns
+// many partitions and are not compacted, and that the ledger topic has as many partitions and
+// is compacted. Every problem goes to `diags`; returns
 // the input partition count.
 absl::StatusOr<int32_t> VerifyTopics(const EngineConfig& config, connectors::kafka::Admin& admin,
                                      Diagnostics* diags);

@@ -360,6 +360,7 @@ absl::Status WorkerThread::RunTask(Task& t) {
   timing.processed_ns = MonotonicNowNs();
   if (config_.ledger.enabled && !outputs_.empty()) {
     for (auto& e : LedgerEntries(config_, outputs_, SystemClock::Get()->NowNs())) {
+      e.partition = t.partition;  // its ledger-topic partition and hash chain
       pending_ledger_.push_back(std::move(e));
     }
   }

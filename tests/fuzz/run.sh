@@ -17,7 +17,7 @@ jobs="${2:-2}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${KIZASHI_FUZZ_BUILD:-$root/build-fuzz}"
 shared="${KIZASHI_SHARED_DATA:-$(dirname "$root")/shared/data}"
-targets=(fuzz_eve fuzz_syslog fuzz_cef fuzz_fastlog fuzz_json fuzz_input)
+targets=(fuzz_eve fuzz_syslog fuzz_cef fuzz_fastlog fuzz_json fuzz_input fuzz_ledger_record)
 
 command -v clang++-14 >/dev/null || { echo "run.sh: clang++-14 not found (apt-get install clang-14)" >&2; exit 2; }
 

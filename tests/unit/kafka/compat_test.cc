@@ -147,10 +147,10 @@ TEST(TopicPlan, CoversInputsOutputsChangelogAndPacksWithThePrefix) {
   std::vector<std::string> names;
   for (const auto& s : plan) names.push_back(s.name);
   EXPECT_EQ(names, (std::vector<std::string>{"t1.ids", "t1.syslog", "t1.kizashi-changelog",
-                                             "t1.notifications.fsa", "t1.notifications.cas",
+                                             "t1.ledger", "t1.notifications.fsa", "t1.notifications.cas",
                                              "t1.dead-letter", "t1.kizashi-packs"}));
   // 3 brokers: replication 3, min.insync.replicas 2; the changelog has one partition per
-  // input partition and is compacted.
+  // input partition and is compacted, so is the ledger topic.
   for (const auto& s : plan) {
     EXPECT_EQ(s.replication, 3) << s.name;
     bool isr2 = false, compact = false;
@@ -159,16 +159,19 @@ TEST(TopicPlan, CoversInputsOutputsChangelogAndPacksWithThePrefix) {
       compact |= k == "cleanup.policy" && v == "compact";
     }
     EXPECT_TRUE(isr2) << s.name;
-    EXPECT_EQ(compact, s.role == "changelog" || s.role == "packs") << s.name;
+    EXPECT_EQ(compact, s.role == "changelog" || s.role == "packs" || s.role == "ledger")
+        << s.name;
   }
   EXPECT_EQ(plan[0].partitions, 6);
   EXPECT_EQ(plan[2].partitions, 6);
-  EXPECT_EQ(plan[3].partitions, 2);
-  EXPECT_EQ(plan[6].partitions, 1);
+  EXPECT_EQ(plan[3].partitions, 6);  // the ledger: one partition per input partition
+  EXPECT_EQ(plan[4].partitions, 2);
+  EXPECT_EQ(plan[7].partitions, 1);
   // Existing input topics with 4 partitions decide the count of the rest.
   auto plan4 = PlanTopics(c, 1, 4);
   EXPECT_EQ(plan4[1].partitions, 4);
   EXPECT_EQ(plan4[2].partitions, 4);
+  EXPECT_EQ(plan4[3].partitions, 4);
   EXPECT_EQ(plan4[0].replication, 1);
 }
 
@@ -199,6 +202,29 @@ TEST(TopicPlan, CampaignTopicsAreCoPartitionedNotCompactedAndSuffixedInExercises
   // Without campaigns: no internal topics.
   c.campaign.enabled = false;
   for (const auto& s : PlanTopics(c, 1, 5)) EXPECT_NE(s.role, "internal") << s.name;
+}
+
+TEST(TopicPlan, LedgerTopicFollowsTheLedgerSettingAndExercises) {
+  EngineConfig c;
+  c.kafka.topic_prefix = "t1.";
+  InputConfig a;
+  a.name = "ids";
+  a.type = "kafka";
+  a.topic = "ids";
+  c.inputs = {a};
+  EXPECT_EQ(LedgerTopic(c), "t1.ledger");
+  c.route.exercise = true;
+  EXPECT_EQ(LedgerTopic(c), "t1.ledger.exercise");
+  bool found = false;
+  for (const auto& s : PlanTopics(c, 1, 3)) {
+    if (s.role != "ledger") continue;
+    found = true;
+    EXPECT_EQ(s.name, "t1.ledger.exercise");
+    EXPECT_EQ(s.partitions, 3);
+  }
+  EXPECT_TRUE(found);
+  c.ledger.enabled = false;
+  for (const auto& s : PlanTopics(c, 1, 3)) EXPECT_NE(s.role, "ledger") << s.name;
 }
 
 }  // namespace
