@@ -43,6 +43,7 @@
 //
 //   kafka_bench --bootstrap HOST:PORT [--events N | --config FILE] [--seconds S] [--rate R]
 //               [--input NAME=PATH]... [--only GUARANTEE] [--load-of live|catchup]
+//               [--commit-interval-ms MS]
 //               [--work DIR] [--json FILE] [--smoke]
 //   bench/kafka/run.sh   starts a broker with deploy/kafka and runs this
 #include <librdkafka/rdkafka.h>
@@ -96,6 +97,7 @@ struct Options {
   double rate = 0;        // paced rate of the latency phase; 0 = half the measured maximum
   std::string only;       // at_least_once | exactly_once: measure one guarantee only
   std::string load_of = "live";  // the maximum the paced rate is half of: live | catchup
+  int64_t commit_interval_ms = 0;  // > 0: kafka.commit_interval for every run
   std::string config;     // replay this configuration's file inputs (not the generated corpus)
   std::string json;       // write the results here
   std::map<std::string, std::string> input_files;  // --input NAME=PATH: replaces a --config input's file
@@ -176,8 +178,13 @@ struct Source {
 // settings are kept as they are.
 runtime::EngineConfig KafkaConfigFor(const Options& o, const Source& src, const std::string& prefix,
                                      const std::string& guarantee) {
-  if (src.file_config.empty()) return LoadConfig(WriteConfig(o, src.scenario, prefix, guarantee));
+  if (src.file_config.empty()) {
+    runtime::EngineConfig c = LoadConfig(WriteConfig(o, src.scenario, prefix, guarantee));
+    if (o.commit_interval_ms > 0) c.kafka.commit_interval_ns = o.commit_interval_ms * 1'000'000;
+    return c;
+  }
   runtime::EngineConfig c = LoadConfig(src.file_config);
+  if (o.commit_interval_ms > 0) c.kafka.commit_interval_ns = o.commit_interval_ms * 1'000'000;
   for (auto& in : c.inputs) {
     if (in.type != "file") {
       std::fprintf(stderr, "kafka_bench: input '%s' of %s is not a file input\n", in.name.c_str(),
@@ -745,6 +752,7 @@ int Main(int argc, char** argv) {
     else if (a == "--rate") o.rate = std::atof(next().c_str());
     else if (a == "--only") o.only = next();
     else if (a == "--load-of") o.load_of = next();
+    else if (a == "--commit-interval-ms") o.commit_interval_ms = std::atoll(next().c_str());
     else if (a == "--config") o.config = next();
     else if (a == "--json") o.json = next();
     else if (a == "--input") {
@@ -760,6 +768,7 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "usage: kafka_bench --bootstrap HOST:PORT [--events N | --config FILE] "
                            "[--input NAME=PATH]... [--seconds S] [--rate R] "
                            "[--only at_least_once|exactly_once] [--load-of live|catchup] "
+                           "[--commit-interval-ms MS] "
                            "[--work DIR] [--json FILE] "
                            "[--smoke]\n");
       return 2;
