@@ -23,7 +23,6 @@ namespace {
 constexpr std::string_view kCfNames[] = {"default",  "positions", "correlation", "incidents",
                                          "evidence", "history",   "dictionary"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
-constexpr char kExpiringTag = '\xe7';
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -170,6 +169,7 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const StateOptions&
   opts.create_missing_column_families = true;
   opts.max_background_jobs = 2;
   opts.write_buffer_size = static_cast<size_t>(o.write_buffer_bytes);
+  if (std::getenv("EXP_RECYCLE")) opts.recycle_log_file_num = std::atoi(std::getenv("EXP_RECYCLE"));
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(static_cast<size_t>(o.block_cache_bytes));
   // Point lookups of evicted correlation keys mostly miss (new keys): bloom filters make a
@@ -191,6 +191,7 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const StateOptions&
       // Compact binary state, and write-behind logs that live only until the next
       // checkpoint: compressing them costs CPU (on the cores the workers need) for little.
       cfo.compression = rocksdb::kNoCompression;
+      if (name == CfName(Cf::kIncidents) && std::getenv("EXP_INC_WB")) cfo.write_buffer_size = std::atoll(std::getenv("EXP_INC_WB"));
     }
     descs.emplace_back(std::string(name), cfo);
   }
@@ -226,7 +227,11 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::OpenReadOnly(const State
 }
 
 absl::Status StateStore::Commit(const StateDelta& delta) {
-  rocksdb::WriteBatch wb;
+  // Sized once: a write-behind batch is hundreds of KiB, and growing the batch's buffer by
+  // doubling would copy it several times.
+  size_t bytes = 12;  // WriteBatch header
+  for (const auto& op : delta.ops()) bytes += op.key.size() + op.value.size() + 16;
+  rocksdb::WriteBatch wb(bytes);
   for (const auto& op : delta.ops()) {
     auto* h = cfs_[static_cast<size_t>(op.cf)];
     rocksdb::Status s = op.del ? wb.Delete(h, op.key) : wb.Put(h, op.key, op.value);
