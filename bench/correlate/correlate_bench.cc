@@ -316,6 +316,7 @@ void BM_CorrelateWriteBehind(benchmark::State& state) {
   correlate::CorrelateOptions o;
   // Arg 3: memory bound (0: every live key fits; else that many keys, the rest evicted).
   o.max_keys_in_memory = state.range(2) > 0 ? state.range(2) : 4'000'000;
+  // KIZASHI_BENCH_CKPT=bytes: the checkpoint minimum (a huge value: logs only, no checkpoint).
   if (const char* c = std::getenv("KIZASHI_BENCH_CKPT")) o.checkpoint_min_bytes = std::atoll(c);
   correlate::PartitionCorrelator pc(0, o);
   if (!pc.Load(**store).ok()) std::abort();
@@ -334,13 +335,6 @@ void BM_CorrelateWriteBehind(benchmark::State& state) {
     pc.Flush(&delta);
     ops += delta.size();
     for (const auto& op : delta.ops()) bytes += op.key.size() + op.value.size();
-    if (std::getenv("KIZASHI_BENCH_DUMP") && state.iterations() == 0) {}
-    static int dumped = 0;
-    if (std::getenv("KIZASHI_BENCH_DUMP") && dumped++ < 2) {
-      std::map<std::pair<int,int>, std::pair<int,size_t>> m;
-      for (const auto& op : delta.ops()) { auto& x = m[{int(op.cf), op.key.size() > 4 ? int(op.key[4]) : 0}]; x.first++; x.second += op.key.size() + op.value.size(); }
-      for (auto& [k, v] : m) std::fprintf(stderr, "cf %d tag %c: %d ops %zu bytes\n", k.first, k.second, v.first, v.second);
-    }
     int64_t t2 = ThreadCpuNs();
     if (!(*store)->Commit(delta).ok()) std::abort();
     pc.Committed();
