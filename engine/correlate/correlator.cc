@@ -164,12 +164,11 @@ PartitionCorrelator::PartitionCorrelator(int32_t partition, const CorrelateOptio
     : partition_(partition), opts_(options), prefix_(state::PartitionPrefix(partition)) {}
 
 PartitionCorrelator::~PartitionCorrelator() {
-  constexpr size_t kSlabSlots = kSlabChunks << kChunkBits;
-  for (void* slab : slabs_) {
-    KeyState* ks = static_cast<KeyState*>(slab);
-    for (size_t i = 0; i < kSlabSlots; ++i) ks[i].~KeyState();
-    HugeFree(slab, kSlabSlots * sizeof(KeyState));
+  // Slab chunks hold constructed slots once handed out (AddChunk); the slabs go after.
+  for (size_t c = kHeapChunks; c < chunks_.size(); ++c) {
+    for (size_t i = 0; i < (size_t{1} << kChunkBits); ++i) chunks_[c][i].~KeyState();
   }
+  for (void* slab : slabs_) HugeFree(slab, (kSlabChunks << kChunkBits) * sizeof(KeyState));
 }
 
 void PartitionCorrelator::AddChunk() {
@@ -185,12 +184,14 @@ void PartitionCorrelator::AddChunk() {
     size_t bytes = kSlabChunks * kChunkSlots * sizeof(KeyState);
     void* slab = HugeAlloc(bytes);
     if (slab == nullptr) throw std::bad_alloc();  // as make_unique would
-    KeyState* ks = static_cast<KeyState*>(slab);
-    for (size_t i = 0; i < kSlabChunks * kChunkSlots; ++i) new (&ks[i]) KeyState();
     slabs_.push_back(slab);
   }
+  // Slots are constructed (touched) only when their chunk is handed out: a slab's unused
+  // chunks cost address space, not memory.
   size_t in_slab = (chunks_.size() - kHeapChunks) % kSlabChunks;
-  chunks_.push_back(static_cast<KeyState*>(slabs_.back()) + in_slab * kChunkSlots);
+  KeyState* chunk = static_cast<KeyState*>(slabs_.back()) + in_slab * kChunkSlots;
+  for (size_t i = 0; i < kChunkSlots; ++i) new (&chunk[i]) KeyState();
+  chunks_.push_back(chunk);
 }
 
 // ---- keys ------------------------------------------------------------------------------
