@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "absl/container/flat_hash_set.h"
 #include "engine/common/hash.h"
@@ -162,7 +163,36 @@ bool SameEv(const Ev& a, const Ev& b) {
 PartitionCorrelator::PartitionCorrelator(int32_t partition, const CorrelateOptions& options)
     : partition_(partition), opts_(options), prefix_(state::PartitionPrefix(partition)) {}
 
-PartitionCorrelator::~PartitionCorrelator() = default;
+PartitionCorrelator::~PartitionCorrelator() {
+  // Slab chunks hold constructed slots once handed out (AddChunk); the slabs go after.
+  for (size_t c = kHeapChunks; c < chunks_.size(); ++c) {
+    for (size_t i = 0; i < (size_t{1} << kChunkBits); ++i) chunks_[c][i].~KeyState();
+  }
+  for (void* slab : slabs_) HugeFree(slab, (kSlabChunks << kChunkBits) * sizeof(KeyState));
+}
+
+void PartitionCorrelator::AddChunk() {
+  constexpr size_t kChunkSlots = size_t{1} << kChunkBits;
+  static_assert((kSlabChunks * kChunkSlots * sizeof(KeyState)) % kHugePageBytes == 0,
+                "a slab should be whole huge pages");
+  if (chunks_.size() < kHeapChunks) {
+    heap_chunks_.push_back(std::make_unique<KeyState[]>(kChunkSlots));
+    chunks_.push_back(heap_chunks_.back().get());
+    return;
+  }
+  if ((chunks_.size() - kHeapChunks) % kSlabChunks == 0) {
+    size_t bytes = kSlabChunks * kChunkSlots * sizeof(KeyState);
+    void* slab = HugeAlloc(bytes);
+    if (slab == nullptr) throw std::bad_alloc();  // as make_unique would
+    slabs_.push_back(slab);
+  }
+  // Slots are constructed (touched) only when their chunk is handed out: a slab's unused
+  // chunks cost address space, not memory.
+  size_t in_slab = (chunks_.size() - kHeapChunks) % kSlabChunks;
+  KeyState* chunk = static_cast<KeyState*>(slabs_.back()) + in_slab * kChunkSlots;
+  for (size_t i = 0; i < kChunkSlots; ++i) new (&chunk[i]) KeyState();
+  chunks_.push_back(chunk);
+}
 
 // ---- keys ------------------------------------------------------------------------------
 
@@ -212,7 +242,7 @@ uint32_t PartitionCorrelator::NewSlot(const Fp& fp, uint8_t type) {
     if (!free_slots_.empty()) Prefetch(&Slot(free_slots_.back()));
   } else {
     if ((slot_count_ >> kChunkBits) >= chunks_.size()) {
-      chunks_.push_back(std::make_unique<KeyState[]>(1u << kChunkBits));
+      AddChunk();
     }
     slot = slot_count_++;
   }
@@ -420,15 +450,17 @@ std::string PartitionCorrelator::EncodeKey(const KeyState& ks) const {
   return out;
 }
 
-void PartitionCorrelator::EncodeKeyTo(const KeyState& ks, std::string* out) const {
+size_t PartitionCorrelator::MaxKeyBytes(const KeyState& ks) {
+  size_t incident = ks.incident != nullptr ? ks.incident->inc.id.size() : 0;
+  return 2 + 10 + 10 + 10 + incident + 3 + size_t{ks.n} * 30 + 1;
+}
+
+uint8_t* PartitionCorrelator::EncodeKeyRaw(const KeyState& ks, uint8_t* p) {
   // Hot in every batch's flush: the fixed part and the events are written through a raw
-  // pointer into space reserved for their largest encoding (the same bytes state::Encoder
-  // would produce), then the string is cut to size.
+  // pointer into space reserved for their largest encoding (MaxKeyBytes; the same bytes
+  // state::Encoder would produce). The extras (rare) are appended by the caller.
   std::string_view incident =
       ks.incident != nullptr ? std::string_view(ks.incident->inc.id) : std::string_view();
-  size_t base = out->size();
-  out->resize(base + 2 + 10 + 10 + 10 + incident.size() + 3 + size_t{ks.n} * 30 + 1);
-  uint8_t* p = reinterpret_cast<uint8_t*>(out->data()) + base;
   auto varint = [&p](uint64_t v) {
     while (v >= 0x80) {
       *p++ = static_cast<uint8_t>(v | 0x80);
@@ -458,13 +490,23 @@ void PartitionCorrelator::EncodeKeyTo(const KeyState& ks, std::string* out) cons
     varint(v.peer);
   }
   *p++ = ks.extra ? 1 : 0;
-  out->resize(static_cast<size_t>(p - reinterpret_cast<uint8_t*>(out->data())));
-  if (ks.extra) {
-    state::Encoder e(out);
-    e.Varint(ks.extra->vals.size());
-    for (uint64_t v : ks.extra->vals) e.Fixed64BE(v);
-    e.Str(ks.extra->desc);
-  }
+  return p;
+}
+
+void PartitionCorrelator::AppendExtra(const KeyState& ks, std::string* out) {
+  if (!ks.extra) return;
+  state::Encoder e(out);
+  e.Varint(ks.extra->vals.size());
+  for (uint64_t v : ks.extra->vals) e.Fixed64BE(v);
+  e.Str(ks.extra->desc);
+}
+
+void PartitionCorrelator::EncodeKeyTo(const KeyState& ks, std::string* out) const {
+  size_t base = out->size();
+  out->resize(base + MaxKeyBytes(ks));
+  uint8_t* begin = reinterpret_cast<uint8_t*>(out->data());
+  out->resize(static_cast<size_t>(EncodeKeyRaw(ks, begin + base) - begin));
+  AppendExtra(ks, out);
 }
 
 bool PartitionCorrelator::DecodeKey(std::string_view v, KeyState* ks,
@@ -706,56 +748,93 @@ absl::Status PartitionCorrelator::ApplyLoaded(const Fp& fp, std::string_view val
 }
 
 void PartitionCorrelator::AppendEntry(const Fp& fp, const KeyState* ks, std::string* out) const {
-  char head[16];
+  // fingerprint (16), length (a 3-byte varint: values are far below 2 MiB; 0 = dropped),
+  // then the expiring key state — written in one pass through a raw pointer.
+  size_t base = out->size();
+  out->resize(base + 16 + 3 + 9 + (ks != nullptr ? MaxKeyBytes(*ks) : 0));
+  uint8_t* begin = reinterpret_cast<uint8_t*>(out->data());
+  uint8_t* p = begin + base;
   for (int i = 0; i < 8; ++i) {
-    head[i] = static_cast<char>(fp.hi >> (56 - 8 * i));
-    head[8 + i] = static_cast<char>(fp.lo >> (56 - 8 * i));
+    p[i] = static_cast<uint8_t>(fp.hi >> (56 - 8 * i));
+    p[8 + i] = static_cast<uint8_t>(fp.lo >> (56 - 8 * i));
   }
-  out->append(head, sizeof head);
+  p += 16;
   if (ks == nullptr) {
-    out->push_back(0);  // dropped
+    *p++ = 0;  // dropped
+    out->resize(static_cast<size_t>(p - begin));
     return;
   }
-  // Length-prefixed: reserve a 3-byte varint (values are far below 2 MiB), fill it after.
-  size_t len_at = out->size();
-  out->append(3, '\0');
-  size_t start = out->size();
-  state::AppendExpiringHeader(out, Deadline(*ks));
-  EncodeKeyTo(*ks, out);
-  size_t n = out->size() - start;
-  (*out)[len_at] = static_cast<char>(0x80 | (n & 0x7f));
-  (*out)[len_at + 1] = static_cast<char>(0x80 | ((n >> 7) & 0x7f));
-  (*out)[len_at + 2] = static_cast<char>((n >> 14) & 0x7f);
+  uint8_t* len_at = p;
+  p += 3;
+  uint8_t* start = p;
+  // The expiring envelope (state::AppendExpiringHeader's bytes).
+  int64_t deadline = Deadline(*ks);
+  *p++ = static_cast<uint8_t>(state::kExpiringTag);
+  for (int i = 7; i >= 0; --i) *p++ = static_cast<uint8_t>(static_cast<uint64_t>(deadline) >> (i * 8));
+  p = EncodeKeyRaw(*ks, p);
+  size_t len_pos = static_cast<size_t>(len_at - begin);
+  size_t start_pos = static_cast<size_t>(start - begin);
+  out->resize(static_cast<size_t>(p - begin));
+  AppendExtra(*ks, out);
+  size_t n = out->size() - start_pos;
+  (*out)[len_pos] = static_cast<char>(0x80 | (n & 0x7f));
+  (*out)[len_pos + 1] = static_cast<char>(0x80 | ((n >> 7) & 0x7f));
+  (*out)[len_pos + 2] = static_cast<char>((n >> 14) & 0x7f);
 }
 
-void PartitionCorrelator::WriteChunked(char tag, uint64_t major, const std::string& body,
-                                       state::StateDelta* delta, std::vector<std::string>* keys) {
-  // Entries never straddle chunks: cut at entry boundaries near kChunkBytes.
-  size_t pos = 0;
-  uint32_t part = 0;
-  while (pos < body.size()) {
-    size_t end = pos;
-    while (end < body.size() && end - pos < kChunkBytes) {
-      size_t e = end + 16;
-      uint64_t n = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        uint8_t b = static_cast<uint8_t>(body[e++]);
-        n |= static_cast<uint64_t>(b & 0x7f) << shift;
-        if (!(b & 0x80)) break;
-      }
-      end = e + n;
-    }
-    state::StateDelta::Op& op = delta->Add(state::Cf::kCorrelation, false);
-    op.key.append(prefix_);
-    op.key.push_back(tag);
-    for (int i = 7; i >= 0; --i) op.key.push_back(static_cast<char>(major >> (8 * i)));
-    for (int i = 3; i >= 0; --i) op.key.push_back(static_cast<char>(part >> (8 * i)));
-    op.value.assign(body, pos, end - pos);
-    if (keys != nullptr) keys->push_back(op.key);
-    pos = end;
-    ++part;
+namespace {
+
+// Appends write-behind entries straight into the values of chunked records (keyed
+// partition | tag | major | part) of at most kChunkBytes each — an entry never straddles
+// two: one that overflows a chunk moves to the next. No intermediate body, no copy.
+class ChunkWriter {
+ public:
+  ChunkWriter(const std::string& prefix, char tag, uint64_t major, size_t expected_bytes,
+              state::StateDelta* delta, std::vector<std::string>* keys)
+      : prefix_(prefix), tag_(tag), major_(major), expected_(expected_bytes), delta_(delta),
+        keys_(keys) {}
+  // The value the next entry is appended to.
+  std::string* out() {
+    if (op_ == nullptr) Open();
+    return &op_->value;
   }
-}
+  // After appending an entry that started at `start` of out().
+  void Appended(size_t start) {
+    if (op_->value.size() <= kChunkBytes || start == 0) return;
+    tail_.assign(op_->value, start);
+    op_->value.resize(start);
+    Open();
+    op_->value.append(tail_);
+  }
+  uint64_t bytes() const { return bytes_ + (op_ != nullptr ? op_->value.size() : 0); }
+
+ private:
+  void Open() {
+    if (op_ != nullptr) bytes_ += op_->value.size();
+    // Only this writer adds to the delta while it is alive: op_ stays valid until this Add.
+    op_ = &delta_->Add(state::Cf::kCorrelation, false);
+    op_->key.append(prefix_);
+    op_->key.push_back(tag_);
+    for (int i = 7; i >= 0; --i) op_->key.push_back(static_cast<char>(major_ >> (8 * i)));
+    for (int i = 3; i >= 0; --i) op_->key.push_back(static_cast<char>(part_ >> (8 * i)));
+    op_->value.reserve(std::min(expected_ + 4096, kChunkBytes + 4096));
+    expected_ = expected_ > kChunkBytes ? expected_ - kChunkBytes : 0;
+    if (keys_ != nullptr) keys_->push_back(op_->key);
+    ++part_;
+  }
+  const std::string& prefix_;
+  char tag_;
+  uint64_t major_;
+  size_t expected_;
+  state::StateDelta* delta_;
+  std::vector<std::string>* keys_;
+  state::StateDelta::Op* op_ = nullptr;
+  uint32_t part_ = 0;
+  uint64_t bytes_ = 0;
+  std::string tail_;
+};
+
+}  // namespace
 
 // Write-behind. Instead of one RocksDB record per changed key (a random memtable insert
 // each — the cost that bounds throughput), the batch's changed keys go into one log record
@@ -770,62 +849,70 @@ void PartitionCorrelator::Flush(state::StateDelta* delta) {
   cold_deletes_.erase(std::unique(cold_deletes_.begin(), cold_deletes_.end()), cold_deletes_.end());
   for (const Fp& fp : cold_deletes_) AppendStoreKey(fp, &delta->Add(state::Cf::kCorrelation, true).key);
   cold_deletes_.clear();
-  // Changed keys, sorted so that the record (a changelog message in Kafka mode) is the same
-  // for the same processing.
-  std::vector<std::pair<Fp, uint32_t>>& dirty = flush_scratch_;
-  dirty.clear();
-  for (uint32_t slot : dirty_slots_) {
-    KeyState& ks = Slot(slot);
-    if ((ks.flags & KeyState::kLive) && (ks.flags & KeyState::kDirty)) {
-      ks.flags &= static_cast<uint8_t>(~KeyState::kDirty);
-      dirty.emplace_back(ks.fp, slot);
-    }
-  }
-  dirty_slots_.clear();
-  std::sort(dirty.begin(), dirty.end());
+  // Dropped keys (tombstones) in key order; changed keys in the order the batch first
+  // changed them (dirty_slots_: event order, so the record is the same for the same
+  // processing). No sort of the changed keys and one pass over their slots, with lookahead.
   std::sort(deleted_keys_.begin(), deleted_keys_.end());
   deleted_keys_.erase(std::unique(deleted_keys_.begin(), deleted_keys_.end()),
                       deleted_keys_.end());
-  if (!dirty.empty() || !deleted_keys_.empty()) {
+  if (!dirty_slots_.empty() || !deleted_keys_.empty()) {
     // Checkpoint once the log is twice the in-memory state (rough size: ~96 bytes a key):
     // the checkpoint's cost, a pass over every key, is then amortised over as many logged
     // key changes as there are keys, twice.
     uint64_t state_bytes = map_.size() * 96;
     uint64_t threshold = std::max<uint64_t>(static_cast<uint64_t>(opts_.checkpoint_min_bytes),
                                             2 * state_bytes);
-    std::string& body = flush_body_;
-    body.clear();
-    if (log_bytes_ + dirty.size() * 64 < threshold) {
+    if (log_bytes_ + dirty_slots_.size() * 64 < threshold) {
       // A log record: tombstones of dropped keys, then the changed keys.
+      ChunkWriter w(prefix_, kLogTag, next_seq_++, (deleted_keys_.size() + dirty_slots_.size()) * 96,
+                    delta, &log_keys_);
       for (const Fp& fp : deleted_keys_) {
-        if (!map_.contains(fp)) AppendEntry(fp, nullptr, &body);
+        if (map_.contains(fp)) continue;
+        std::string* out = w.out();
+        size_t start = out->size();
+        AppendEntry(fp, nullptr, out);
+        w.Appended(start);
       }
-      for (size_t i = 0; i < dirty.size(); ++i) {
-        if (i + 4 < dirty.size()) Prefetch(&Slot(dirty[i + 4].second));
-        AppendEntry(dirty[i].first, &Slot(dirty[i].second), &body);
+      const size_t n = dirty_slots_.size();
+      for (size_t i = 0; i < n; ++i) {
+        if (i + 8 < n) Prefetch(&Slot(dirty_slots_[i + 8]));
+        KeyState& ks = Slot(dirty_slots_[i]);
+        // A slot may be listed twice (its key dropped and the slot reused in the batch):
+        // the flag makes the first listing the only one.
+        if (!(ks.flags & KeyState::kLive) || !(ks.flags & KeyState::kDirty)) continue;
+        ks.flags &= static_cast<uint8_t>(~KeyState::kDirty);
+        std::string* out = w.out();
+        size_t start = out->size();
+        AppendEntry(ks.fp, &ks, out);
+        w.Appended(start);
       }
-      WriteChunked(kLogTag, next_seq_++, body, delta, &log_keys_);
-      log_bytes_ += body.size();
+      log_bytes_ += w.bytes();
       ++stats_.log_records;
     } else {
       // A checkpoint: every in-memory key, in slot order (a sequential pass over the slot
       // chunks); then the old checkpoint and logs go.
-      for (uint32_t slot = 0; slot < slot_count_; ++slot) {
-        if (slot + 8 < slot_count_) Prefetch(&Slot(slot + 8));
-        const KeyState& ks = Slot(slot);
-        if (ks.flags & KeyState::kLive) AppendEntry(ks.fp, &ks, &body);
-      }
       for (const auto& k : ckpt_keys_) delta->Add(state::Cf::kCorrelation, true).key = k;
       for (const auto& k : log_keys_) delta->Add(state::Cf::kCorrelation, true).key = k;
       ckpt_keys_.clear();
       log_keys_.clear();
       log_bytes_ = 0;
       ++ckpt_gen_;
-      WriteChunked(kCheckpointTag, ckpt_gen_, body, delta, &ckpt_keys_);
+      ChunkWriter w(prefix_, kCheckpointTag, ckpt_gen_, map_.size() * 96, delta, &ckpt_keys_);
+      for (uint32_t slot = 0; slot < slot_count_; ++slot) {
+        if (slot + 8 < slot_count_) Prefetch(&Slot(slot + 8));
+        KeyState& ks = Slot(slot);
+        if (!(ks.flags & KeyState::kLive)) continue;
+        ks.flags &= static_cast<uint8_t>(~KeyState::kDirty);
+        std::string* out = w.out();
+        size_t start = out->size();
+        AppendEntry(ks.fp, &ks, out);
+        w.Appended(start);
+      }
       ++stats_.checkpoints;
     }
     marker_dirty_ = true;
   }
+  dirty_slots_.clear();
   deleted_keys_.clear();
   if (marker_dirty_) {
     std::string v;
@@ -842,8 +929,11 @@ void PartitionCorrelator::Flush(state::StateDelta* delta) {
     auto it = incidents_.find(id);
     if (it == incidents_.end() || !it->second->dirty) continue;
     it->second->dirty = false;
-    delta->Put(state::Cf::kIncidents, StrCat(prefix_, std::string_view(&kOpenTag, 1), id),
-               it->second->inc.Encode());
+    state::StateDelta::Op& op = delta->Add(state::Cf::kIncidents, false);
+    op.key.append(prefix_);
+    op.key.push_back(kOpenTag);
+    op.key.append(id);
+    it->second->inc.EncodeTo(&op.value);
   }
   dirty_incidents_.clear();
   for (const auto& inc : closed_) {

@@ -34,6 +34,7 @@
 #include "absl/status/status.h"
 #include "engine/config/schema.h"
 #include "engine/correlate/dictionary.h"
+#include "engine/correlate/huge_pages.h"
 #include "engine/correlate/incident.h"
 #include "engine/correlate/key_hash.h"
 #include "engine/correlate/key_state.h"
@@ -263,8 +264,6 @@ class PartitionCorrelator {
   void Evict(state::StateDelta* delta);
   // Write-behind (see Flush): entry = fingerprint, length, expiring key state (0: dropped).
   void AppendEntry(const Fp& fp, const KeyState* ks, std::string* out) const;
-  void WriteChunked(char tag, uint64_t major, const std::string& body, state::StateDelta* delta,
-                    std::vector<std::string>* keys);
   // Applies one loaded entry (checkpoint or log) to the in-memory keys.
   absl::Status ApplyLoaded(const Fp& fp, std::string_view value);
   void ColdAdd(int64_t deadline);
@@ -273,6 +272,11 @@ class PartitionCorrelator {
 
   // Encoding.
   std::string EncodeKey(const KeyState& ks) const;
+  // The key state's encoding without its extras, written at `p` (room for MaxKeyBytes);
+  // returns the end. AppendExtra appends the extras (after EncodeKeyRaw's bytes).
+  static size_t MaxKeyBytes(const KeyState& ks);
+  static uint8_t* EncodeKeyRaw(const KeyState& ks, uint8_t* p);
+  static void AppendExtra(const KeyState& ks, std::string* out);
   void EncodeKeyTo(const KeyState& ks, std::string* out) const;
   void AppendStoreKey(const Fp& fp, std::string* out) const;
   bool DecodeKey(std::string_view v, KeyState* ks, std::string* incident_id) const;
@@ -301,13 +305,24 @@ class PartitionCorrelator {
   static constexpr uint32_t kChunkBits = 12;
   static constexpr uint32_t kChunkMask = (1u << kChunkBits) - 1;
   static constexpr uint32_t kNoSlot = UINT32_MAX;
-  absl::flat_hash_map<Fp, uint32_t> map_;
-  std::vector<std::unique_ptr<KeyState[]>> chunks_;
+  // The table and the slots are in huge pages once large (huge_pages.h: most of a key's
+  // cost is cache and TLB misses on them).
+  absl::flat_hash_map<Fp, uint32_t, absl::Hash<Fp>, std::equal_to<Fp>,
+                      HugePageAllocator<std::pair<const Fp, uint32_t>>>
+      map_;
+  // Slot chunks (kChunkBits slots each). The first kHeapChunks are heap arrays (a small
+  // partition stays small); later ones are carved kSlabChunks at a time from huge-page
+  // slabs (kSlabChunks chunks = a whole number of 2 MiB pages).
+  static constexpr size_t kHeapChunks = 16;
+  static constexpr size_t kSlabChunks = 16;
+  void AddChunk();
+  std::vector<KeyState*> chunks_;
+  std::vector<std::unique_ptr<KeyState[]>> heap_chunks_;
+  std::vector<void*> slabs_;
   std::vector<uint32_t> free_slots_;
   uint32_t slot_count_ = 0;
   uint32_t clock_hand_ = 0;
   std::vector<uint32_t> dirty_slots_;
-  std::vector<std::pair<Fp, uint32_t>> flush_scratch_;
   std::vector<Fp> deleted_keys_;  // hot keys dropped since the last flush (log tombstones)
   std::vector<Fp> cold_deletes_;  // evicted keys' records to delete (faulted back in, stale)
   // Write-behind log and checkpoints (see Flush).
@@ -317,7 +332,6 @@ class PartitionCorrelator {
   std::vector<std::string> log_keys_;   // log records written since it
   uint64_t log_bytes_ = 0;
   bool marker_dirty_ = false;
-  std::string flush_body_;  // scratch
   // Expiry wheel: coarse deadline bucket -> keys filed there. A bucket is processed once the
   // watermark passes its end: each key is dropped if its (possibly later) deadline passed,
   // else re-filed. O(1) per key and deadline, no sweep over all keys.

@@ -25,7 +25,12 @@ std::string_view TargetKindName(TargetKind k) {
 
 std::string Incident::Encode() const {
   std::string out;
-  state::Encoder e(&out);
+  EncodeTo(&out);
+  return out;
+}
+
+void Incident::EncodeTo(std::string* out) const {
+  state::Encoder e(out);
   e.U8(kFormat);
   e.Str(id);
   e.Varint(revision);
@@ -91,7 +96,6 @@ std::string Incident::Encode() const {
     e.SignedVarint(h.at_ns);
     e.Str(h.summary);
   }
-  return out;
 }
 
 bool Incident::Decode(std::string_view in) {

@@ -104,6 +104,8 @@ struct Incident {
   static constexpr size_t kMaxHistory = 64;
 
   std::string Encode() const;
+  // Appends the same bytes to `out` (reuses its capacity: the write-behind path).
+  void EncodeTo(std::string* out) const;
   // Reads what Encode wrote, also inside an expiry envelope (how closed incidents are
   // stored). False on corrupt input.
   bool Decode(std::string_view in);

@@ -2,14 +2,6 @@
 
 namespace kizashi::state {
 
-void Encoder::Varint(uint64_t v) {
-  while (v >= 0x80) {
-    out_->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out_->push_back(static_cast<char>(v));
-}
-
 void Encoder::Str(std::string_view s) {
   Varint(s.size());
   out_->append(s);

@@ -13,7 +13,18 @@ class Encoder {
  public:
   explicit Encoder(std::string* out) : out_(out) {}
   void U8(uint8_t v) { out_->push_back(static_cast<char>(v)); }
-  void Varint(uint64_t v);
+  // Inline, one append per varint: incidents and dictionary entries encode dozens of
+  // them per write-behind flush.
+  void Varint(uint64_t v) {
+    char b[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+      b[n++] = static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    b[n++] = static_cast<char>(v);
+    out_->append(b, n);
+  }
   void SignedVarint(int64_t v) { Varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
   void Str(std::string_view s);
   void Fixed64BE(uint64_t v);  // big-endian: sorts numerically in keys

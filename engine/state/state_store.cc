@@ -20,10 +20,10 @@
 namespace kizashi::state {
 
 namespace {
+constexpr size_t kIncidentsWriteBuffer = 4 << 20;
 constexpr std::string_view kCfNames[] = {"default",  "positions", "correlation", "incidents",
                                          "evidence", "history",   "dictionary"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
-constexpr char kExpiringTag = '\xe7';
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -191,6 +191,13 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const StateOptions&
       // Compact binary state, and write-behind logs that live only until the next
       // checkpoint: compressing them costs CPU (on the cores the workers need) for little.
       cfo.compression = rocksdb::kNoCompression;
+      if (name == CfName(Cf::kIncidents)) {
+        // Open incidents are rewritten (a few hundred bytes, at random keys) whenever they
+        // absorb a match: each write is a skiplist insert. A small memtable keeps that
+        // skiplist in cache (in the write-behind benchmark the inserts cost a third less);
+        // it flushes more often, in the background.
+        cfo.write_buffer_size = std::min<size_t>(opts.write_buffer_size, kIncidentsWriteBuffer);
+      }
     }
     descs.emplace_back(std::string(name), cfo);
   }
@@ -226,7 +233,11 @@ absl::StatusOr<std::unique_ptr<StateStore>> StateStore::OpenReadOnly(const State
 }
 
 absl::Status StateStore::Commit(const StateDelta& delta) {
-  rocksdb::WriteBatch wb;
+  // Sized once: a write-behind batch is hundreds of KiB, and growing the batch's buffer by
+  // doubling would copy it several times.
+  size_t bytes = 12;  // WriteBatch header
+  for (const auto& op : delta.ops()) bytes += op.key.size() + op.value.size() + 16;
+  rocksdb::WriteBatch wb(bytes);
   for (const auto& op : delta.ops()) {
     auto* h = cfs_[static_cast<size_t>(op.cf)];
     rocksdb::Status s = op.del ? wb.Delete(h, op.key) : wb.Put(h, op.key, op.value);

@@ -121,7 +121,9 @@ std::string PartitionPrefix(int32_t partition);
 // Reads the partition back from a key that starts with PartitionPrefix (false if shorter).
 bool KeyPartition(std::string_view key, int32_t* partition);
 
-// A value that expires when its partition's watermark passes `deadline_ns` (event time).
+// A value that expires when its partition's watermark passes `deadline_ns` (event time):
+// kExpiringTag, the deadline (8 bytes big-endian), the payload.
+inline constexpr char kExpiringTag = '\xe7';
 std::string ExpiringValue(int64_t deadline_ns, std::string_view payload);
 // Appends the envelope header of such a value; the payload follows.
 void AppendExpiringHeader(std::string* out, int64_t deadline_ns);

@@ -362,6 +362,70 @@ rules:
   EXPECT_LE(per_key, 256.0) << per_key;
 }
 
+// 20 * 4096 keys: beyond the correlator's heap slot chunks (16 * 4096 slots) into its
+// huge-page slabs, and write-behind log records of 7-11 MB, cut into 512 KiB parts. Every key
+// comes back after a restart, from the log and then from a checkpoint, and counts on.
+TEST(KeyState, ManyKeysSurviveRestartsFromChunkedLogsAndCheckpoints) {
+  Harness h(R"(
+rules:
+  - id: brute
+    match: {entries: [ssh-fail]}
+    group_by: [src_ip]
+    condition: {type: event_count, count: 4, window: 1h}
+)");
+  const int keys = 20 * 4096;
+  auto src = [](int i) { return StrCat("198.", 18 + i / 65536, ".", (i / 256) % 256, ".", i % 256); };
+  std::vector<In> in;
+  for (int r = 0; r < 3; ++r) {
+    for (int i = 0; i < keys; ++i) in.push_back(Msg((r * keys + i) * kNanosPerMilli / 8, "Failed password", src(i)));
+  }
+  // Fourth events of the first and the last key, then of key 70000 (in a slab).
+  int64_t t3 = 3 * keys * kNanosPerMilli / 8;
+  std::vector<In> third = {Msg(t3, "Failed password", src(0)),
+                           Msg(t3 + 1, "Failed password", src(keys - 1)),
+                           Msg(t3 + 2, "Failed password", src(70000))};
+  std::string dir = MakeTempDir("many-keys");
+  state::StateOptions so;
+  so.dir = dir;
+  auto store = state::StateStore::Open(so);
+  ASSERT_TRUE(store.ok());
+  CorrelateOptions o = Opts();
+  {
+    PartitionCorrelator pc(0, o);
+    ASSERT_TRUE(pc.Load(**store).ok());
+    EXPECT_TRUE(h.Run(pc, in, keys, store->get()).empty());  // a log record per round
+    EXPECT_EQ(pc.stats().hot_keys, static_cast<uint64_t>(keys));
+    EXPECT_EQ(pc.stats().log_records, 3u);
+    EXPECT_EQ(pc.stats().checkpoints, 0u);
+  }
+  {
+    // From the logs; the first key's fourth event is written with a checkpoint (the minimum
+    // is 1 byte, and the logs, ~27 MB, exceed twice the state's rough size, ~16 MB).
+    o.checkpoint_min_bytes = 1;
+    PartitionCorrelator pc(0, o);
+    ASSERT_TRUE(pc.Load(**store).ok());
+    EXPECT_EQ(pc.stats().hot_keys, static_cast<uint64_t>(keys));
+    auto got = h.Run(pc, third, 1, store->get(), 0, 1);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].event_count, 4u);
+    EXPECT_EQ(got[0].group_values, std::vector<std::string>{src(0)});
+    EXPECT_EQ(pc.stats().checkpoints, 1u);
+  }
+  {
+    // From the checkpoint.
+    PartitionCorrelator pc(0, o);
+    ASSERT_TRUE(pc.Load(**store).ok());
+    EXPECT_EQ(pc.stats().hot_keys, static_cast<uint64_t>(keys));
+    auto got = h.Run(pc, third, 1, store->get(), 1, 3);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].group_values, std::vector<std::string>{src(keys - 1)});
+    EXPECT_EQ(got[1].group_values, std::vector<std::string>{src(70000)});
+    EXPECT_EQ(got[1].event_count, 4u);
+  }
+  store->reset();
+  RemoveTree(dir);
+}
+
 TEST(KeyState, AConditionTypeChangeOnReloadResetsTheKey) {
   Harness counting(R"(
 rules:
