@@ -801,7 +801,8 @@ int Main(int argc, char** argv) {
   }
   if (o.work.empty()) o.work = StrCat(fs::temp_directory_path().string(), "/kizashi-kafka-bench-", ::getpid());
   fs::create_directories(o.work);
-  log::SetLevel(log::Level::kWarn);
+  // KIZASHI_BENCH_LOG_INFO=1: the runner's info log too (kafka.progress: commits, commit_ms).
+  log::SetLevel(std::getenv("KIZASHI_BENCH_LOG_INFO") ? log::Level::kInfo : log::Level::kWarn);
   Source source;
   std::string corpus_text;
   Traffic latency_traffic;

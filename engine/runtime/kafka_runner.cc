@@ -770,6 +770,11 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
     return;
   }
   CoalesceDelta(&job.local);
+  // With the ledger topic (written in this commit: the cluster's ledger), the instance's local
+  // ledger is a copy of it, written after the commit: off the path that holds the workers'
+  // records back (exactly_once) and delays the offsets. A crash in between leaves the copy
+  // short, never the topic.
+  const bool local_ledger_after_commit = ledger_topic_ != nullptr;
   if (eos_) {
     // Still inside this commit's transaction (the workers hold their new records back). The
     // ledger records join it: the committed ledger topic is exactly the committed outputs.
@@ -780,10 +785,12 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
       job.status = st;
       return;
     }
-    // Disclosure ledger: the outputs are produced (inside the transaction); record them
-    // before the commit, so a crash after the commit cannot lose a record. An aborted
-    // transaction is retried with the same documents (same ids), which the ledger dedupes.
-    if (absl::Status ls = RecordLedger(job); !ls.ok()) {
+    // Disclosure ledger without the ledger topic: the outputs are produced (inside the
+    // transaction); record them locally before the commit, so a crash after the commit cannot
+    // lose a record. An aborted transaction is retried with the same documents (same ids),
+    // which the ledger dedupes. With the topic, the local copy is written after the commit.
+    if (absl::Status ls = local_ledger_after_commit ? absl::OkStatus() : RecordLedger(job);
+        !ls.ok()) {
       job.status = ls;
       job.unrecoverable = true;
       return;
@@ -813,7 +820,7 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
       if (st.ok()) st = producer_->AwaitDelivered(job.epoch, give_up);
       if (st.ok()) FaultPoint("commit.after_ledger");
     }
-    if (st.ok()) st = RecordLedger(job);
+    if (st.ok() && !local_ledger_after_commit) st = RecordLedger(job);
     if (st.ok()) st = ProduceChangelog(job);
     if (st.ok()) st = producer_->AwaitDelivered(job.epoch, give_up);
     if (!st.ok()) {
@@ -850,6 +857,12 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
     st = consumer_->CommitOffsets(job.offsets);
     if (!st.ok()) {
       KZ_LOG_EVERY(kWarn, "kafka.offset_commit_failed", 5).Kv("error", std::string(st.message()));
+    }
+  }
+  if (local_ledger_after_commit) {
+    if (absl::Status ls = RecordLedger(job); !ls.ok()) {
+      job.status = ls;  // the topic has the records; restart rather than run without the copy
+      job.unrecoverable = true;
     }
   }
 }
