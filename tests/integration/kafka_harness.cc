@@ -266,6 +266,24 @@ absl::StatusOr<std::vector<Doc>> ReadTopic(const std::string& bootstrap, const s
   return docs;
 }
 
+absl::StatusOr<std::vector<Doc>> ReadDemoTopics(const std::string& bootstrap,
+                                                const std::string& prefix) {
+  // deploy/kafka/kizashi-kafka.yaml: destination name -> topic.
+  const std::vector<std::pair<std::string, std::string>> dests = {
+      {"ministry.fsa", "notifications.fsa"},   {"ministry.mlit", "notifications.mlit"},
+      {"ministry.mic", "notifications.mic"},   {"ministry.meti", "notifications.meti"},
+      {"cabinet-secretariat", "notifications.cabinet-secretariat"},
+      {"observations", "observations"},        {"dead-letter", "dead-letter"},
+      {"late", "late"}};
+  std::vector<Doc> docs;
+  for (const auto& [name, topic] : dests) {
+    auto part = ReadTopic(bootstrap, prefix + topic, name);
+    if (!part.ok()) return part.status();
+    docs.insert(docs.end(), part->begin(), part->end());
+  }
+  return docs;
+}
+
 std::vector<Doc> ReadDocsFile(const std::string& path, const std::string& destination) {
   std::vector<Doc> docs;
   std::ifstream in(path);

@@ -88,6 +88,11 @@ absl::StatusOr<std::vector<Doc>> ReadTopic(const std::string& bootstrap, const s
                                            const std::string& destination,
                                            bool read_committed = true,
                                            const std::vector<std::string>& kcat_extra = {});
+// Reads every destination topic of the demo's Kafka configuration
+// (deploy/kafka/kizashi-kafka.yaml) under `prefix`, read_committed, each document tagged with
+// its destination name.
+absl::StatusOr<std::vector<Doc>> ReadDemoTopics(const std::string& bootstrap,
+                                                const std::string& prefix);
 // Reads a JSON-lines file written by a file-mode destination.
 std::vector<Doc> ReadDocsFile(const std::string& path, const std::string& destination);
 

@@ -119,19 +119,9 @@ class KafkaLedger : public ::testing::Test {
   }
 
   std::vector<Doc> ReadOutputs() {
-    const std::vector<std::pair<std::string, std::string>> dests = {
-        {"ministry.fsa", "notifications.fsa"},   {"ministry.mlit", "notifications.mlit"},
-        {"ministry.mic", "notifications.mic"},   {"ministry.meti", "notifications.meti"},
-        {"cabinet-secretariat", "notifications.cabinet-secretariat"},
-        {"observations", "observations"},        {"dead-letter", "dead-letter"},
-        {"late", "late"}};
-    std::vector<Doc> docs;
-    for (const auto& [name, topic] : dests) {
-      auto part = ReadTopic(cluster_.bootstrap, prefix_ + topic, name);
-      EXPECT_TRUE(part.ok()) << part.status();
-      if (part.ok()) docs.insert(docs.end(), part->begin(), part->end());
-    }
-    return docs;
+    auto docs = ReadDemoTopics(cluster_.bootstrap, prefix_);
+    EXPECT_TRUE(docs.ok()) << docs.status();
+    return docs.ok() ? *docs : std::vector<Doc>();
   }
 
   std::vector<Raw> ReadLedger(const std::string& topic) {
