@@ -176,15 +176,10 @@ struct Source {
 // From a file configuration: its inputs become Kafka input topics named after them and its
 // destinations topics named after them; registry, packs, rules, decoding and correlation
 // settings are kept as they are.
-runtime::EngineConfig KafkaConfigFor(const Options& o, const Source& src, const std::string& prefix,
-                                     const std::string& guarantee) {
-  if (src.file_config.empty()) {
-    runtime::EngineConfig c = LoadConfig(WriteConfig(o, src.scenario, prefix, guarantee));
-    if (o.commit_interval_ms > 0) c.kafka.commit_interval_ns = o.commit_interval_ms * 1'000'000;
-    return c;
-  }
+runtime::EngineConfig KafkaConfigOf(const Options& o, const Source& src, const std::string& prefix,
+                                    const std::string& guarantee) {
+  if (src.file_config.empty()) return LoadConfig(WriteConfig(o, src.scenario, prefix, guarantee));
   runtime::EngineConfig c = LoadConfig(src.file_config);
-  if (o.commit_interval_ms > 0) c.kafka.commit_interval_ns = o.commit_interval_ms * 1'000'000;
   for (auto& in : c.inputs) {
     if (in.type != "file") {
       std::fprintf(stderr, "kafka_bench: input '%s' of %s is not a file input\n", in.name.c_str(),
@@ -215,6 +210,13 @@ runtime::EngineConfig KafkaConfigFor(const Options& o, const Source& src, const 
     std::fprintf(stderr, "kafka_bench: %s in Kafka mode:\n%s", src.file_config.c_str(), d.ToText().c_str());
     std::exit(1);
   }
+  return c;
+}
+// ... with --commit-interval-ms applied to either.
+runtime::EngineConfig KafkaConfigFor(const Options& o, const Source& src, const std::string& prefix,
+                                     const std::string& guarantee) {
+  runtime::EngineConfig c = KafkaConfigOf(o, src, prefix, guarantee);
+  if (o.commit_interval_ms > 0) c.kafka.commit_interval_ns = o.commit_interval_ms * 1'000'000;
   return c;
 }
 

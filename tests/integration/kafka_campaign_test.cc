@@ -32,6 +32,7 @@
 #include "engine/runtime/engine_config.h"
 #include "engine/runtime/file_runner.h"
 #include "engine/runtime/ledger_reader.h"
+#include "tests/integration/kafka_fixture.h"
 #include "tests/integration/kafka_harness.h"
 #include "tests/testing/testing.h"
 
@@ -149,25 +150,18 @@ Out ParseOut(const std::string& destination, const std::string& json) {
 
 bool IsCampaign(const Out& o) { return o.schema == "kizashi.campaign/1"; }
 
-class KafkaCampaign : public ::testing::Test {
+class KafkaCampaign : public KafkaFixtureTest {
  protected:
+  KafkaCampaign() : KafkaFixtureTest("camp") {}
   void SetUp() override {
-    cluster_ = ClusterFromEnv("KIZASHI_KAFKA_DIR");
-    if (!cluster_.skip.empty()) GTEST_SKIP() << cluster_.skip;
-    ASSERT_FALSE(cluster_.bootstrap.empty()) << "no bootstrap address in " << cluster_.dir;
-    dir_ = testing::MakeTempDir("kafka-campaign");
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    prefix_ = StrCat("camp-", ::getpid(), "-", info->name(), ".");
+    KafkaFixtureTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     fs::create_directories(dir_ + "/registry");
     fs::create_directories(dir_ + "/keys");
     std::ofstream(dir_ + "/keys/pseudonym.key") << kPseudonymKey;
     std::ofstream(dir_ + "/registry/operators.yaml") << kOperators;
     std::ofstream ev(dir_ + "/eve.jsonl");
     for (const auto& [p, line] : Records()) ev << line << "\n";
-  }
-  void TearDown() override {
-    if (!dir_.empty() && !HasFailure()) testing::RemoveTree(dir_);
-    else if (!dir_.empty()) std::fprintf(stderr, "kept %s for inspection\n", dir_.c_str());
   }
 
   std::string Common() const {
@@ -461,9 +455,6 @@ class KafkaCampaign : public ::testing::Test {
                                                             {kPartitionB, "bank-b"}}));
   }
 
-  Cluster cluster_;
-  std::string dir_;
-  std::string prefix_;
   bool exercise_ = false;
 };
 

@@ -26,6 +26,7 @@
 #include "engine/ledger/ledger.h"
 #include "engine/runtime/engine_config.h"
 #include "engine/runtime/file_runner.h"
+#include "tests/integration/kafka_fixture.h"
 #include "tests/integration/kafka_harness.h"
 #include "tests/testing/testing.h"
 #include "tests/unit/telemetry/test_util.h"
@@ -35,20 +36,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class KafkaE2E : public ::testing::Test {
+class KafkaE2E : public KafkaFixtureTest {
  protected:
-  void SetUp() override {
-    cluster_ = ClusterFromEnv("KIZASHI_KAFKA_DIR");
-    if (!cluster_.skip.empty()) GTEST_SKIP() << cluster_.skip;
-    ASSERT_FALSE(cluster_.bootstrap.empty()) << "no bootstrap address in " << cluster_.dir;
-    dir_ = testing::MakeTempDir("kafka-e2e");
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    prefix_ = StrCat("e2e-", ::getpid(), "-", info->name(), ".");
-  }
-  void TearDown() override {
-    if (!dir_.empty() && !HasFailure()) testing::RemoveTree(dir_);
-    else if (!dir_.empty()) std::fprintf(stderr, "kept %s for inspection\n", dir_.c_str());
-  }
+  KafkaE2E() : KafkaFixtureTest("e2e") {}
 
   // `kizashi <args> --config cfg --set ...` to completion.
   int Kizashi(std::vector<std::string> args, const std::string& cfg,
@@ -161,9 +151,6 @@ class KafkaE2E : public ::testing::Test {
     }
   }
 
-  Cluster cluster_;
-  std::string dir_;
-  std::string prefix_;
 };
 
 const char* kDemoKafka = "deploy/kafka/kizashi-kafka.yaml";

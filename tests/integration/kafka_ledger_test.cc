@@ -27,6 +27,7 @@
 #include "engine/ledger/chain.h"
 #include "engine/runtime/engine_config.h"
 #include "engine/runtime/ledger_reader.h"
+#include "tests/integration/kafka_fixture.h"
 #include "tests/integration/kafka_harness.h"
 #include "tests/testing/testing.h"
 
@@ -41,20 +42,9 @@ struct Raw {
   std::string key, value;
 };
 
-class KafkaLedger : public ::testing::Test {
+class KafkaLedger : public KafkaFixtureTest {
  protected:
-  void SetUp() override {
-    cluster_ = ClusterFromEnv("KIZASHI_KAFKA_DIR");
-    if (!cluster_.skip.empty()) GTEST_SKIP() << cluster_.skip;
-    ASSERT_FALSE(cluster_.bootstrap.empty()) << "no bootstrap address in " << cluster_.dir;
-    dir_ = testing::MakeTempDir("kafka-ledger");
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    prefix_ = StrCat("ldg-", ::getpid(), "-", info->name(), ".");
-  }
-  void TearDown() override {
-    if (!dir_.empty() && !HasFailure()) testing::RemoveTree(dir_);
-    else if (!dir_.empty()) std::fprintf(stderr, "kept %s for inspection\n", dir_.c_str());
-  }
+  KafkaLedger() : KafkaFixtureTest("ldg") {}
 
   // The whole scenario under `guarantee`; `scale_out`: then a second instance takes over.
   void Check(const std::string& guarantee, bool scale_out);
@@ -168,9 +158,6 @@ class KafkaLedger : public ::testing::Test {
     rd_kafka_destroy(rk);
   }
 
-  Cluster cluster_;
-  std::string dir_;
-  std::string prefix_;
 };
 
 void KafkaLedger::Check(const std::string& guarantee, bool scale_out) {
