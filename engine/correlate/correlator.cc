@@ -49,7 +49,14 @@ void CorrelateOptions::Declare(config::Schema& s, CorrelateOptions* o) {
 
 namespace {
 
-constexpr uint8_t kKeyFormat = 2;
+// Key-state encodings: 2 (times absolute, read only), 3 (times relative to the entry's
+// deadline, flags byte, compact hit codes and IPv4 peers; written).
+constexpr uint8_t kKeyFormatV2 = 2;
+constexpr uint8_t kKeyFormat = 3;
+// Format 3 flags byte.
+constexpr uint8_t kKeyHasSuppress = 1;
+constexpr uint8_t kKeyHasIncident = 2;
+constexpr uint8_t kKeyHasExtra = 4;
 constexpr uint32_t kMultiBit = 1u << 27;
 constexpr char kKeyTag = 'k';         // an evicted key's state
 constexpr char kLogTag = 'l';         // write-behind log record: seq | part
@@ -363,7 +370,7 @@ void PartitionCorrelator::Evict(state::StateDelta* delta) {
     state::StateDelta::Op& op = delta->Add(state::Cf::kCorrelation, false);
     AppendStoreKey(ks.fp, &op.key);
     state::AppendExpiringHeader(&op.value, d);
-    EncodeKeyTo(ks, &op.value);
+    EncodeKeyTo(ks, d, &op.value);
     evicting_[ks.fp] = {op.value, epoch_};
     ColdAdd(d);
     ++stats_.evictions;
@@ -420,7 +427,7 @@ uint32_t PartitionCorrelator::FaultIn(const Fp& fp) {
   // The key's record goes; its state is logged with this batch (marked dirty below).
   cold_deletes_.push_back(fp);
   faulted_[fp] = epoch_;
-  if (!DecodeKey(payload, &ks, &incident_id)) {
+  if (!DecodeKey(payload, deadline, &ks, &incident_id)) {
     KZ_LOG(kWarn, "correlate.corrupt_key").Kv("partition", partition_);
     return give_up();
   }
@@ -444,21 +451,33 @@ uint32_t PartitionCorrelator::FaultIn(const Fp& fp) {
 
 // ---- encoding --------------------------------------------------------------------------
 
-std::string PartitionCorrelator::EncodeKey(const KeyState& ks) const {
-  std::string out;
-  EncodeKeyTo(ks, &out);
-  return out;
-}
-
 size_t PartitionCorrelator::MaxKeyBytes(const KeyState& ks) {
   size_t incident = ks.incident != nullptr ? ks.incident->inc.id.size() : 0;
-  return 2 + 10 + 10 + 10 + incident + 3 + size_t{ks.n} * 30 + 1;
+  return 3 + 10 + 10 + 10 + incident + 3 + size_t{ks.n} * 30;
 }
 
-uint8_t* PartitionCorrelator::EncodeKeyRaw(const KeyState& ks, uint8_t* p) {
+namespace {
+// Wrapping difference as a zigzag varint value: exact for any pair of times (kNoTime
+// included), small for the usual ones (the key's times sit within a window of its deadline).
+inline uint64_t ZigzagDelta(int64_t v, int64_t base) {
+  int64_t d = static_cast<int64_t>(static_cast<uint64_t>(v) - static_cast<uint64_t>(base));
+  return (static_cast<uint64_t>(d) << 1) ^ static_cast<uint64_t>(d >> 63);
+}
+inline int64_t UnZigzagDelta(uint64_t z, int64_t base) {
+  uint64_t d = (z >> 1) ^ (0 - (z & 1));
+  return static_cast<int64_t>(static_cast<uint64_t>(base) + d);
+}
+// Hit codes keep their four flag bits on top; rotated to the bottom they encode in one or two
+// varint bytes instead of five.
+inline uint32_t RotateHits(uint32_t h) { return (h << 4) | (h >> 28); }
+inline uint32_t UnrotateHits(uint32_t h) { return (h >> 4) | (h << 28); }
+}  // namespace
+
+uint8_t* PartitionCorrelator::EncodeKeyRaw(const KeyState& ks, int64_t deadline, uint8_t* p) {
   // Hot in every batch's flush: the fixed part and the events are written through a raw
-  // pointer into space reserved for their largest encoding (MaxKeyBytes; the same bytes
-  // state::Encoder would produce). The extras (rare) are appended by the caller.
+  // pointer into space reserved for their largest encoding (MaxKeyBytes). The extras (rare)
+  // are appended by the caller. Times are written relative to `deadline` (the entry's
+  // envelope carries it), so the usual key costs one byte for its expiry and a few per event.
   std::string_view incident =
       ks.incident != nullptr ? std::string_view(ks.incident->inc.id) : std::string_view();
   auto varint = [&p](uint64_t v) {
@@ -468,28 +487,33 @@ uint8_t* PartitionCorrelator::EncodeKeyRaw(const KeyState& ks, uint8_t* p) {
     }
     *p++ = static_cast<uint8_t>(v);
   };
-  auto zigzag = [](int64_t v) {
-    return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-  };
   *p++ = kKeyFormat;
   *p++ = ks.type;
-  varint(zigzag(ks.expires_ns));
-  varint(zigzag(ks.suppress_until_ns));
-  varint(incident.size());
-  std::memcpy(p, incident.data(), incident.size());
-  p += incident.size();
+  uint8_t flags = (ks.suppress_until_ns != kNoTime ? kKeyHasSuppress : 0) |
+                  (!incident.empty() ? kKeyHasIncident : 0) | (ks.extra ? kKeyHasExtra : 0);
+  *p++ = flags;
+  varint(ZigzagDelta(ks.expires_ns, deadline));
+  if (flags & kKeyHasSuppress) varint(ZigzagDelta(ks.suppress_until_ns, deadline));
+  if (flags & kKeyHasIncident) {
+    varint(incident.size());
+    std::memcpy(p, incident.data(), incident.size());
+    p += incident.size();
+  }
   varint(ks.n);
-  uint64_t prev = 0;
+  int64_t prev = deadline;
   for (size_t i = 0; i < ks.n; ++i) {
     const Ev& v = ks[i];
-    uint64_t t = static_cast<uint64_t>(v.t);
-    varint(zigzag(static_cast<int64_t>(t - prev)));
-    prev = t;
+    varint(ZigzagDelta(v.t, prev));
+    prev = v.t;
     varint(v.pos);
-    varint(v.hits);
-    varint(v.peer);
+    varint(RotateHits(v.hits));
+    if (v.hits & Ev::kPeerV4) {
+      std::memcpy(p, &v.peer, 4);
+      p += 4;
+    } else {
+      varint(v.peer);
+    }
   }
-  *p++ = ks.extra ? 1 : 0;
   return p;
 }
 
@@ -501,41 +525,81 @@ void PartitionCorrelator::AppendExtra(const KeyState& ks, std::string* out) {
   e.Str(ks.extra->desc);
 }
 
-void PartitionCorrelator::EncodeKeyTo(const KeyState& ks, std::string* out) const {
+void PartitionCorrelator::EncodeKeyTo(const KeyState& ks, int64_t deadline,
+                                      std::string* out) {
   size_t base = out->size();
   out->resize(base + MaxKeyBytes(ks));
   uint8_t* begin = reinterpret_cast<uint8_t*>(out->data());
-  out->resize(static_cast<size_t>(EncodeKeyRaw(ks, begin + base) - begin));
+  out->resize(static_cast<size_t>(EncodeKeyRaw(ks, deadline, begin + base) - begin));
   AppendExtra(ks, out);
 }
 
-bool PartitionCorrelator::DecodeKey(std::string_view v, KeyState* ks,
-                                    std::string* incident_id) const {
+bool PartitionCorrelator::DecodeKey(std::string_view v, int64_t deadline, KeyState* ks,
+                                    std::string* incident_id) {
   state::Decoder d(v);
   uint8_t fmt, type, has_extra;
   uint64_t n;
-  if (!d.U8(&fmt) || fmt != kKeyFormat || !d.U8(&type) || !d.SignedVarint(&ks->expires_ns) ||
-      !d.SignedVarint(&ks->suppress_until_ns) || !d.Str(incident_id) || !d.Varint(&n) ||
-      n > 65535) {
-    return false;
-  }
+  if (!d.U8(&fmt) || (fmt != kKeyFormat && fmt != kKeyFormatV2) || !d.U8(&type)) return false;
   ks->type = type;
-  ks->Resize(n);
-  uint64_t prev = 0;
-  for (size_t i = 0; i < n; ++i) {
-    int64_t dt;
-    uint64_t pos, hits, peer;
-    if (!d.SignedVarint(&dt) || !d.Varint(&pos) || !d.Varint(&hits) || !d.Varint(&peer)) {
+  if (fmt == kKeyFormatV2) {
+    if (!d.SignedVarint(&ks->expires_ns) || !d.SignedVarint(&ks->suppress_until_ns) ||
+        !d.Str(incident_id) || !d.Varint(&n) || n > 65535) {
       return false;
     }
-    prev += static_cast<uint64_t>(dt);
-    Ev& ev = (*ks)[i];
-    ev.t = static_cast<int64_t>(prev);
-    ev.pos = pos;
-    ev.hits = static_cast<uint32_t>(hits);
-    ev.peer = static_cast<uint32_t>(peer);
+    ks->Resize(n);
+    uint64_t prev = 0;
+    for (size_t i = 0; i < n; ++i) {
+      int64_t dt;
+      uint64_t pos, hits, peer;
+      if (!d.SignedVarint(&dt) || !d.Varint(&pos) || !d.Varint(&hits) || !d.Varint(&peer)) {
+        return false;
+      }
+      prev += static_cast<uint64_t>(dt);
+      Ev& ev = (*ks)[i];
+      ev.t = static_cast<int64_t>(prev);
+      ev.pos = pos;
+      ev.hits = static_cast<uint32_t>(hits);
+      ev.peer = static_cast<uint32_t>(peer);
+    }
+    if (!d.U8(&has_extra)) return false;
+  } else {
+    uint8_t flags;
+    uint64_t z;
+    if (!d.U8(&flags) || !d.Varint(&z)) return false;
+    ks->expires_ns = UnZigzagDelta(z, deadline);
+    ks->suppress_until_ns = kNoTime;
+    if (flags & kKeyHasSuppress) {
+      if (!d.Varint(&z)) return false;
+      ks->suppress_until_ns = UnZigzagDelta(z, deadline);
+    }
+    incident_id->clear();
+    if ((flags & kKeyHasIncident) && !d.Str(incident_id)) return false;
+    if (!d.Varint(&n) || n > 65535) return false;
+    ks->Resize(n);
+    int64_t prev = deadline;
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t pos, hits, peer;
+      if (!d.Varint(&z) || !d.Varint(&pos) || !d.Varint(&hits) || hits > UINT32_MAX) {
+        return false;
+      }
+      Ev& ev = (*ks)[i];
+      ev.t = UnZigzagDelta(z, prev);
+      prev = ev.t;
+      ev.pos = pos;
+      ev.hits = UnrotateHits(static_cast<uint32_t>(hits));
+      if (ev.hits & Ev::kPeerV4) {
+        uint8_t b[4];
+        for (uint8_t& x : b) {
+          if (!d.U8(&x)) return false;
+        }
+        std::memcpy(&ev.peer, b, 4);
+      } else {
+        if (!d.Varint(&peer)) return false;
+        ev.peer = static_cast<uint32_t>(peer);
+      }
+    }
+    has_extra = (flags & kKeyHasExtra) != 0;
   }
-  if (!d.U8(&has_extra)) return false;
   if (has_extra) {
     ks->extra = std::make_unique<KeyExtra>();
     if (!d.Varint(&n) || n > 65535) return false;
@@ -628,7 +692,7 @@ absl::Status PartitionCorrelator::Load(const state::StateStore& store) {
     }
     KeyState tmp;
     std::string incident_id;
-    if (!DecodeKey(payload, &tmp, &incident_id)) {
+    if (!DecodeKey(payload, deadline, &tmp, &incident_id)) {
       return absl::DataLossError(StrCat("corrupt correlation state, partition ", partition_));
     }
     bool pending = tmp.type == static_cast<uint8_t>(ConditionType::kAbsence) && tmp.n > 0;
@@ -728,7 +792,7 @@ absl::Status PartitionCorrelator::ApplyLoaded(const Fp& fp, std::string_view val
   }
   KeyState& ks = Create(fp, 0);
   std::string incident_id;
-  if (!DecodeKey(payload, &ks, &incident_id)) {
+  if (!DecodeKey(payload, deadline, &ks, &incident_id)) {
     return absl::DataLossError(StrCat("corrupt correlation state, partition ", partition_));
   }
   bool pending = ks.type == static_cast<uint8_t>(ConditionType::kAbsence) && ks.n > 0;
@@ -748,10 +812,16 @@ absl::Status PartitionCorrelator::ApplyLoaded(const Fp& fp, std::string_view val
 }
 
 void PartitionCorrelator::AppendEntry(const Fp& fp, const KeyState* ks, std::string* out) const {
-  // fingerprint (16), length (a 3-byte varint: values are far below 2 MiB; 0 = dropped),
-  // then the expiring key state — written in one pass through a raw pointer.
+  // fingerprint (16), length (a varint, 0 = dropped: two bytes, or three for the rare key
+  // whose encoding may reach 16 KiB, written before the length is known), then the expiring
+  // key state — written in one pass through a raw pointer.
   size_t base = out->size();
-  out->resize(base + 16 + 3 + 9 + (ks != nullptr ? MaxKeyBytes(*ks) : 0));
+  size_t bound = ks != nullptr ? 9 + MaxKeyBytes(*ks) : 0;
+  if (ks != nullptr && ks->extra) {
+    bound += 20 + ks->extra->vals.size() * 8 + ks->extra->desc.size();
+  }
+  const size_t len_bytes = bound < (size_t{1} << 14) ? 2 : 3;
+  out->resize(base + 16 + len_bytes + bound);
   uint8_t* begin = reinterpret_cast<uint8_t*>(out->data());
   uint8_t* p = begin + base;
   for (int i = 0; i < 8; ++i) {
@@ -765,21 +835,26 @@ void PartitionCorrelator::AppendEntry(const Fp& fp, const KeyState* ks, std::str
     return;
   }
   uint8_t* len_at = p;
-  p += 3;
+  p += len_bytes;
   uint8_t* start = p;
   // The expiring envelope (state::AppendExpiringHeader's bytes).
   int64_t deadline = Deadline(*ks);
   *p++ = static_cast<uint8_t>(state::kExpiringTag);
   for (int i = 7; i >= 0; --i) *p++ = static_cast<uint8_t>(static_cast<uint64_t>(deadline) >> (i * 8));
-  p = EncodeKeyRaw(*ks, p);
+  p = EncodeKeyRaw(*ks, deadline, p);
   size_t len_pos = static_cast<size_t>(len_at - begin);
   size_t start_pos = static_cast<size_t>(start - begin);
   out->resize(static_cast<size_t>(p - begin));
   AppendExtra(*ks, out);
   size_t n = out->size() - start_pos;
-  (*out)[len_pos] = static_cast<char>(0x80 | (n & 0x7f));
-  (*out)[len_pos + 1] = static_cast<char>(0x80 | ((n >> 7) & 0x7f));
-  (*out)[len_pos + 2] = static_cast<char>((n >> 14) & 0x7f);
+  if (len_bytes == 2) {
+    (*out)[len_pos] = static_cast<char>(0x80 | (n & 0x7f));
+    (*out)[len_pos + 1] = static_cast<char>((n >> 7) & 0x7f);
+  } else {
+    (*out)[len_pos] = static_cast<char>(0x80 | (n & 0x7f));
+    (*out)[len_pos + 1] = static_cast<char>(0x80 | ((n >> 7) & 0x7f));
+    (*out)[len_pos + 2] = static_cast<char>((n >> 14) & 0x7f);
+  }
 }
 
 namespace {

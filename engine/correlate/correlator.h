@@ -158,6 +158,13 @@ class PartitionCorrelator {
 
   int64_t watermark_ns() const { return watermark_ns_; }
   size_t live_keys() const { return map_.size(); }
+
+  // A key's state as stored (evicted keys, write-behind logs, checkpoints): times relative to
+  // `deadline`, the value of the expiring envelope it is stored in (the state's deadline).
+  // DecodeKey reads the current format and every earlier one; false on corrupt input.
+  static void EncodeKeyTo(const KeyState& ks, int64_t deadline, std::string* out);
+  static bool DecodeKey(std::string_view v, int64_t deadline, KeyState* ks,
+                        std::string* incident_id);
   size_t open_incidents() const { return incidents_.size(); }
   CorrelatorStats stats() const;
 
@@ -271,15 +278,15 @@ class PartitionCorrelator {
   void ColdExpire();
 
   // Encoding.
-  std::string EncodeKey(const KeyState& ks) const;
   // The key state's encoding without its extras, written at `p` (room for MaxKeyBytes);
-  // returns the end. AppendExtra appends the extras (after EncodeKeyRaw's bytes).
+  // returns the end. AppendExtra appends the extras (after EncodeKeyRaw's bytes). Times are
+  // encoded relative to `deadline`, the value of the envelope the encoding goes into
+  // (Deadline(ks)); DecodeKey needs the same value back.
   static size_t MaxKeyBytes(const KeyState& ks);
-  static uint8_t* EncodeKeyRaw(const KeyState& ks, uint8_t* p);
+  static uint8_t* EncodeKeyRaw(const KeyState& ks, int64_t deadline, uint8_t* p);
   static void AppendExtra(const KeyState& ks, std::string* out);
-  void EncodeKeyTo(const KeyState& ks, std::string* out) const;
+
   void AppendStoreKey(const Fp& fp, std::string* out) const;
-  bool DecodeKey(std::string_view v, KeyState* ks, std::string* incident_id) const;
   std::string KeyStoreKey(const Fp& fp) const;
   static std::string EncodeProto(const Proto& p);
   static bool DecodeProto(std::string_view in, Proto* p);

@@ -426,6 +426,106 @@ rules:
   RemoveTree(dir);
 }
 
+// The stored key-state encoding: every field comes back exactly, including times far from
+// the deadline (kNoTime slots of a temporal key, a suppression before it), IPv4 peers
+// (fixed four bytes) and dictionary-coded IPv6 peers, hit flags, and the extras.
+TEST(KeyState, EncodingRoundTripsEveryField) {
+  using correlate::Ev;
+  using correlate::KeyState;
+  using correlate::kNoTime;
+  const int64_t deadline = 1'700'000'000'000'000'000;
+  KeyState ks;
+  ks.type = 3;
+  ks.expires_ns = deadline - 5;
+  ks.suppress_until_ns = deadline - 3'600 * kNanosPerSecond;
+  Ev a;
+  a.t = kNoTime;  // a temporal step not seen yet
+  Ev b;
+  b.t = deadline - 60 * kNanosPerSecond;
+  b.pos = (uint64_t{7} << 48) | 123'456'789;
+  b.hits = 42 | Ev::kExternal | Ev::kPeerV4;
+  b.peer = 0xC6336401;  // 198.51.100.1
+  Ev c;
+  c.t = deadline - 1;
+  c.pos = 3;
+  c.hits = (Ev::kHitsMask - 1) | Ev::kInternal | Ev::kPeerV6;
+  c.peer = 9;  // dictionary code
+  ks.Insert(0, a);
+  ks.Insert(1, b);
+  ks.Insert(2, c);
+  ks.extra = std::make_unique<correlate::KeyExtra>();
+  ks.extra->vals = {1, ~uint64_t{0}, 3};
+  ks.extra->desc = "descriptor";
+  std::string enc;
+  PartitionCorrelator::EncodeKeyTo(ks, deadline, &enc);
+  KeyState back;
+  std::string incident;
+  ASSERT_TRUE(PartitionCorrelator::DecodeKey(enc, deadline, &back, &incident));
+  EXPECT_TRUE(incident.empty());
+  EXPECT_EQ(back.type, ks.type);
+  EXPECT_EQ(back.expires_ns, ks.expires_ns);
+  EXPECT_EQ(back.suppress_until_ns, ks.suppress_until_ns);
+  ASSERT_EQ(back.n, 3);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(back[i].t, ks[i].t) << i;
+    EXPECT_EQ(back[i].pos, ks[i].pos) << i;
+    EXPECT_EQ(back[i].hits, ks[i].hits) << i;
+    EXPECT_EQ(back[i].peer, ks[i].peer) << i;
+  }
+  ASSERT_TRUE(back.extra);
+  EXPECT_EQ(back.extra->vals, ks.extra->vals);
+  EXPECT_EQ(back.extra->desc, "descriptor");
+  // Without a suppression the key costs a few bytes plus its events.
+  KeyState plain;
+  plain.type = 1;
+  plain.expires_ns = deadline;
+  std::string small;
+  PartitionCorrelator::EncodeKeyTo(plain, deadline, &small);
+  EXPECT_LE(small.size(), 5u);
+  KeyState plain_back;
+  ASSERT_TRUE(PartitionCorrelator::DecodeKey(small, deadline, &plain_back, &incident));
+  EXPECT_EQ(plain_back.suppress_until_ns, kNoTime);
+  EXPECT_EQ(plain_back.expires_ns, deadline);
+  // Every truncation is refused, never read past.
+  for (size_t n = 0; n < enc.size(); ++n) {
+    KeyState t;
+    EXPECT_FALSE(PartitionCorrelator::DecodeKey(enc.substr(0, n), deadline, &t, &incident)) << n;
+  }
+}
+
+// State written by the previous format (2: absolute times) is still read.
+TEST(KeyState, TheEarlierEncodingIsStillRead) {
+  using correlate::Ev;
+  using correlate::KeyState;
+  std::string v;
+  state::Encoder e(&v);
+  e.U8(2);  // format
+  e.U8(1);  // event_count
+  e.SignedVarint(5'000);
+  e.SignedVarint(correlate::kNoTime);
+  e.Str("inc-1");
+  e.Varint(2);
+  for (int64_t dt : {1'000, 500}) {
+    e.SignedVarint(dt);
+    e.Varint(77);
+    e.Varint(Ev::kPeerV4 | 5);
+    e.Varint(0x0A000001);
+  }
+  e.U8(0);  // no extras
+  KeyState ks;
+  std::string incident;
+  ASSERT_TRUE(PartitionCorrelator::DecodeKey(v, 9'999, &ks, &incident));
+  EXPECT_EQ(ks.type, 1);
+  EXPECT_EQ(ks.expires_ns, 5'000);
+  EXPECT_EQ(ks.suppress_until_ns, correlate::kNoTime);
+  EXPECT_EQ(incident, "inc-1");
+  ASSERT_EQ(ks.n, 2);
+  EXPECT_EQ(ks[0].t, 1'000);
+  EXPECT_EQ(ks[1].t, 1'500);
+  EXPECT_EQ(ks[1].hits, Ev::kPeerV4 | 5);
+  EXPECT_EQ(ks[1].peer, 0x0A000001u);
+}
+
 TEST(KeyState, AConditionTypeChangeOnReloadResetsTheKey) {
   Harness counting(R"(
 rules:
