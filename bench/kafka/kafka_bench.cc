@@ -243,6 +243,19 @@ Documents ReadDocuments(const std::string& bootstrap, const runtime::EngineConfi
   Documents docs;
   std::map<std::string, std::string> destination_of;  // topic -> destination name
   for (const auto& d : c.destinations) destination_of[c.kafka.Topic(d.topic)] = d.name;
+  {
+    // The last commit's markers may not be written yet: read once no transaction is open.
+    connectors::kafka::KafkaOptions ko;
+    ko.brokers = bootstrap;
+    auto admin = connectors::kafka::Admin::Connect(ko);
+    std::vector<std::string> topics;
+    for (const auto& [topic, name] : destination_of) topics.push_back(topic);
+    absl::Status st = admin.ok() ? (*admin)->AwaitStableOffsets(topics, 60'000) : admin.status();
+    if (!st.ok()) {
+      std::fprintf(stderr, "output topics: %s\n", std::string(st.message()).c_str());
+      return docs;  // not complete
+    }
+  }
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[256];
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);

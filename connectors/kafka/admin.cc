@@ -1,8 +1,11 @@
 #include "connectors/kafka/admin.h"
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "engine/common/strings.h"
+#include "engine/common/time.h"
 
 namespace kizashi::connectors::kafka {
 
@@ -38,6 +41,7 @@ absl::StatusOr<std::unique_ptr<rd_kafka_event_t, EventDeleter>> WaitResult(rd_ka
 absl::StatusOr<std::unique_ptr<Admin>> Admin::Connect(const KafkaOptions& options, int timeout_ms) {
   auto a = std::unique_ptr<Admin>(new Admin());
   a->timeout_ms_ = timeout_ms;
+  a->options_ = options;
   auto conf = MakeConf(options, Role::kAdmin, {});
   if (!conf.ok()) return conf.status();
   auto rk = NewClient(RD_KAFKA_PRODUCER, std::move(*conf));
@@ -165,6 +169,50 @@ absl::Status Admin::Delete(const std::vector<std::string>& topics) {
   for (auto* d : dts) rd_kafka_DeleteTopic_destroy(d);
   auto ev = WaitResult(q.get(), RD_KAFKA_EVENT_DELETETOPICS_RESULT, timeout_ms_);
   return ev.status();
+}
+
+absl::Status Admin::AwaitStableOffsets(const std::vector<std::string>& topics, int timeout_ms) {
+  auto info = Describe(topics);
+  if (!info.ok()) return info.status();
+  // ListOffsets carries the client's isolation level: the end a read_uncommitted client is
+  // told is the high watermark, a read_committed one's the last stable offset.
+  auto client = [&](const char* isolation) -> absl::StatusOr<ClientPtr> {
+    auto conf = MakeConf(options_, Role::kConsumer, {{"isolation.level", isolation}});
+    if (!conf.ok()) return conf.status();
+    return NewClient(RD_KAFKA_CONSUMER, std::move(*conf));
+  };
+  auto uncommitted = client("read_uncommitted");
+  if (!uncommitted.ok()) return uncommitted.status();
+  auto committed = client("read_committed");
+  if (!committed.ok()) return committed.status();
+  const int64_t deadline = MonotonicNowNs() + int64_t{timeout_ms} * 1'000'000;
+  std::string open;
+  while (true) {
+    open.clear();
+    for (const auto& [topic, ti] : *info) {
+      if (!ti.exists) return absl::NotFoundError(StrCat("topic ", topic, " does not exist"));
+      for (int32_t p = 0; p < ti.partitions && open.empty(); ++p) {
+        int64_t lo = 0, hwm = 0, lso = 0;
+        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
+            uncommitted->get(), topic.c_str(), p, &lo, &hwm, timeout_ms_);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          e = rd_kafka_query_watermark_offsets(committed->get(), topic.c_str(), p, &lo, &lso,
+                                               timeout_ms_);
+        }
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          open = StrCat(topic, "[", p, "]: ", rd_kafka_err2str(e));
+        } else if (lso < hwm) {
+          open = StrCat(topic, "[", p, "]: last stable offset ", lso, " < high watermark ", hwm);
+        }
+      }
+      if (!open.empty()) break;
+    }
+    if (open.empty()) return absl::OkStatus();
+    if (MonotonicNowNs() >= deadline) {
+      return absl::DeadlineExceededError(StrCat("a transaction is still open on ", open));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 }  // namespace kizashi::connectors::kafka

@@ -46,10 +46,20 @@ class Admin {
   // gets the names created.
   absl::Status Create(const std::vector<TopicSpec>& specs, std::vector<std::string>* created);
   absl::Status Delete(const std::vector<std::string>& topics);
+  // Waits, at most `timeout_ms`, until no transaction is open on any partition of `topics`:
+  // every partition's last stable offset (the end a read_committed reader sees) has reached
+  // its high watermark. A transactional producer's commit returns once the coordinator has
+  // logged it, before the commit markers are written to the partitions, so a read_committed
+  // reader started right after a commit can find its end before the last transaction's
+  // records; a reader that must see everything committed so far waits here first. (An
+  // abandoned transaction holds the offsets until the broker aborts it, after the producer's
+  // transaction.timeout.ms.)
+  absl::Status AwaitStableOffsets(const std::vector<std::string>& topics, int timeout_ms);
   rd_kafka_t* handle() { return rk_.get(); }
 
  private:
   Admin() = default;
+  KafkaOptions options_;
   ClientPtr rk_;
   int timeout_ms_ = 10000;
 };

@@ -380,6 +380,46 @@ TEST_F(KafkaGenerated, LostLocalStateIsRestoredFromTheChangelog) {
   EXPECT_TRUE(g.Duplicates().empty()) << Join(g.Duplicates(), "\n");
 }
 
+// A read_committed reader's end is the last stable offset: while a transaction is open (or
+// its commit markers are not written yet) it stops short of it. Readers that must see every
+// committed output (the tests, the benchmark) wait with AwaitStableOffsets first.
+TEST_F(KafkaE2E, StableOffsetsWaitForOpenTransactions) {
+  namespace kk = connectors::kafka;
+  kk::KafkaOptions o;
+  o.brokers = cluster_.bootstrap;
+  auto admin = kk::Admin::Connect(o);
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  const std::string topic = prefix_ + "txn";
+  std::vector<std::string> created;
+  ASSERT_TRUE((*admin)->Create({kk::TopicSpec{topic, "output", 2, 1, {}}}, &created).ok());
+  char err[256];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  ASSERT_EQ(rd_kafka_conf_set(conf, "bootstrap.servers", cluster_.bootstrap.c_str(), err, sizeof err),
+            RD_KAFKA_CONF_OK);
+  ASSERT_EQ(rd_kafka_conf_set(conf, "transactional.id", (prefix_ + "txn").c_str(), err, sizeof err),
+            RD_KAFKA_CONF_OK);
+  rd_kafka_t* p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  ASSERT_NE(p, nullptr) << err;
+  auto ok = [](rd_kafka_error_t* e) {
+    std::string m = e ? rd_kafka_error_string(e) : "";
+    if (e) rd_kafka_error_destroy(e);
+    return m;
+  };
+  ASSERT_EQ(ok(rd_kafka_init_transactions(p, 30000)), "");
+  ASSERT_EQ(ok(rd_kafka_begin_transaction(p)), "");
+  ASSERT_EQ(rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(1),
+                              RD_KAFKA_V_VALUE(const_cast<char*>("x"), 1), RD_KAFKA_V_END),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(rd_kafka_flush(p, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  absl::Status open = (*admin)->AwaitStableOffsets({topic}, 500);
+  EXPECT_TRUE(absl::IsDeadlineExceeded(open)) << open;
+  EXPECT_NE(open.message().find(topic + "[1]"), std::string::npos) << open;
+  ASSERT_EQ(ok(rd_kafka_commit_transaction(p, 30000)), "");
+  EXPECT_TRUE((*admin)->AwaitStableOffsets({topic}, 30000).ok());
+  rd_kafka_destroy(p);
+  EXPECT_TRUE(absl::IsNotFound((*admin)->AwaitStableOffsets({prefix_ + "missing"}, 100)));
+}
+
 TEST_F(KafkaE2E, CheckRefusesInputTopicsThatAreNotCoPartitioned) {
   connectors::kafka::KafkaOptions o;
   o.brokers = cluster_.bootstrap;

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "connectors/kafka/admin.h"
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
 #include "engine/runtime/engine_config.h"
@@ -245,6 +246,14 @@ bool ParseDoc(const std::string& json, const std::string& destination, Doc* d) {
 absl::StatusOr<std::vector<Doc>> ReadTopic(const std::string& bootstrap, const std::string& topic,
                                            const std::string& destination, bool read_committed,
                                            const std::vector<std::string>& kcat_extra) {
+  if (read_committed && kcat_extra.empty()) {
+    connectors::kafka::KafkaOptions o;
+    o.brokers = bootstrap;
+    auto admin = connectors::kafka::Admin::Connect(o);
+    if (!admin.ok()) return admin.status();
+    absl::Status st = (*admin)->AwaitStableOffsets({topic}, 60'000);
+    if (!st.ok()) return st;
+  }
   std::vector<std::string> argv = {"kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning",
                                    "-e", "-q", "-f", "%s\n", "-X", "fetch.wait.max.ms=10"};
   if (read_committed) {

@@ -83,7 +83,10 @@ struct Doc {
 // Parses a kizashi output document (notification, escalation, observation or dead letter).
 bool ParseDoc(const std::string& json, const std::string& destination, Doc* out);
 
-// Reads a whole topic with kcat (read_committed unless `read_committed` is false).
+// Reads a whole topic with kcat (read_committed unless `read_committed` is false). A
+// read_committed read over the plain listener (no `kcat_extra`) first waits until no
+// transaction is open on the topic (Admin::AwaitStableOffsets): right after an instance's last
+// commit its markers may not be written yet, and kcat would stop short of that transaction.
 absl::StatusOr<std::vector<Doc>> ReadTopic(const std::string& bootstrap, const std::string& topic,
                                            const std::string& destination,
                                            bool read_committed = true,
