@@ -346,7 +346,8 @@ absl::Status KafkaRunner::Impl::Setup(bool reset_state) {
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
   if (ctx_->metrics != nullptr) state_probe_ = std::make_unique<StateProbe>(*ctx_->metrics, store_.get());
-  if (config_.ledger.enabled) {
+  // The ledger topic is the cluster's ledger; the instance's local copy is optional.
+  if (config_.ledger.enabled && config_.ledger.local_copy) {
     auto l = ledger::Ledger::Open(config_.LedgerOpts());
     if (!l.ok()) return l.status();
     ledger_ = std::move(*l);

@@ -183,7 +183,7 @@ class KafkaCampaign : public KafkaFixtureTest {
                                        "dead-letter.exercise, late: late.exercise}\n"
                                      : "",
                            Common(), "state: {dir: ", dir_, "/", state, "}\n",
-                           "ledger: {dir: ", dir_, "/", state, ".ledger, sync: false}\n",
+                           "ledger: {dir: ", dir_, "/", state, ".ledger, sync: false, local_copy: true}\n",
                            "kafka:\n  brokers: ", cluster_.bootstrap,
                            "\n  group_id: kizashi\n  topic_prefix: ", prefix_,
                            "\n  processing_guarantee: exactly_once\n  commit_interval: 100ms\n"

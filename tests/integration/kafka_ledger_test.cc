@@ -204,6 +204,8 @@ void KafkaLedger::Check(const std::string& guarantee, bool scale_out) {
   EXPECT_EQ(std::set<Key>(recorded.begin(), recorded.end()), want);
   EXPECT_EQ(recorded.size(), want.size());  // no key twice
   EXPECT_EQ(dead_letters, 3);
+  // The topic is the ledger: without ledger.local_copy the instance keeps no local copy.
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/state-1.ledger")) << "local ledger copy written";
   // bank-a and rail-b are keyed to different input partitions (murmur2 over 6: 4 and 2), and
   // each operator's disclosures are on its own input partition's chain.
   ASSERT_EQ(partitions_of["bank-a"].size(), 1u);
