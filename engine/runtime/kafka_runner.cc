@@ -15,8 +15,8 @@
 #include <set>
 #include <thread>
 #include <tuple>
-#include <unordered_map>
 
+#include "absl/container/flat_hash_map.h"
 #include "connectors/kafka/admin.h"
 #include "connectors/kafka/changelog.h"
 #include "connectors/kafka/compat.h"
@@ -96,6 +96,9 @@ void FaultPoint(const char* point) {
 
 // Local-only key (never in the changelog): the next changelog offset of partition p that the
 // local store has applied, and when, as "offset,unix_ms".
+// A commit slower than this is logged with where its time went (kafka.slow_commit).
+constexpr int64_t kSlowCommitNs = 250'000'000;
+
 std::string CheckpointKey(int32_t p) { return state::PartitionPrefix(p) + "changelog-checkpoint"; }
 
 // The partition a state key belongs to (its 4-byte big-endian prefix), or -1.
@@ -182,6 +185,12 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
     kk::TxnOutcome outcome = kk::TxnOutcome::kOk;
     absl::Status status;
     bool unrecoverable = false;  // not a transaction problem: stop
+    // Where the commit's time went (ms), for the slow-commit log line: chaining the ledger
+    // records and coalescing the state deltas, producing the
+    // changelog and ledger records, sending the offsets, ending the transaction (or, under
+    // at_least_once, awaiting the acknowledgements), the local store's write, beginning the
+    // next transaction.
+    double chain_ms = 0, produce_ms = 0, offsets_ms = 0, end_ms = 0, store_ms = 0, begin_ms = 0;
     ~CommitJob() {
       if (group != nullptr) rd_kafka_consumer_group_metadata_destroy(group);
     }
@@ -661,23 +670,26 @@ void KafkaRunner::Impl::UnparkAll() {
 // partition's position record is written at the end of each of its units, so its last one
 // still follows every other surviving change of that partition: the commit is one unit.
 static void CoalesceDelta(state::StateDelta* delta) {
-  const auto& ops = delta->ops();
+  // Keeps the last operation of each (column family, key), in order, moving the survivors
+  // into place (values can be write-behind chunks of 512 KiB: never copied).
+  auto& ops = delta->mutable_ops();
   if (ops.size() < 2) return;
-  std::unordered_map<std::string_view, size_t> last;
+  absl::flat_hash_map<std::pair<uint8_t, std::string_view>, size_t> last;
   last.reserve(ops.size());
-  std::vector<std::string> keys(ops.size());
   for (size_t i = 0; i < ops.size(); ++i) {
-    keys[i] = kk::ChangelogKey(ops[i].cf, ops[i].key);
+    last[{static_cast<uint8_t>(ops[i].cf), std::string_view(ops[i].key)}] = i;
   }
-  for (size_t i = 0; i < ops.size(); ++i) last[keys[i]] = i;
   if (last.size() == ops.size()) return;
-  state::StateDelta out;
+  std::vector<bool> keep(ops.size());
+  for (const auto& [k, i] : last) keep[i] = true;
+  last.clear();  // its views point into the keys about to move
+  size_t w = 0;
   for (size_t i = 0; i < ops.size(); ++i) {
-    if (last[keys[i]] != i) continue;
-    if (ops[i].del) out.Delete(ops[i].cf, ops[i].key);
-    else out.Put(ops[i].cf, ops[i].key, ops[i].value);
+    if (!keep[i]) continue;
+    if (w != i) ops[w] = std::move(ops[i]);
+    ++w;
   }
-  *delta = std::move(out);
+  ops.resize(w);
 }
 
 // Produces a commit's changelog: one record per key changed in it (the last value), into
@@ -724,26 +736,28 @@ absl::Status KafkaRunner::Impl::ChainLedger(CommitJob& job) {
         e.partition, ledger::TopicKey(e.document_id, e.revision, e.destination),
         ledger::ChainTopicRecord(e.partition, e, &it->second));
   }
-  state::StateDelta delta;
+  // The heads go first (ahead of every partition's position record), then the commit's
+  // operations, moved (not copied: they can be tens of MB).
+  std::vector<state::StateDelta::Op> ops;
+  ops.reserve(heads.size() * 2 + job.local.size());
   for (const auto& [p, h] : heads) {
-    delta.Put(state::Cf::kPositions, LedgerChainKey(p), ledger::EncodeChainHead(h));
+    ops.push_back({state::Cf::kPositions, false, LedgerChainKey(p), ledger::EncodeChainHead(h)});
   }
   std::set<int32_t> positioned;
-  for (const auto& op : job.local.ops()) {
-    if (op.del) delta.Delete(op.cf, op.key);
-    else delta.Put(op.cf, op.key, op.value);
+  for (auto& op : job.local.mutable_ops()) {
     int32_t p = PartitionOfKey(op.key);
     if (op.cf == state::Cf::kPositions && op.key == PositionKey(p)) positioned.insert(p);
+    ops.push_back(std::move(op));
   }
   // A partition with outputs but no position record in this commit (outputs of an idle
   // advance that changed no state): its position closes the unit that carries the head.
   for (const auto& [p, h] : heads) {
     auto off = job.offsets.find(p);
     if (positioned.count(p) == 0 && off != job.offsets.end()) {
-      delta.Put(state::Cf::kPositions, PositionKey(p), EncodeKafkaResume(off->second));
+      ops.push_back({state::Cf::kPositions, false, PositionKey(p), EncodeKafkaResume(off->second)});
     }
   }
-  job.local = std::move(delta);
+  job.local.mutable_ops() = std::move(ops);  // the delta's watermarks stay
   return absl::OkStatus();
 }
 
@@ -765,6 +779,14 @@ absl::Status KafkaRunner::Impl::ProduceLedger(const CommitJob& job) {
 // with live traffic batches are small and the same keys change in many of them, and the
 // changelog (and the local store) only ever needs the state at commit boundaries.
 void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
+  int64_t t = MonotonicNowNs();
+  // Milliseconds since the last call (phase timings of the slow-commit log line).
+  auto lap = [&t]() {
+    int64_t now = MonotonicNowNs();
+    double ms = static_cast<double>(now - t) / 1e6;
+    t = now;
+    return ms;
+  };
   if (absl::Status cs = ChainLedger(job); !cs.ok()) {
     job.status = cs;
     job.unrecoverable = true;
@@ -776,6 +798,7 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
   // records back (exactly_once) and delays the offsets. A crash in between leaves the copy
   // short, never the topic.
   const bool local_ledger_after_commit = ledger_topic_ != nullptr;
+  job.chain_ms = lap();
   if (eos_) {
     // Still inside this commit's transaction (the workers hold their new records back). The
     // ledger records join it: the committed ledger topic is exactly the committed outputs.
@@ -797,13 +820,16 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
       return;
     }
     FaultPoint("commit.before_offsets");
+    job.produce_ms = lap();
     kk::PartitionListPtr list = consumer_->OffsetList(job.offsets);
     kk::TxnResult r;
     if (list->cnt > 0) r = producer_->SendOffsets(list.get(), job.group);
+    job.offsets_ms = lap();
     if (r.ok()) {
       FaultPoint("commit.before_end");
       r = producer_->Commit();
     }
+    job.end_ms = lap();
     if (!r.ok()) {
       job.outcome = r.outcome;
       job.status = r.status;
@@ -824,6 +850,7 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
     if (st.ok() && !local_ledger_after_commit) st = RecordLedger(job);
     if (st.ok()) st = ProduceChangelog(job);
     if (st.ok()) st = producer_->AwaitDelivered(job.epoch, give_up);
+    job.end_ms = lap();
     if (!st.ok()) {
       job.status = st;  // a record could not be delivered: stop before offsets move
       job.unrecoverable = true;
@@ -836,7 +863,9 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
   for (const auto& [p, next] : producer_->TakeChangelogOffsets(job.epoch)) {
     job.local.Put(state::Cf::kPositions, CheckpointKey(p), StrCat(next, ",", now_ms));
   }
+  lap();
   absl::Status st = store_->Commit(job.local);
+  job.store_ms = lap();
   if (!st.ok()) {
     // Kafka has the commit; the local store catches up from the changelog at restart.
     job.status = absl::InternalError(StrCat("local state store commit failed (the changelog "
@@ -847,6 +876,7 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
   }
   if (eos_) {
     kk::TxnResult r = producer_->Begin();
+    job.begin_ms = lap();
     if (!r.ok()) {
       job.outcome = r.outcome;
       job.status = r.status;
@@ -878,6 +908,20 @@ void KafkaRunner::Impl::CommitterLoop() {
     int64_t t0 = MonotonicNowNs();
     RunCommitJob(*job_);
     int64_t t1 = MonotonicNowNs();
+    if (t1 - t0 > kSlowCommitNs) {
+      const CommitJob& j = *job_;
+      KZ_LOG_EVERY(kWarn, "kafka.slow_commit", 5)
+          .Kv("ms", static_cast<double>(t1 - t0) / 1e6)
+          .Kv("chain_ms", j.chain_ms)
+          .Kv("ledger_records", j.ledger_records.size())
+          .Kv("state_ops", j.local.size())
+          .Kv("produce_ms", j.produce_ms)
+          .Kv("offsets_ms", j.offsets_ms)
+          .Kv(eos_ ? "end_txn_ms" : "acks_ms", j.end_ms)
+          .Kv("store_ms", j.store_ms)
+          .Kv("begin_ms", j.begin_ms)
+          .Kv("ok", j.status.ok());
+    }
     l.lock();
     commit_ns_ += t1 - t0;
     commit_max_ns_ = std::max(commit_max_ns_, t1 - t0);

@@ -96,6 +96,9 @@ class StateDelta {
     std::string value;
   };
   const std::vector<Op>& ops() const { return ops_; }
+  // For owners that reorder or drop operations in place (moving, not copying, their keys and
+  // values: a commit's delta can hold tens of MB).
+  std::vector<Op>& mutable_ops() { return ops_; }
   // Appends an operation whose key and value the caller fills in place (empty, with
   // recycled capacity): the allocation-free form of Put/Delete for hot paths.
   Op& Add(Cf cf, bool del) {
