@@ -507,9 +507,8 @@ uint8_t* PartitionCorrelator::EncodeKeyRaw(const KeyState& ks, int64_t deadline,
     prev = v.t;
     varint(v.pos);
     varint(RotateHits(v.hits));
-    if (v.hits & Ev::kPeerV4) {
-      std::memcpy(p, &v.peer, 4);
-      p += 4;
+    if (v.hits & Ev::kPeerV4) {  // four bytes, little-endian
+      for (int b = 0; b < 4; ++b) *p++ = static_cast<uint8_t>(v.peer >> (8 * b));
     } else {
       varint(v.peer);
     }
@@ -588,11 +587,12 @@ bool PartitionCorrelator::DecodeKey(std::string_view v, int64_t deadline, KeySta
       ev.pos = pos;
       ev.hits = UnrotateHits(static_cast<uint32_t>(hits));
       if (ev.hits & Ev::kPeerV4) {
-        uint8_t b[4];
-        for (uint8_t& x : b) {
+        ev.peer = 0;
+        for (int b = 0; b < 4; ++b) {
+          uint8_t x;
           if (!d.U8(&x)) return false;
+          ev.peer |= static_cast<uint32_t>(x) << (8 * b);
         }
-        std::memcpy(&ev.peer, b, 4);
       } else {
         if (!d.Varint(&peer)) return false;
         ev.peer = static_cast<uint32_t>(peer);

@@ -94,11 +94,11 @@ void FaultPoint(const char* point) {
   }
 }
 
-// Local-only key (never in the changelog): the next changelog offset of partition p that the
-// local store has applied, and when, as "offset,unix_ms".
 // A commit slower than this is logged with where its time went (kafka.slow_commit).
 constexpr int64_t kSlowCommitNs = 250'000'000;
 
+// Local-only key (never in the changelog): the next changelog offset of partition p that the
+// local store has applied, and when, as "offset,unix_ms".
 std::string CheckpointKey(int32_t p) { return state::PartitionPrefix(p) + "changelog-checkpoint"; }
 
 // The partition a state key belongs to (its 4-byte big-endian prefix), or -1.
@@ -186,10 +186,9 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
     absl::Status status;
     bool unrecoverable = false;  // not a transaction problem: stop
     // Where the commit's time went (ms), for the slow-commit log line: chaining the ledger
-    // records and coalescing the state deltas, producing the
-    // changelog and ledger records, sending the offsets, ending the transaction (or, under
-    // at_least_once, awaiting the acknowledgements), the local store's write, beginning the
-    // next transaction.
+    // records and coalescing the state deltas, producing the changelog and ledger records,
+    // sending the offsets, ending the transaction (or, under at_least_once, awaiting the
+    // acknowledgements), the local store's write, beginning the next transaction.
     double chain_ms = 0, produce_ms = 0, offsets_ms = 0, end_ms = 0, store_ms = 0, begin_ms = 0;
     ~CommitJob() {
       if (group != nullptr) rd_kafka_consumer_group_metadata_destroy(group);
