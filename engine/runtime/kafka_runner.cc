@@ -121,13 +121,14 @@ std::string LedgerChainKey(int32_t p) { return state::PartitionPrefix(p) + "ledg
 class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
  public:
   Impl(const EngineConfig& config, const Clock* clock, const RunnerContext* ctx,
-       std::atomic<bool>* stop, std::atomic<uint64_t>* processed)
+       std::atomic<bool>* stop, std::atomic<uint64_t>* processed, std::atomic<uint64_t>* commits)
       : config_(config),
         opts_(config.kafka),
         clock_(clock),
         ctx_(ctx),
         stop_(stop),
-        processed_(processed) {}
+        processed_(processed),
+        commits_(commits) {}
   ~Impl() override { Shutdown(); }
 
   absl::Status Setup(bool reset_state);
@@ -237,6 +238,7 @@ class KafkaRunner::Impl : public kk::GroupConsumer::Listener {
   const RunnerContext* ctx_;
   std::atomic<bool>* stop_;
   std::atomic<uint64_t>* processed_;
+  std::atomic<uint64_t>* commits_;
   bool eos_ = true;
   std::string transactional_id_;
   std::vector<std::string> input_topics_;  // the data inputs, then the campaign topics
@@ -862,6 +864,16 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
   for (const auto& [p, next] : producer_->TakeChangelogOffsets(job.epoch)) {
     job.local.Put(state::Cf::kPositions, CheckpointKey(p), StrCat(next, ",", now_ms));
   }
+  // exactly_once: the next transaction begins first, so that the workers' held-back records
+  // flow again while the local store is written (the store is a cache of what Kafka now has:
+  // a crash in between leaves it behind, and a restart catches up from the changelog).
+  kk::TxnResult begun;
+  if (eos_) {
+    lap();
+    begun = producer_->Begin();
+    job.begin_ms = lap();
+    if (begun.ok()) open_.store(true, std::memory_order_release);
+  }
   lap();
   absl::Status st = store_->Commit(job.local);
   job.store_ms = lap();
@@ -873,14 +885,10 @@ void KafkaRunner::Impl::RunCommitJob(CommitJob& job) {
     job.unrecoverable = true;
     return;
   }
-  if (eos_) {
-    kk::TxnResult r = producer_->Begin();
-    job.begin_ms = lap();
-    if (!r.ok()) {
-      job.outcome = r.outcome;
-      job.status = r.status;
-      return;
-    }
+  if (!begun.ok()) {
+    job.outcome = begun.outcome;
+    job.status = begun.status;
+    return;
   }
   open_.store(true, std::memory_order_release);
   if (!eos_) {
@@ -983,6 +991,7 @@ absl::Status KafkaRunner::Impl::FinishJob(std::unique_ptr<CommitJob> job) {
   // epochs may now be read back from the store.
   for (auto& [w, epoch] : job->handed) w->MarkDurable(epoch);
   ++kstats_.commits;
+  commits_->store(kstats_.commits, std::memory_order_relaxed);
   return absl::OkStatus();
 }
 
@@ -1051,6 +1060,7 @@ absl::Status KafkaRunner::Impl::CommitParked(bool* rolled_back) {
   }
   for (auto& [w, epoch] : job->handed) w->MarkDurable(epoch);
   ++kstats_.commits;
+  commits_->store(kstats_.commits, std::memory_order_relaxed);
   return absl::OkStatus();
 }
 
@@ -1548,7 +1558,7 @@ KafkaRunner::KafkaRunner(const EngineConfig& config, const Clock* clock, RunnerC
 KafkaRunner::~KafkaRunner() = default;
 
 absl::Status KafkaRunner::Run(bool reset_state, RunSummary* summary, KafkaRunStats* kstats) {
-  Impl impl(config_, clock_, &ctx_, &stop_, &processed_);
+  Impl impl(config_, clock_, &ctx_, &stop_, &processed_, &commits_);
   absl::Status st = impl.Setup(reset_state);
   if (st.ok()) st = impl.Loop();
   if (!st.ok()) impl.MarkFailed();

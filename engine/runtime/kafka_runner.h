@@ -68,6 +68,8 @@ class KafkaRunner {
   void RequestStop() { stop_.store(true); }
   // Records processed so far (updated by the poll loop; any thread may read it).
   uint64_t processed() const { return processed_.load(std::memory_order_relaxed); }
+  // Commits completed so far (transactions under exactly_once; any thread may read it).
+  uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
 
   class Impl;
 
@@ -77,6 +79,7 @@ class KafkaRunner {
   RunnerContext ctx_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> processed_{0};
+  std::atomic<uint64_t> commits_{0};
 };
 
 // The resume position of a partition group in Kafka mode: the next offset of each input.
