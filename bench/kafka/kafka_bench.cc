@@ -103,16 +103,6 @@ struct Options {
   std::map<std::string, std::string> input_files;  // --input NAME=PATH: replaces a --config input's file
 };
 
-const std::vector<std::pair<std::string, std::string>> kDestinations = {
-    {"ministry.fsa", "notifications.fsa"},
-    {"ministry.mlit", "notifications.mlit"},
-    {"ministry.mic", "notifications.mic"},
-    {"ministry.meti", "notifications.meti"},
-    {"cabinet-secretariat", "notifications.cabinet-secretariat"},
-    {"observations", "observations"},
-    {"dead-letter", "dead-letter"},
-    {"late", "late"}};
-
 std::string WriteConfig(const Options& o, const std::string& scenario, const std::string& prefix,
                         const std::string& guarantee) {
   std::string dir = StrCat(o.work, "/", prefix);
@@ -135,7 +125,7 @@ std::string WriteConfig(const Options& o, const std::string& scenario, const std
             "\n  processing_guarantee: ", guarantee,
             "\n  topics: {input_partitions: 6, output_partitions: 3}\n");
   StrAppend(&y, "destinations:\n");
-  for (const auto& [name, topic] : kDestinations) {
+  for (const auto& [name, topic] : traffic::sensors::Destinations()) {
     StrAppend(&y, "  - {name: ", name, ", type: kafka, topic: ", topic, "}\n");
   }
   std::string path = dir + "/kizashi.yaml";
@@ -902,6 +892,14 @@ int Main(int argc, char** argv) {
     for (const auto& [name, path] : source.files) w.BeginObject().KV("name", name).KV("path", path).EndObject();
     w.EndArray().EndObject();
     w.Key("runs").BeginArray();
+    // Samples and percentiles of a paced run, into the object open in `w`.
+    auto percentiles = [&w](const Paced& p) {
+      w.KV("samples", static_cast<uint64_t>(p.samples))
+          .KV("p50_ms", p.p50)
+          .KV("p99_ms", p.p99)
+          .KV("p99_9_ms", p.p999)
+          .KV("max_ms", p.pmax);
+    };
     for (const auto& r : results) {
       w.BeginObject()
           .KV("guarantee", r.guarantee)
@@ -916,20 +914,12 @@ int Main(int argc, char** argv) {
           .KV("offered_records_per_s", r.paced_rate)
           .KV("offered_as", o.load_of == "catchup" ? "50 % of the catch-up maximum"
                                                    : "50 % of the live maximum")
-          .KV("records", r.lat.records)
-          .KV("samples", static_cast<uint64_t>(r.lat.samples))
-          .KV("p50_ms", r.lat.p50)
-          .KV("p99_ms", r.lat.p99)
-          .KV("p99_9_ms", r.lat.p999)
-          .KV("max_ms", r.lat.pmax)
-          .EndObject();
-      w.Key("kafka_floor").BeginObject()
-          .KV("samples", static_cast<uint64_t>(r.floor.samples))
-          .KV("p50_ms", r.floor.p50)
-          .KV("p99_ms", r.floor.p99)
-          .KV("p99_9_ms", r.floor.p999)
-          .KV("max_ms", r.floor.pmax)
-          .EndObject();
+          .KV("records", r.lat.records);
+      percentiles(r.lat);
+      w.EndObject();
+      w.Key("kafka_floor").BeginObject();
+      percentiles(r.floor);
+      w.EndObject();
       if (!o.config.empty()) {
         w.KV("notifications", r.documents.notifications)
             .KV("observations", r.documents.observations)

@@ -250,4 +250,18 @@ absl::Status WriteScenario(const std::string& dir, const GenOptions& o, GenResul
   return absl::OkStatus();
 }
 
+const std::vector<std::pair<std::string, std::string>>& Destinations() {
+  static const std::vector<std::pair<std::string, std::string>> d = {
+      {"ministry.fsa", "notifications.fsa"},
+      {"ministry.mlit", "notifications.mlit"},
+      {"ministry.mic", "notifications.mic"},
+      {"ministry.meti", "notifications.meti"},
+      {"cabinet-secretariat", "notifications.cabinet-secretariat"},
+      {"observations", "observations"},
+      {"dead-letter", "dead-letter"},
+      {"late", "late"},
+  };
+  return d;
+}
+
 }  // namespace kizashi::traffic::sensors

@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -44,5 +46,10 @@ absl::Status WriteScenario(const std::string& dir, const GenOptions& options, Ge
 
 // The operator id of generated operator `i` ("op-007").
 std::string OperatorId(int i);
+
+// The destinations a Kafka configuration of this scenario routes to, as (name, topic without
+// the prefix): the demo ministries' and the Cabinet Secretariat's notification topics,
+// observations, dead letters and late events (the demo rules and the framework registry).
+const std::vector<std::pair<std::string, std::string>>& Destinations();
 
 }  // namespace kizashi::traffic::sensors

@@ -33,6 +33,7 @@
 #include "engine/runtime/file_runner.h"
 #include "engine/runtime/ledger_reader.h"
 #include "tests/integration/kafka_fixture.h"
+#include "bench/traffic/sensors.h"
 #include "tests/integration/kafka_harness.h"
 #include "tests/testing/testing.h"
 
@@ -48,20 +49,16 @@ constexpr int kPartitions = 4;
 constexpr int kPartitionA = 1;
 constexpr int kPartitionB = 3;
 
-// Destinations: name -> topic (without the prefix). Both operators are finance: the FSA and
-// the Cabinet Secretariat receive notifications and campaign views.
+// Destinations: name -> topic (without the prefix): the generated scenario's, and an
+// observation topic per operator. Both operators are finance: the FSA and the Cabinet
+// Secretariat receive notifications and campaign views.
 const std::vector<std::pair<std::string, std::string>>& Destinations() {
-  static const std::vector<std::pair<std::string, std::string>> d = {
-      {"ministry.fsa", "notifications.fsa"},
-      {"ministry.mlit", "notifications.mlit"},
-      {"ministry.mic", "notifications.mic"},
-      {"ministry.meti", "notifications.meti"},
-      {"cabinet-secretariat", "notifications.cabinet-secretariat"},
-      {"observations", "observations"},
-      {"obs-bank-a", "obs-bank-a"},
-      {"obs-bank-b", "obs-bank-b"},
-      {"dead-letter", "dead-letter"},
-      {"late", "late"}};
+  static const std::vector<std::pair<std::string, std::string>> d = [] {
+    auto all = traffic::sensors::Destinations();
+    all.emplace_back("obs-bank-a", "obs-bank-a");
+    all.emplace_back("obs-bank-b", "obs-bank-b");
+    return all;
+  }();
   return d;
 }
 

@@ -40,49 +40,6 @@ class KafkaE2E : public KafkaFixtureTest {
  protected:
   KafkaE2E() : KafkaFixtureTest("e2e") {}
 
-  // `kizashi <args> --config cfg --set ...` to completion.
-  int Kizashi(std::vector<std::string> args, const std::string& cfg,
-              const std::vector<std::string>& sets, std::string* err = nullptr) {
-    std::vector<std::string> argv = {KizashiBin()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--config");
-    argv.push_back(cfg);
-    for (const auto& s : sets) {
-      argv.push_back("--set");
-      argv.push_back(s);
-    }
-    std::string out, e;
-    int rc = RunCommand(argv, &out, &e);
-    if (err) *err = e;
-    if (rc != 0) std::fprintf(stderr, "kizashi %s: exit %d\n%s\n", args[0].c_str(), rc, e.c_str());
-    return rc;
-  }
-
-  // Starts `kizashi run`, waits until the group has committed every input record, stops it.
-  void RunUntilCaughtUp(const std::string& cfg, const std::vector<std::string>& sets,
-                        const std::string& group, const std::vector<std::string>& inputs,
-                        const std::string& log_name = "run.log",
-                        const std::function<void(const std::string& log)>& caught_up = {}) {
-    std::vector<std::string> argv = {KizashiBin(), "run", "--config", cfg};
-    for (const auto& s : sets) {
-      argv.push_back("--set");
-      argv.push_back(s);
-    }
-    Process p;
-    ASSERT_TRUE(p.Start(argv, dir_ + "/" + log_name));
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-    bool done = false;
-    while (!done && std::chrono::steady_clock::now() < deadline) {
-      ASSERT_TRUE(p.running()) << "kizashi run exited early; log: " << dir_ << "/" << log_name;
-      auto c = CaughtUp(cluster_.bootstrap, group, inputs);
-      done = c.ok() && *c;
-      if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    ASSERT_TRUE(done) << "not caught up after 3 minutes; log: " << dir_ << "/" << log_name;
-    if (caught_up) caught_up(dir_ + "/" + log_name);
-    EXPECT_EQ(p.Stop(), 0) << "log: " << dir_ << "/" << log_name;
-  }
-
   // The demo (deploy/demo/kizashi.yaml) replayed from files, every destination to a file.
   std::vector<Doc> DemoFileReplay() {
     Diagnostics d;
@@ -292,7 +249,7 @@ TEST_F(KafkaGenerated, ExactlyOnceMatchesTheFileReplayWithoutDuplicates) {
   // docs/information-handling.md): exactly one record per (destination, document id, revision) that reached a
   // topic, and the hash chain verifies.
   std::map<std::string, std::string> name_of;  // topic (without prefix) -> destination name
-  for (const auto& [name, topic] : GeneratedDestinations()) name_of[topic] = name;
+  for (const auto& [name, topic] : traffic::sensors::Destinations()) name_of[topic] = name;
   std::set<std::tuple<std::string, std::string, int64_t>> keys;
   for (const auto& [dest, id, rev] : g.notifications) {
     keys.insert({name_of.count(dest) ? name_of[dest] : dest, id, rev});

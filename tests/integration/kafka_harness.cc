@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "bench/traffic/sensors.h"
 #include "connectors/kafka/admin.h"
 #include "engine/common/strings.h"
 #include "engine/common/time.h"
@@ -243,36 +244,52 @@ bool ParseDoc(const std::string& json, const std::string& destination, Doc* d) {
   return true;
 }
 
-absl::StatusOr<std::vector<Doc>> ReadTopic(const std::string& bootstrap, const std::string& topic,
-                                           const std::string& destination, bool read_committed,
-                                           const std::vector<std::string>& kcat_extra) {
+namespace {
+
+// Reads whole topics with kcat, (topic, destination) each; read_committed over the plain
+// listener first waits, once for all of them, until no transaction is open (ReadTopic).
+absl::StatusOr<std::vector<Doc>> ReadTopics(
+    const std::string& bootstrap, const std::vector<std::pair<std::string, std::string>>& topics,
+    bool read_committed, const std::vector<std::string>& kcat_extra = {}) {
   if (read_committed && kcat_extra.empty()) {
     connectors::kafka::KafkaOptions o;
     o.brokers = bootstrap;
     auto admin = connectors::kafka::Admin::Connect(o);
     if (!admin.ok()) return admin.status();
-    absl::Status st = (*admin)->AwaitStableOffsets({topic}, 60'000);
+    std::vector<std::string> names;
+    for (const auto& [topic, destination] : topics) names.push_back(topic);
+    absl::Status st = (*admin)->AwaitStableOffsets(names, 60'000);
     if (!st.ok()) return st;
   }
-  std::vector<std::string> argv = {"kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning",
-                                   "-e", "-q", "-f", "%s\n", "-X", "fetch.wait.max.ms=10"};
-  if (read_committed) {
-    argv.push_back("-X");
-    argv.push_back("isolation.level=read_committed");
-  }
-  argv.insert(argv.end(), kcat_extra.begin(), kcat_extra.end());
-  std::string out, err;
-  int rc = RunCommand(argv, &out, &err);
-  if (rc != 0) return absl::InternalError(StrCat("kcat -C ", topic, " exited ", rc, ": ", err));
   std::vector<Doc> docs;
-  for (std::string_view line : Split(out, '\n', true)) {
-    Doc d;
-    if (!ParseDoc(std::string(line), destination, &d)) {
-      return absl::DataLossError(StrCat("unparseable document in ", topic, ": ", line));
+  for (const auto& [topic, destination] : topics) {
+    std::vector<std::string> argv = {"kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning",
+                                     "-e", "-q", "-f", "%s\n", "-X", "fetch.wait.max.ms=10"};
+    if (read_committed) {
+      argv.push_back("-X");
+      argv.push_back("isolation.level=read_committed");
     }
-    docs.push_back(std::move(d));
+    argv.insert(argv.end(), kcat_extra.begin(), kcat_extra.end());
+    std::string out, err;
+    int rc = RunCommand(argv, &out, &err);
+    if (rc != 0) return absl::InternalError(StrCat("kcat -C ", topic, " exited ", rc, ": ", err));
+    for (std::string_view line : Split(out, '\n', true)) {
+      Doc d;
+      if (!ParseDoc(std::string(line), destination, &d)) {
+        return absl::DataLossError(StrCat("unparseable document in ", topic, ": ", line));
+      }
+      docs.push_back(std::move(d));
+    }
   }
   return docs;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<Doc>> ReadTopic(const std::string& bootstrap, const std::string& topic,
+                                           const std::string& destination, bool read_committed,
+                                           const std::vector<std::string>& kcat_extra) {
+  return ReadTopics(bootstrap, {{topic, destination}}, read_committed, kcat_extra);
 }
 
 absl::StatusOr<std::vector<Doc>> ReadDemoTopics(const std::string& bootstrap,
@@ -284,13 +301,9 @@ absl::StatusOr<std::vector<Doc>> ReadDemoTopics(const std::string& bootstrap,
       {"cabinet-secretariat", "notifications.cabinet-secretariat"},
       {"observations", "observations"},        {"dead-letter", "dead-letter"},
       {"late", "late"}};
-  std::vector<Doc> docs;
-  for (const auto& [name, topic] : dests) {
-    auto part = ReadTopic(bootstrap, prefix + topic, name);
-    if (!part.ok()) return part.status();
-    docs.insert(docs.end(), part->begin(), part->end());
-  }
-  return docs;
+  std::vector<std::pair<std::string, std::string>> topics;  // (topic, destination)
+  for (const auto& [name, topic] : dests) topics.emplace_back(prefix + topic, name);
+  return ReadTopics(bootstrap, topics, /*read_committed=*/true);
 }
 
 std::vector<Doc> ReadDocsFile(const std::string& path, const std::string& destination) {
@@ -464,20 +477,6 @@ std::string SetDifference(const Outcome& want, const Outcome& got, size_t max_li
   return out;
 }
 
-const std::vector<std::pair<std::string, std::string>>& GeneratedDestinations() {
-  static const std::vector<std::pair<std::string, std::string>> d = {
-      {"ministry.fsa", "notifications.fsa"},
-      {"ministry.mlit", "notifications.mlit"},
-      {"ministry.mic", "notifications.mic"},
-      {"ministry.meti", "notifications.meti"},
-      {"cabinet-secretariat", "notifications.cabinet-secretariat"},
-      {"observations", "observations"},
-      {"dead-letter", "dead-letter"},
-      {"late", "late"},
-  };
-  return d;
-}
-
 namespace {
 std::string CommonYaml(const std::string& scenario_dir) {
   return StrCat("registry: {paths: [", testing::SourcePath("deploy/registry/framework-2005.yaml"), ", ",
@@ -514,7 +513,7 @@ std::string WriteGeneratedKafkaConfig(const std::string& path, const KafkaConfig
             c.replication, "}\n");
   StrAppend(&y, c.extra_kafka);
   StrAppend(&y, "destinations:\n");
-  for (const auto& [name, topic] : GeneratedDestinations()) {
+  for (const auto& [name, topic] : traffic::sensors::Destinations()) {
     StrAppend(&y, "  - {name: ", name, ", type: kafka, topic: ", topic, "}\n");
   }
   std::ofstream(path) << y;
@@ -531,7 +530,7 @@ std::string WriteGeneratedFileConfig(const std::string& path, const std::string&
   StrAppend(&y, CommonYaml(scenario_dir));
   StrAppend(&y, "state: {dir: ", state_dir, "}\n");
   StrAppend(&y, "destinations:\n");
-  for (const auto& [name, topic] : GeneratedDestinations()) {
+  for (const auto& [name, topic] : traffic::sensors::Destinations()) {
     StrAppend(&y, "  - {name: ", name, ", type: file, path: ", out_dir, "/", topic, ".jsonl}\n");
   }
   std::ofstream(path) << y;
@@ -540,18 +539,16 @@ std::string WriteGeneratedFileConfig(const std::string& path, const std::string&
 
 absl::StatusOr<std::vector<Doc>> ReadOutputs(const std::string& bootstrap, const std::string& prefix,
                                              bool read_committed) {
-  std::vector<Doc> all;
-  for (const auto& [name, topic] : GeneratedDestinations()) {
-    auto docs = ReadTopic(bootstrap, prefix + topic, topic, read_committed);
-    if (!docs.ok()) return docs.status();
-    all.insert(all.end(), docs->begin(), docs->end());
+  std::vector<std::pair<std::string, std::string>> topics;  // (topic, destination)
+  for (const auto& [name, topic] : traffic::sensors::Destinations()) {
+    topics.emplace_back(prefix + topic, topic);
   }
-  return all;
+  return ReadTopics(bootstrap, topics, read_committed);
 }
 
 std::vector<Doc> ReadFileOutputs(const std::string& out_dir) {
   std::vector<Doc> all;
-  for (const auto& [name, topic] : GeneratedDestinations()) {
+  for (const auto& [name, topic] : traffic::sensors::Destinations()) {
     auto docs = ReadDocsFile(out_dir + "/" + topic + ".jsonl", topic);
     all.insert(all.end(), docs.begin(), docs.end());
   }

@@ -149,8 +149,7 @@ std::string WriteGeneratedKafkaConfig(const std::string& path, const KafkaConfig
 // The same scenario replayed from files; destination d goes to out_dir/d.jsonl.
 std::string WriteGeneratedFileConfig(const std::string& path, const std::string& scenario_dir,
                                      const std::string& out_dir, const std::string& state_dir);
-// The destinations of the generated configs (name -> topic without prefix).
-const std::vector<std::pair<std::string, std::string>>& GeneratedDestinations();
+// (Their destinations: traffic::sensors::Destinations().)
 
 // Reads every output topic of a generated-scenario run.
 absl::StatusOr<std::vector<Doc>> ReadOutputs(const std::string& bootstrap,

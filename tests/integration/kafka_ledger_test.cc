@@ -55,21 +55,11 @@ class KafkaLedger : public KafkaFixtureTest {
             "ledger.dir=" + dir_ + "/" + state + ".ledger", "ledger.sync=false"};
   }
 
-  int Kizashi(std::vector<std::string> args, const std::vector<std::string>& sets,
+  static std::string Config() { return testing::SourcePath("deploy/kafka/kizashi-kafka.yaml"); }
+  // `kizashi <args>` on the demo's Kafka configuration; its standard output into `out`.
+  int Kizashi(const std::vector<std::string>& args, const std::vector<std::string>& sets,
               std::string* out = nullptr) {
-    std::vector<std::string> argv = {KizashiBin()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.push_back("--config");
-    argv.push_back(testing::SourcePath("deploy/kafka/kizashi-kafka.yaml"));
-    for (const auto& s : sets) {
-      argv.push_back("--set");
-      argv.push_back(s);
-    }
-    std::string o, e;
-    int rc = RunCommand(argv, &o, &e);
-    if (out) *out = o;
-    if (rc != 0) std::fprintf(stderr, "kizashi %s: exit %d\n%s\n%s\n", args[0].c_str(), rc, o.c_str(), e.c_str());
-    return rc;
+    return KafkaFixtureTest::Kizashi(args, Config(), sets, nullptr, out);
   }
 
   std::vector<std::string> Inputs() {
@@ -77,24 +67,7 @@ class KafkaLedger : public KafkaFixtureTest {
   }
 
   void RunUntilCaughtUp(const std::vector<std::string>& sets, const std::string& log) {
-    std::vector<std::string> argv = {KizashiBin(), "run", "--config",
-                                     testing::SourcePath("deploy/kafka/kizashi-kafka.yaml")};
-    for (const auto& s : sets) {
-      argv.push_back("--set");
-      argv.push_back(s);
-    }
-    Process p;
-    ASSERT_TRUE(p.Start(argv, dir_ + "/" + log));
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-    bool done = false;
-    while (!done && std::chrono::steady_clock::now() < deadline) {
-      ASSERT_TRUE(p.running()) << "kizashi run exited early; log: " << dir_ << "/" << log;
-      auto c = CaughtUp(cluster_.bootstrap, prefix_ + "kizashi-demo", Inputs());
-      done = c.ok() && *c;
-      if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    ASSERT_TRUE(done) << "not caught up after 3 minutes; log: " << dir_ << "/" << log;
-    EXPECT_EQ(p.Stop(), 0) << "log: " << dir_ << "/" << log;
+    KafkaFixtureTest::RunUntilCaughtUp(Config(), sets, prefix_ + "kizashi-demo", Inputs(), log);
   }
 
   void ProduceDemo(const std::string& tag) {
@@ -308,14 +281,9 @@ TEST_F(KafkaLedger, AtLeastOnceCrashBeforeTheChangelogRewindsTheChain) {
   ASSERT_EQ(Kizashi({"topics", "create"}, sets), 0);
   ProduceDemo("1");
   {
-    std::vector<std::string> argv = {KizashiBin(), "run", "--config",
-                                     testing::SourcePath("deploy/kafka/kizashi-kafka.yaml")};
-    for (const auto& s : sets) {
-      argv.push_back("--set");
-      argv.push_back(s);
-    }
     Process p;
-    ASSERT_TRUE(p.Start(argv, dir_ + "/run-killed.log", {"KIZASHI_FAULT=commit.after_ledger:1"}));
+    ASSERT_TRUE(p.Start(KizashiArgv({"run"}, Config(), sets), dir_ + "/run-killed.log",
+                        {"KIZASHI_FAULT=commit.after_ledger:1"}));
     EXPECT_EQ(p.Wait(), 128 + 9) << "log: " << dir_ << "/run-killed.log";
   }
   std::string topic = prefix_ + "ledger";

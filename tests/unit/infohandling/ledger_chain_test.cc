@@ -10,22 +10,10 @@
 
 #include "engine/common/hash.h"
 #include "engine/common/strings.h"
+#include "tests/unit/infohandling/ledger_entry.h"
 
 namespace kizashi::ledger {
 namespace {
-
-LedgerEntry Entry(std::string doc, uint32_t rev, std::string dest, std::string op) {
-  LedgerEntry e;
-  e.document_id = std::move(doc);
-  e.revision = rev;
-  e.destination = std::move(dest);
-  e.kind = "notification";
-  e.subject_operator = std::move(op);
-  e.fields = {"operator.id", "verdict.category"};
-  e.basis = "framework 2(1)";
-  e.recorded_at_ns = 1'700'000'000'000'000'000;
-  return e;
-}
 
 struct Rec {
   int32_t partition;

@@ -175,7 +175,8 @@ TEST(TopicPlan, CoversInputsOutputsChangelogAndPacksWithThePrefix) {
   EXPECT_EQ(plan4[0].replication, 1);
 }
 
-TEST(TopicPlan, CampaignTopicsAreCoPartitionedNotCompactedAndSuffixedInExercises) {
+// Topic prefix "t1." and one Kafka input, "ids".
+EngineConfig OneKafkaInput() {
   EngineConfig c;
   c.kafka.topic_prefix = "t1.";
   InputConfig a;
@@ -183,6 +184,11 @@ TEST(TopicPlan, CampaignTopicsAreCoPartitionedNotCompactedAndSuffixedInExercises
   a.type = "kafka";
   a.topic = "ids";
   c.inputs = {a};
+  return c;
+}
+
+TEST(TopicPlan, CampaignTopicsAreCoPartitionedNotCompactedAndSuffixedInExercises) {
+  EngineConfig c = OneKafkaInput();
   c.campaign.enabled = true;
   std::map<std::string, kizashi::connectors::kafka::TopicSpec> by_name;
   for (auto& s : PlanTopics(c, 1, 5)) by_name[s.name] = s;
@@ -205,13 +211,7 @@ TEST(TopicPlan, CampaignTopicsAreCoPartitionedNotCompactedAndSuffixedInExercises
 }
 
 TEST(TopicPlan, LedgerTopicFollowsTheLedgerSettingAndExercises) {
-  EngineConfig c;
-  c.kafka.topic_prefix = "t1.";
-  InputConfig a;
-  a.name = "ids";
-  a.type = "kafka";
-  a.topic = "ids";
-  c.inputs = {a};
+  EngineConfig c = OneKafkaInput();
   EXPECT_EQ(LedgerTopic(c), "t1.ledger");
   c.route.exercise = true;
   EXPECT_EQ(LedgerTopic(c), "t1.ledger.exercise");

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/runtime/engine_config.h"
@@ -107,11 +108,10 @@ std::vector<std::string> Order(const std::vector<std::pair<std::string, std::str
   return tags;
 }
 
-// The rule docs/kafka.md states for producers: records of several files are sent in event
-// time. Syslog (bank-a-syslog, JST) and EVE (sensors-eve) of one operator; EVE line 3 is two
-// minutes behind its own file (a sensor that fell behind) and syslog line 3 does not decode.
-TEST(ForEachRecordedRecord, MergesFilesInEventTimeKeepingEachFilesOwnOrder) {
-  std::string dir = testing::MakeTempDir("produce-order");
+// Two recorded files of one operator, written into `dir`: syslog (bank-a-syslog, JST) whose
+// line 3 does not decode, and EVE (sensors-eve) whose line 3 is two minutes behind its own
+// file (a sensor that fell behind). Returns their paths (syslog, EVE).
+std::pair<std::string, std::string> SyslogAndLaggingEve(const std::string& dir) {
   std::string syslog = Write(dir, "syslog.log",
                              "Mar  1 10:00:00 h sshd[1]: tag-S1 x\n"
                              "Mar  1 10:00:40 h sshd[2]: tag-S2 x\n"
@@ -121,6 +121,14 @@ TEST(ForEachRecordedRecord, MergesFilesInEventTimeKeepingEachFilesOwnOrder) {
                           EveLine("10:00:10.000000", "tag-E1") + EveLine("10:00:20.000000", "tag-E2") +
                               EveLine("09:58:00.000000", "tag-E3") + EveLine("10:01:00.000000", "tag-E4") +
                               EveLine("10:02:00.000000", "tag-E5"));
+  return {syslog, eve};
+}
+
+// The rule docs/kafka.md states for producers: records of several files are sent in event
+// time. Syslog (bank-a-syslog, JST) and EVE (sensors-eve) of one operator; EVE line 3 is two
+// minutes behind its own file (a sensor that fell behind) and syslog line 3 does not decode.
+TEST(ForEachRecordedRecord, MergesFilesInEventTimeKeepingEachFilesOwnOrder) {
+  auto [syslog, eve] = SyslogAndLaggingEve(testing::MakeTempDir("produce-order"));
   // Heads (syslog, EVE) -> sent: (10:00:00, 10:00:10) -> S1; (10:00:40, 10:00:10) -> E1;
   // (10:00:40, 10:00:20) -> E2; (10:00:40, 09:58:00) -> E3, still after E2 (its file's order);
   // (10:00:40, 10:01:00) -> S2; S3 has no time: it follows S2; (10:01:30, 10:01:00) -> E4;
@@ -139,16 +147,7 @@ TEST(ForEachRecordedRecord, MergesFilesInEventTimeKeepingEachFilesOwnOrder) {
 // (.74, .8) -> S4; E5. The event-time order of the same files (test above) differs in S2 and
 // E3: there E3 follows E2, as in its file, before S2.
 TEST(ForEachRecordedRecord, FileReplayOrderMergesByFractionRead) {
-  std::string dir = testing::MakeTempDir("produce-file-order");
-  std::string syslog = Write(dir, "syslog.log",
-                             "Mar  1 10:00:00 h sshd[1]: tag-S1 x\n"
-                             "Mar  1 10:00:40 h sshd[2]: tag-S2 x\n"
-                             "tag-S3 this line is not syslog\n"
-                             "Mar  1 10:01:30 h sshd[3]: tag-S4 x\n");
-  std::string eve = Write(dir, "eve.jsonl",
-                          EveLine("10:00:10.000000", "tag-E1") + EveLine("10:00:20.000000", "tag-E2") +
-                              EveLine("09:58:00.000000", "tag-E3") + EveLine("10:01:00.000000", "tag-E4") +
-                              EveLine("10:02:00.000000", "tag-E5"));
+  auto [syslog, eve] = SyslogAndLaggingEve(testing::MakeTempDir("produce-file-order"));
   EXPECT_EQ(Order({{"bank-a-syslog", syslog}, {"sensors-eve", eve}}, ProduceOrder::kFileReplay),
             (std::vector<std::string>{"S1", "E1", "E2", "S2", "E3", "S3", "E4", "S4", "E5"}));
 }
