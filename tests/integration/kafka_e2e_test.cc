@@ -115,14 +115,7 @@ const char* kDemoKafka = "deploy/kafka/kizashi-kafka.yaml";
 TEST_F(KafkaE2E, DemoTrafficProducedWithKcatGivesTheFileReplayNotifications) {
   std::string cfg = testing::SourcePath(kDemoKafka);
   ASSERT_EQ(Kizashi({"topics", "create"}, cfg, DemoSets()), 0);
-  ASSERT_TRUE(KcatProduce(cluster_.bootstrap, prefix_ + "bank-a-syslog",
-                          testing::SourcePath("deploy/demo/traffic/bank-a-syslog.log"), "bank-a",
-                          dir_).ok());
-  ASSERT_TRUE(KcatProduce(cluster_.bootstrap, prefix_ + "sensors-eve",
-                          testing::SourcePath("deploy/demo/traffic/eve.jsonl"), "", dir_).ok());
-  ASSERT_TRUE(KcatProduce(cluster_.bootstrap, prefix_ + "operator-reports",
-                          testing::SourcePath("deploy/demo/traffic/operator-reports.jsonl"), "",
-                          dir_).ok());
+  ASSERT_NO_FATAL_FAILURE(KcatProduceDemo());
   RunUntilCaughtUp(cfg, DemoSets(), prefix_ + "kizashi-demo",
                    {prefix_ + "bank-a-syslog", prefix_ + "sensors-eve", prefix_ + "operator-reports"});
   ExpectSameAsDemoReplay(ReadDemoOutputs());

@@ -93,6 +93,19 @@ class KafkaFixtureTest : public ::testing::Test {
     EXPECT_EQ(p.Stop(), 0) << "log: " << dir_ << "/" << log_name;
   }
 
+  // The demo traffic (deploy/demo/traffic) produced with kcat onto the demo Kafka
+  // configuration's inputs (deploy/kafka/kizashi-kafka.yaml) under prefix_.
+  void KcatProduceDemo() {
+    ASSERT_TRUE(KcatProduce(cluster_.bootstrap, prefix_ + "bank-a-syslog",
+                            testing::SourcePath("deploy/demo/traffic/bank-a-syslog.log"), "bank-a",
+                            dir_).ok());
+    ASSERT_TRUE(KcatProduce(cluster_.bootstrap, prefix_ + "sensors-eve",
+                            testing::SourcePath("deploy/demo/traffic/eve.jsonl"), "", dir_).ok());
+    ASSERT_TRUE(KcatProduce(cluster_.bootstrap, prefix_ + "operator-reports",
+                            testing::SourcePath("deploy/demo/traffic/operator-reports.jsonl"), "",
+                            dir_).ok());
+  }
+
   Cluster cluster_;
   std::string dir_;
   std::string prefix_;

@@ -70,17 +70,6 @@ class KafkaLedger : public KafkaFixtureTest {
     KafkaFixtureTest::RunUntilCaughtUp(Config(), sets, prefix_ + "kizashi-demo", Inputs(), log);
   }
 
-  void ProduceDemo(const std::string& tag) {
-    ASSERT_TRUE(KcatProduce(cluster_.bootstrap, prefix_ + "bank-a-syslog",
-                            testing::SourcePath("deploy/demo/traffic/bank-a-syslog.log"), "bank-a",
-                            dir_).ok());
-    ASSERT_TRUE(KcatProduce(cluster_.bootstrap, prefix_ + "sensors-eve",
-                            testing::SourcePath("deploy/demo/traffic/eve.jsonl"), "", dir_).ok());
-    ASSERT_TRUE(KcatProduce(cluster_.bootstrap, prefix_ + "operator-reports",
-                            testing::SourcePath("deploy/demo/traffic/operator-reports.jsonl"), "",
-                            dir_).ok());
-  }
-
   std::vector<Doc> ReadOutputs() {
     auto docs = ReadDemoTopics(cluster_.bootstrap, prefix_);
     EXPECT_TRUE(docs.ok()) << docs.status();
@@ -137,7 +126,7 @@ void KafkaLedger::Check(const std::string& guarantee, bool scale_out) {
   auto sets = Sets("state-1", "one");
   sets.push_back("kafka.processing_guarantee=" + guarantee);
   ASSERT_EQ(Kizashi({"topics", "create"}, sets), 0);
-  ProduceDemo("1");
+  KcatProduceDemo();
   RunUntilCaughtUp(sets, "run-1.log");
 
   // 1. What reached the output topics (read_committed).
@@ -243,7 +232,7 @@ void KafkaLedger::Check(const std::string& guarantee, bool scale_out) {
   }
   auto sets2 = Sets("state-2", "two");
   sets2.push_back("kafka.processing_guarantee=" + guarantee);
-  ProduceDemo("2");
+  KcatProduceDemo();
   RunUntilCaughtUp(sets2, "run-2.log");
   std::vector<Raw> recs2 = ReadLedger(topic);
   ASSERT_GT(recs2.size(), recs.size()) << "the second run disclosed nothing new";
@@ -279,7 +268,7 @@ TEST_F(KafkaLedger, AtLeastOnceCrashBeforeTheChangelogRewindsTheChain) {
   auto sets = Sets("state-1", "one");
   sets.push_back("kafka.processing_guarantee=at_least_once");
   ASSERT_EQ(Kizashi({"topics", "create"}, sets), 0);
-  ProduceDemo("1");
+  KcatProduceDemo();
   {
     Process p;
     ASSERT_TRUE(p.Start(KizashiArgv({"run"}, Config(), sets), dir_ + "/run-killed.log",
